@@ -1,0 +1,113 @@
+"""The 1+17+X organisation network, users and the roles they hold per organisation."""
+
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from .roles import ROLE_ORG_KINDS, Role
+
+
+class OrgKind(models.TextChoices):
+    BUREAU = "bureau", "市民政局"
+    FOUNDATION = "foundation", "市帮困互助基金会"
+    DISTRICT = "district", "区帮扶组织"
+    STREET = "street", "街镇综合帮扶工作组"
+    COMMITTEE = "committee", "居（村）委"
+    DEPARTMENT = "department", "政府职能部门"
+    PARTNER = "partner", "社会组织"
+
+
+# Which kind may sit under which: the shape of the network (SPEC §1).
+ALLOWED_PARENT_KINDS: dict[str, set[str | None]] = {
+    OrgKind.BUREAU: {None},
+    OrgKind.FOUNDATION: {OrgKind.BUREAU},
+    OrgKind.DISTRICT: {OrgKind.FOUNDATION},
+    OrgKind.STREET: {OrgKind.DISTRICT},
+    OrgKind.COMMITTEE: {OrgKind.STREET},
+    OrgKind.DEPARTMENT: {OrgKind.BUREAU, OrgKind.DISTRICT},
+    OrgKind.PARTNER: {OrgKind.FOUNDATION, OrgKind.DISTRICT, OrgKind.STREET},
+}
+
+
+class Organisation(models.Model):
+    code = models.CharField("代码", max_length=16, unique=True)
+    name = models.CharField("名称", max_length=100)
+    kind = models.CharField("类型", max_length=12, choices=OrgKind.choices, db_index=True)
+    parent = models.ForeignKey(
+        "self", verbose_name="上级", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    active = models.BooleanField("启用", default=True)
+
+    class Meta:
+        verbose_name = "组织"
+        verbose_name_plural = "组织"
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        parent_kind = self.parent.kind if self.parent_id else None
+        if parent_kind not in ALLOWED_PARENT_KINDS.get(self.kind, set()):
+            raise ValidationError({"parent": f"{self.get_kind_display()}不能设在该上级之下。"})
+
+    @property
+    def district(self) -> "Organisation | None":
+        """The district-level organisation this one belongs to (itself for a district)."""
+        org = self
+        while org is not None and org.kind != OrgKind.DISTRICT:
+            org = org.parent
+        return org
+
+
+class User(AbstractUser):
+    """A member of staff. What they may see and do comes from their role assignments."""
+
+    full_name = models.CharField("姓名", max_length=50, blank=True)
+
+    class Meta:
+        verbose_name = "用户"
+        verbose_name_plural = "用户"
+
+    def __str__(self) -> str:
+        return self.full_name or self.username
+
+
+class RoleAssignment(models.Model):
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="role_assignments")
+    org = models.ForeignKey(Organisation, verbose_name="组织", on_delete=models.PROTECT, related_name="+")
+    role = models.CharField("角色", max_length=24, choices=Role.choices)
+
+    class Meta:
+        verbose_name = "角色分配"
+        verbose_name_plural = "角色分配"
+        constraints = [models.UniqueConstraint(fields=["user", "org", "role"], name="unique_role_per_org")]
+
+    def __str__(self) -> str:
+        return f"{self.org.name} · {self.get_role_display()}"
+
+    def clean(self) -> None:
+        if self.org_id and self.org.kind not in ROLE_ORG_KINDS.get(self.role, set()):
+            raise ValidationError(
+                {"role": f"“{self.get_role_display()}”不能在{self.org.get_kind_display()}任职。"}
+            )
+
+
+class ApiToken(models.Model):
+    """A bearer token for the JSON API, acting as its user (a partner system's account).
+
+    Only a SHA-256 of the token is kept; the token itself is shown once when issued.
+    """
+
+    user = models.ForeignKey(User, verbose_name="用户", on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField("用途", max_length=100)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    revoked = models.BooleanField("已吊销", default=False)
+
+    class Meta:
+        verbose_name = "接口令牌"
+        verbose_name_plural = "接口令牌"
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.name}"

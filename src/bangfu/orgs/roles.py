@@ -1,0 +1,73 @@
+"""Roles (SPEC §1) and what each may do: one table to read against the specification.
+
+A user holds roles per organisation. A permission held at an organisation reaches
+that organisation and everything below it (scope).
+"""
+
+from django.db import models
+
+
+class Role(models.TextChoices):
+    INTAKE = "intake", "受理员"
+    ASSESSOR = "assessor", "救助顾问/评估员"
+    PANEL_MEMBER = "panel_member", "评审小组成员"
+    STREET_APPROVER = "street_approver", "工作组负责人"
+    CASHIER = "cashier", "发放员"
+    DISTRICT_APPROVER = "district_approver", "区服务社审批"
+    DISTRICT_FINANCE = "district_finance", "区财务"
+    FOUNDATION_OFFICER = "foundation_officer", "基金会项目官员"
+    FOUNDATION_FINANCE = "foundation_finance", "基金会财务"
+    SUPERVISOR = "supervisor", "民政局监管"
+    AUDITOR = "auditor", "审计"
+    SYSADMIN = "sysadmin", "系统管理员"
+    DEPARTMENT_OFFICER = "department_officer", "职能部门专员"
+    VOLUNTEER = "volunteer", "志愿者"
+
+
+# Which organisation kinds a role may be held at (SPEC §1, "Org" column).
+ROLE_ORG_KINDS: dict[str, set[str]] = {
+    Role.INTAKE: {"street"},
+    Role.ASSESSOR: {"street", "committee"},
+    Role.PANEL_MEMBER: {"street"},
+    Role.STREET_APPROVER: {"street"},
+    Role.CASHIER: {"street"},
+    Role.DISTRICT_APPROVER: {"district"},
+    Role.DISTRICT_FINANCE: {"district"},
+    Role.FOUNDATION_OFFICER: {"foundation"},
+    Role.FOUNDATION_FINANCE: {"foundation"},
+    Role.SUPERVISOR: {"bureau"},
+    Role.AUDITOR: {"bureau", "foundation", "district", "street"},
+    Role.SYSADMIN: {"bureau", "foundation", "district", "street"},
+    Role.DEPARTMENT_OFFICER: {"department"},
+    Role.VOLUNTEER: {"street"},
+}
+
+_STAFF_READING_PERSONAL_DATA = {
+    Role.INTAKE, Role.ASSESSOR, Role.PANEL_MEMBER, Role.STREET_APPROVER, Role.CASHIER,
+    Role.DISTRICT_APPROVER, Role.DISTRICT_FINANCE, Role.FOUNDATION_OFFICER, Role.FOUNDATION_FINANCE,
+    Role.SUPERVISOR, Role.AUDITOR,
+}  # fmt: skip
+
+# permission -> roles that grant it. Supervisor and auditor only ever read; the
+# system admin manages users and configuration and sees no personal data.
+PERMISSIONS: dict[str, set[str]] = {
+    "registry.view": _STAFF_READING_PERSONAL_DATA,
+    "registry.edit": {Role.INTAKE, Role.ASSESSOR},
+    "registry.merge": {Role.INTAKE, Role.STREET_APPROVER, Role.DISTRICT_APPROVER},
+    "registry.reveal": {
+        Role.INTAKE,
+        Role.ASSESSOR,
+        Role.STREET_APPROVER,
+        Role.CASHIER,
+        Role.DISTRICT_APPROVER,
+        Role.SUPERVISOR,
+        Role.AUDITOR,
+    },
+    "audit.view": {Role.AUDITOR, Role.SUPERVISOR},
+    "policy.view": _STAFF_READING_PERSONAL_DATA | {Role.DEPARTMENT_OFFICER},
+    "policy.draft": {Role.DISTRICT_APPROVER, Role.DISTRICT_FINANCE},
+    "policy.publish": {Role.DISTRICT_APPROVER},
+    "users.manage": {Role.SYSADMIN},
+}
+
+READ_ONLY_ROLES = {Role.SUPERVISOR, Role.AUDITOR}

@@ -1,0 +1,16 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from bangfu.api import api
+
+admin.site.site_header = "市民综合帮扶信息化平台 · 配置管理"
+admin.site.site_title = "帮扶平台管理"
+
+urlpatterns = [
+    path("", include("bangfu.web.urls")),
+    path("households/", include("bangfu.registry.urls")),
+    path("audit/", include("bangfu.audit.urls")),
+    path("policy/", include("bangfu.policy.urls")),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+]

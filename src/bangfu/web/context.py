@@ -1,0 +1,20 @@
+"""What every page needs: the navigation the user may use, and who they are."""
+
+from bangfu.orgs.scope import has_perm
+
+# (label, url name, permission needed)
+NAVIGATION = [
+    ("工作台", "home", None),
+    ("家庭档案", "registry:list", "registry.view"),
+    ("帮扶政策", "policy:list", "policy.view"),
+    ("审计日志", "audit:list", "audit.view"),
+]
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    items = [(label, name) for label, name, perm in NAVIGATION if perm is None or has_perm(user, perm)]
+    assignments = list(user.role_assignments.select_related("org"))
+    return {"nav_items": items, "my_roles": assignments}

@@ -1,0 +1,49 @@
+"""Display helpers: money and dates as people in Shanghai read them (SPEC §10)."""
+
+from datetime import date, datetime
+
+from django import template
+from django.utils import timezone
+
+from bangfu.core.money import format_yuan
+
+register = template.Library()
+
+
+@register.filter
+def yuan(value):
+    return format_yuan(value)
+
+
+@register.filter
+def cndate(value):
+    """2025年1月10日"""
+    if not value:
+        return "—"
+    if isinstance(value, datetime):
+        value = timezone.localtime(value).date()
+    if isinstance(value, date):
+        return f"{value.year}年{value.month}月{value.day}日"
+    return value
+
+
+@register.filter
+def cndatetime(value):
+    if not value:
+        return "—"
+    value = timezone.localtime(value)
+    return f"{value.year}年{value.month}月{value.day}日 {value:%H:%M}"
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context, **kwargs):
+    """The current query string with some keys replaced (for paging links)."""
+    params = context["request"].GET.copy()
+    for key, value in kwargs.items():
+        params[key] = value
+    return params.urlencode()
+
+
+@register.filter
+def get_item(mapping, key):
+    return mapping.get(key) if mapping else None
