@@ -68,7 +68,7 @@ def test(args: list[str]) -> None:
     install("[test]")
     install_browser()
     env = {**os.environ, "BANGFU_TESTING": "1"}
-    run(BIN / "ruff", "check", "src", "tests", "bench", "dev.py")
+    run(BIN / "ruff", "check", ".")
     run(BIN / "bangfu", "makemigrations", "--check", "--dry-run", env=env)
     run(BIN / "python", "-m", "pytest", *args, env=env)
 
@@ -77,9 +77,12 @@ if __name__ == "__main__":
     if sys.version_info < (3, 11):  # noqa: UP036 - this script is what tells a newcomer
         sys.exit("bangfu needs Python 3.11 or newer.")
     command = sys.argv[1] if len(sys.argv) > 1 else ""
-    if command == "start":
-        start()
-    elif command == "test":
-        test(sys.argv[2:])
-    else:
-        sys.exit(__doc__)
+    try:
+        if command == "start":
+            start()
+        elif command == "test":
+            test(sys.argv[2:])
+        else:
+            sys.exit(__doc__)
+    except subprocess.CalledProcessError as failed:
+        sys.exit(failed.returncode)
