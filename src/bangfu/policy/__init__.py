@@ -1,0 +1,1 @@
+"""Rules as data: district policies with dated parameters, the evaluation engine, the `policy` command."""

@@ -100,7 +100,9 @@ def parse_value(spec: Spec, text: str):
     codes = [c for c in text.split(",") if c] if text else []
     unknown = [c for c in codes if c not in spec.choices]
     if unknown or len(set(codes)) != len(codes):
-        raise ParameterError(f"{spec.label}：取值须为以下代码（逗号分隔、不重复）：{'、'.join(spec.choices)}。")
+        raise ParameterError(
+            f"{spec.label}：取值须为以下代码（逗号分隔、不重复）：{'、'.join(spec.choices)}。"
+        )
     return frozenset(codes)
 
 
@@ -119,7 +121,7 @@ def canonical_text(spec: Spec, raw) -> str:
             text = f"{Decimal(text):.2f}"
     else:
         # Money and rates are never floats: 0.6 in a file would be a binary fraction.
-        raise ParameterError(f"{spec.label}：取值类型不对（金额和比例须写成字符串，如 \"0.60\"）。")
+        raise ParameterError(f'{spec.label}：取值类型不对（金额和比例须写成字符串，如 "0.60"）。')
     value = parse_value(spec, text)
     if spec.kind == CODES:
         # The schema's order, so the same set always reads the same.

@@ -1,0 +1,647 @@
+"""The policy engine: check a request, pick the policy in force, evaluate it, explain each step.
+
+Pure: no database inside. It takes a `PolicyBook` (the published versions, loaded once by
+`selectors.policy_book()` or built from the data files) and a request dict of the SPEC §6
+contract, and returns the answer dict, or raises `EvaluationError` whose `as_dict()` is
+the contract's error object. Money is `Decimal` from input to output and leaves as strings.
+
+The rules are those of SPEC §6 for 长民发〔2016〕31号; every number comes from a parameter
+of the policy, and every trace step names that parameter and its clause.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+import orjson
+
+from bangfu.core.money import ZERO, format_yuan, to_fen_down
+
+from .parameters import (
+    CATEGORIES,
+    EMERGENCY_EVENTS,
+    FEE_TYPES,
+    SPEC_BY_NAME,
+    PolicyData,
+    parse_value,
+)
+
+AID_TYPES = ("medical", "insurance_supplement", "emergency", "other")
+
+CATEGORY_ZH = {
+    "dibao": "低保家庭",
+    "low_income": "低收入困难家庭",
+    "rigid_expense": "刚性支出困难家庭",
+    "other": "其他",
+}
+FEE_TYPE_ZH = {
+    "treatment": "治疗费", "medicine": "药费", "examination": "检查费", "surgery": "手术费",
+    "nursing": "陪护费", "nutrition": "营养费", "other": "其他费用",
+}  # fmt: skip
+EVENT_ZH = {"fire": "火灾", "drowning": "溺水", "traffic": "车祸", "other_major": "其他重大事故"}
+CONDITION_ZH = {
+    "serious_illness": "大重病",
+    "lost_work_capacity": "完全丧失劳动能力",
+    "casualty_or_major_loss": "造成人员伤亡或重大财产损失",
+}
+AID_TYPE_ZH = {
+    "medical": "大重病医疗帮扶",
+    "insurance_supplement": "补缴金帮扶",
+    "emergency": "突发事件帮扶",
+    "other": "其他帮扶",
+}
+
+EXCEPTION_NOTE = "该限额为“一般”限额：确需突破的，须书面说明理由并报区服务社审批。"
+
+
+class EvaluationError(Exception):
+    """A request the engine cannot answer: `invalid_input` (400) or `no_policy_in_force` (422)."""
+
+    def __init__(self, code: str, message: str, field: str | None = None, status: int = 400):
+        super().__init__(message)
+        self.code, self.message, self.field, self.status = code, message, field, status
+
+    def as_dict(self) -> dict:
+        return {"error": {"code": self.code, "message": self.message, "field": self.field}}
+
+
+def _invalid(message: str, field: str | None) -> EvaluationError:
+    return EvaluationError("invalid_input", message, field, 400)
+
+
+# --- parameters, versions, the book of versions -------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Param:
+    """One parameter's value as in force on a day: the value, its text and its clause."""
+
+    name: str
+    value: object
+    text: str
+    reference: str
+    generally: bool
+
+
+class ParameterSet:
+    """One policy version, with its values resolved for every sub-period where none change."""
+
+    def __init__(self, data: PolicyData):
+        self.code = data.code
+        self.district = data.district
+        self.valid_from = data.valid_from
+        self.valid_to = data.valid_to
+        self.validity_reference = data.validity_reference
+        self.title = data.title
+        self.document = data.document
+        self.data = data
+        self._validity = Param(
+            "policy.validity", None, f"{data.valid_from}/{data.valid_to}", data.validity_reference, False
+        )
+        # Values keyed by start date (OpenFisca style): precompute one snapshot per change
+        # point, so an evaluation does a single bisect instead of one search per parameter.
+        self._starts = sorted({v.start for v in data.values} | {data.valid_from})
+        self._snapshots: list[dict[str, Param]] = []
+        ordered = sorted(data.values, key=lambda v: v.start)
+        for start in self._starts:
+            snap: dict[str, Param] = {}
+            for v in ordered:
+                if v.start <= start:
+                    snap[v.name] = Param(
+                        v.name, parse_value(SPEC_BY_NAME[v.name], v.text), v.text, v.reference, v.generally
+                    )
+            self._snapshots.append(snap)
+
+    def covers(self, day: date) -> bool:
+        return self.valid_from <= day <= self.valid_to
+
+    def at(self, day: date) -> dict[str, Param]:
+        return self._snapshots[bisect_right(self._starts, day) - 1]
+
+    def summary(self) -> dict:
+        return {
+            "id": self.code,
+            "valid_from": self.valid_from.isoformat(),
+            "valid_to": self.valid_to.isoformat(),
+        }
+
+
+class PolicyBook:
+    """The versions the engine may apply, and the districts of the organisation network."""
+
+    def __init__(self, parameter_sets: Iterable[ParameterSet], districts: Mapping[str, str]):
+        self.districts = dict(districts)  # code -> name
+        self._by_district: dict[str, list[ParameterSet]] = {}
+        for ps in parameter_sets:
+            self._by_district.setdefault(ps.district, []).append(ps)
+        for versions in self._by_district.values():
+            versions.sort(key=lambda ps: ps.valid_from)
+
+    def in_force(self, district: str, day: date) -> ParameterSet | None:
+        for ps in self._by_district.get(district, ()):
+            if ps.valid_from <= day <= ps.valid_to:
+                return ps
+        return None
+
+
+# --- reading a request ------------------------------------------------------------------------
+
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_AMOUNT = re.compile(r"(?:0|[1-9][0-9]{0,11})(?:\.[0-9]{1,2})?")
+_DIVISION = re.compile(r"[0-9]{6}")
+
+_TOP_FIELDS = frozenset(
+    ("district", "application_date", "aid_type", "household", "medical", "insurance_supplement",
+     "emergency", "requested_amount")
+)  # fmt: skip
+_TOP_REQUIRED = ("district", "application_date", "aid_type", "household")
+_HOUSEHOLD_FIELDS = (
+    "category",
+    "hukou_district",
+    "resides_in_district",
+    "non_local_spouse_or_child",
+    "prior_aid",
+)
+_PRIOR_FIELDS = ("date", "amount")
+_MEDICAL_FIELDS = ("invoices",)
+_INVOICE_FIELDS = ("number", "date", "regular_hospital", "fee_type", "self_paid")
+_INSURANCE_FIELDS = ("personal_share", "serious_illness", "lost_work_capacity")
+_EMERGENCY_FIELDS = ("event", "casualty_or_major_loss")
+_SETS = {
+    fields: frozenset(fields)
+    for fields in (_HOUSEHOLD_FIELDS, _PRIOR_FIELDS, _MEDICAL_FIELDS, _INVOICE_FIELDS, _INSURANCE_FIELDS,
+                   _EMERGENCY_FIELDS)
+}  # fmt: skip
+
+
+def _shown(value) -> str:
+    text = value if isinstance(value, str) else orjson.dumps(value).decode()
+    return text if len(text) <= 40 else text[:40] + "…"
+
+
+def _object(value, field: str, allowed: frozenset, required: tuple) -> dict:
+    """A JSON object with exactly the known fields: unknown ones are refused, by name."""
+    if type(value) is not dict:
+        raise _invalid(f"{field} 须为 JSON 对象。", field)
+    for key in value:
+        if key not in allowed:
+            raise _invalid(f"未知字段 {field}.{key}：请删除该字段。", f"{field}.{key}")
+    for key in required:
+        if key not in value:
+            raise _invalid(f"缺少必填字段 {field}.{key}。", f"{field}.{key}")
+    return value
+
+
+def _amount(value, field: str) -> Decimal:
+    if type(value) is not str:
+        kind = "JSON 数字" if isinstance(value, int | float) and not isinstance(value, bool) else "该类型"
+        raise _invalid(f'{field} 须为字符串形式的金额（如 "1200.50"），不能是{kind}。', field)
+    if _AMOUNT.fullmatch(value) is None:
+        if value[:1] == "-" and _AMOUNT.fullmatch(value[1:]):
+            raise _invalid(f"{field} 不能为负数：“{value}”。", field)
+        raise _invalid(
+            f'{field} 的金额格式无效：“{_shown(value)}”。应为不小于 0、最多两位小数的数，如 "1200.50"。',
+            field,
+        )
+    # Two places always, so every amount leaves the engine written the same way.
+    dot = value.find(".")
+    if dot < 0:
+        value += ".00"
+    elif len(value) - dot == 2:
+        value += "0"
+    return Decimal(value)
+
+
+def _date(value, field: str) -> date:
+    if type(value) is not str or _DATE.fullmatch(value) is None:
+        raise _invalid(
+            f'{field} 须为 YYYY-MM-DD 格式的日期（如 "2020-05-01"），收到“{_shown(value)}”。', field
+        )
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise _invalid(f"{field} 不是存在的日期：“{value}”。", field) from None
+
+
+def _flag(value, field: str) -> bool:
+    if type(value) is not bool:
+        raise _invalid(f"{field} 须为 true 或 false，收到“{_shown(value)}”。", field)
+    return value
+
+
+def _choice(value, field: str, choices: tuple[str, ...]) -> str:
+    if type(value) is not str or value not in choices:
+        raise _invalid(f"{field} 的取值无效：“{_shown(value)}”；可选：{'、'.join(choices)}。", field)
+    return value
+
+
+def _list(value, field: str) -> list:
+    if type(value) is not list:
+        raise _invalid(f"{field} 须为 JSON 数组。", field)
+    return value
+
+
+class Request:
+    """A request that passed every check: typed values only."""
+
+    __slots__ = (
+        "aid_type",
+        "casualty",
+        "category",
+        "day",
+        "district",
+        "event",
+        "hukou_district",
+        "invoices",
+        "lost_work_capacity",
+        "non_local",
+        "personal_share",
+        "prior",
+        "requested",
+        "resides",
+        "serious_illness",
+    )  # fmt: skip
+
+
+def parse_request(data, districts: Mapping[str, str]) -> Request:
+    """Check a request against the SPEC §6 contract; raise `invalid_input` naming the field."""
+    if type(data) is not dict:
+        raise _invalid("请求须为 JSON 对象。", None)
+    for key in data:
+        if key not in _TOP_FIELDS:
+            raise _invalid(f"未知字段 {key}：请删除该字段。", key)
+    for key in _TOP_REQUIRED:
+        if key not in data:
+            raise _invalid(f"缺少必填字段 {key}。", key)
+    r = Request()
+    district = data["district"]
+    if type(district) is not str or district not in districts:
+        raise _invalid(f"district 不是组织网络中的区代码：“{_shown(district)}”。", "district")
+    r.district = district
+    r.day = _date(data["application_date"], "application_date")
+    r.aid_type = _choice(data["aid_type"], "aid_type", AID_TYPES)
+
+    h = _object(data["household"], "household", _SETS[_HOUSEHOLD_FIELDS], _HOUSEHOLD_FIELDS)
+    r.category = _choice(h["category"], "household.category", CATEGORIES)
+    hukou = h["hukou_district"]
+    if type(hukou) is not str or _DIVISION.fullmatch(hukou) is None:
+        raise _invalid(
+            f'household.hukou_district 须为 6 位行政区划代码（如 "310105"），收到“{_shown(hukou)}”。',
+            "household.hukou_district",
+        )
+    r.hukou_district = hukou
+    r.resides = _flag(h["resides_in_district"], "household.resides_in_district")
+    r.non_local = _flag(h["non_local_spouse_or_child"], "household.non_local_spouse_or_child")
+    prior = []
+    for i, item in enumerate(_list(h["prior_aid"], "household.prior_aid")):
+        f = f"household.prior_aid[{i}]"
+        item = _object(item, f, _SETS[_PRIOR_FIELDS], _PRIOR_FIELDS)
+        prior.append((_date(item["date"], f + ".date"), _amount(item["amount"], f + ".amount")))
+    r.prior = prior
+
+    r.invoices = ()
+    r.personal_share = r.serious_illness = r.lost_work_capacity = r.event = r.casualty = None
+    # Only the block of the requested aid type is read; the others are ignored (SPEC §6).
+    if r.aid_type == "medical":
+        if "medical" not in data:
+            raise _invalid("大重病医疗帮扶须提供 medical 数据块。", "medical")
+        m = _object(data["medical"], "medical", _SETS[_MEDICAL_FIELDS], _MEDICAL_FIELDS)
+        invoices = []
+        numbers = set()
+        for i, item in enumerate(_list(m["invoices"], "medical.invoices")):
+            f = f"medical.invoices[{i}]"
+            item = _object(item, f, _SETS[_INVOICE_FIELDS], _INVOICE_FIELDS)
+            number = item["number"]
+            if type(number) is not str or not number.strip() or len(number) > 64:
+                raise _invalid(f"{f}.number 须为 1 至 64 个字符的发票号。", f + ".number")
+            if number in numbers:
+                # The same invoice twice would count its expense twice.
+                raise _invalid(f"{f}.number 重复：发票“{_shown(number)}”已在本请求中出现。", f + ".number")
+            numbers.add(number)
+            invoices.append(
+                (
+                    number,
+                    _date(item["date"], f + ".date"),
+                    _flag(item["regular_hospital"], f + ".regular_hospital"),
+                    _choice(item["fee_type"], f + ".fee_type", FEE_TYPES),
+                    _amount(item["self_paid"], f + ".self_paid"),
+                )
+            )
+        r.invoices = invoices
+    elif r.aid_type == "insurance_supplement":
+        if "insurance_supplement" not in data:
+            raise _invalid("补缴金帮扶须提供 insurance_supplement 数据块。", "insurance_supplement")
+        b = _object(
+            data["insurance_supplement"], "insurance_supplement", _SETS[_INSURANCE_FIELDS], _INSURANCE_FIELDS
+        )
+        r.personal_share = _amount(b["personal_share"], "insurance_supplement.personal_share")
+        r.serious_illness = _flag(b["serious_illness"], "insurance_supplement.serious_illness")
+        r.lost_work_capacity = _flag(b["lost_work_capacity"], "insurance_supplement.lost_work_capacity")
+    elif r.aid_type == "emergency":
+        if "emergency" not in data:
+            raise _invalid("突发事件帮扶须提供 emergency 数据块。", "emergency")
+        b = _object(data["emergency"], "emergency", _SETS[_EMERGENCY_FIELDS], _EMERGENCY_FIELDS)
+        r.event = _choice(b["event"], "emergency.event", EMERGENCY_EVENTS)
+        r.casualty = _flag(b["casualty_or_major_loss"], "emergency.casualty_or_major_loss")
+
+    requested = data.get("requested_amount")
+    r.requested = None if requested is None else _amount(requested, "requested_amount")
+    return r
+
+
+# --- evaluating -------------------------------------------------------------------------------
+
+
+def years_before(day: date, years: int) -> date:
+    """The same calendar date `years` earlier; 29 February falls back to 28 February."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)
+
+
+def _step(step: str, p: Param, result: str, subject: str | None = None) -> dict:
+    item = {"step": step, "parameter": p.name, "value": p.text, "source": p.reference, "result": result}
+    if subject is not None:
+        item["subject"] = subject
+    return item
+
+
+def _limit_reason(code: str, message: str, p: Param, limit: str) -> dict:
+    return {"code": code, "message": message, "parameter": p.name, "limit": limit, "generally": p.generally}
+
+
+def evaluate(data, book: PolicyBook) -> dict:
+    """One request dict -> one answer dict; raises EvaluationError (invalid_input, no_policy_in_force)."""
+    r = parse_request(data, book.districts)
+    ps = book.in_force(r.district, r.day)
+    if ps is None:
+        name = book.districts.get(r.district) or r.district
+        raise EvaluationError(
+            "no_policy_in_force",
+            f"{name}（{r.district}）在 {r.day.isoformat()} 没有生效的帮扶政策，无法测算。"
+            "请核对申请日期，或由区帮扶组织发布适用的政策版本。",
+            "application_date",
+            422,
+        )
+    return evaluate_request(r, ps)
+
+
+def evaluate_request(r: Request, ps: ParameterSet) -> dict:
+    """The rules of SPEC §6 over one checked request and one policy version."""
+    p = ps.at(r.day)
+    trace: list[dict] = [_step("policy.select", ps._validity, ps.code)]
+    add = trace.append
+    reasons: list[dict] = []
+    eligible = True
+
+    # 三: 本区户籍 and 长期在本区居住, including the out-of-province spouse or child living
+    # with a registered resident (taken as given: staff verify it, SPEC §6).
+    residency_problems = []
+    prm = p["residency.requires_residence"]
+    lives_here = r.resides or not prm.value
+    add(_step("residency.residence", prm, "met" if lives_here else "not_met"))
+    if not lives_here:
+        residency_problems.append("家庭未在本区长期居住生活")
+    prm = p["residency.requires_hukou"]
+    if not prm.value or r.hukou_district == r.district:
+        add(_step("residency.hukou", prm, "met", r.hukou_district))
+    else:
+        prm = p["residency.non_local_spouse_or_child"]
+        admitted = prm.value and r.non_local
+        add(_step("residency.hukou", prm, "met" if admitted else "not_met", r.hukou_district))
+        if not admitted:
+            residency_problems.append(
+                "申请人不具有本区户籍，也不是与本区户籍居民在本区共同生活的外省市户籍配偶、子女"
+            )
+    if residency_problems:
+        eligible = False
+        reasons.append(
+            {
+                "code": "residency",
+                "message": f"不符合户籍与居住条件：{'；'.join(residency_problems)}（依据：{prm.reference}）。",
+            }
+        )
+
+    aid = r.aid_type
+    eligible_expense = ZERO
+    if aid == "medical":
+        # 四(一): invoices of a regular hospital, within one year of the application
+        # (inclusive at both ends), not nursing or nutrition receipts.
+        window = p["medical.invoice_window_years"]
+        regular = p["medical.regular_hospital_only"]
+        excluded = p["medical.excluded_fee_types"]
+        day = r.day
+        start = years_before(day, window.value)
+        add(_step("medical.window", window, f"{start.isoformat()}/{day.isoformat()}"))
+        counted = 0
+        for number, when, is_regular, fee_type, self_paid in r.invoices:
+            if regular.value and not is_regular:
+                add(_step("medical.invoice", regular, "not_regular_hospital", number))
+            elif fee_type in excluded.value:
+                add(_step("medical.invoice", excluded, "excluded_fee_type", number))
+            elif when < start or when > day:
+                add(_step("medical.invoice", window, "outside_window", number))
+            else:
+                counted += 1
+                eligible_expense += self_paid
+                add(_step("medical.invoice", window, "counted", number))
+        if not counted or not eligible_expense:
+            eligible = False
+            fees = "、".join(FEE_TYPE_ZH[c] for c in FEE_TYPES if c in excluded.value)
+            reasons.append(
+                {
+                    "code": "no_eligible_expense",
+                    "message": f"没有可计入的自负医疗费用：发票须由正规医院开具，日期在 {start.isoformat()} 至 "
+                    f"{day.isoformat()} 之间（含），且不是{fees}收据（依据：{window.reference}）。",
+                }
+            )
+    elif aid == "insurance_supplement":
+        # 三(二): dibao or low-income households with a serious illness, for a person who
+        # completely lost the capacity to work and must pay the pension contribution at once.
+        cats = p["insurance_supplement.categories"]
+        in_category = r.category in cats.value
+        add(_step("insurance_supplement.category", cats, "met" if in_category else "not_met", r.category))
+        if not in_category:
+            eligible = False
+            allowed = "、".join(CATEGORY_ZH[c] for c in CATEGORIES if c in cats.value)
+            reasons.append(
+                {
+                    "code": "category_not_eligible",
+                    "message": f"补缴金帮扶仅适用于{allowed}；本户为{CATEGORY_ZH[r.category]}（依据：{cats.reference}）。",
+                }
+            )
+        conds = p["insurance_supplement.conditions"]
+        given = {"serious_illness": r.serious_illness, "lost_work_capacity": r.lost_work_capacity}
+        missing = [c for c in ("serious_illness", "lost_work_capacity") if c in conds.value and not given[c]]
+        add(
+            _step(
+                "insurance_supplement.conditions",
+                conds,
+                "not_met" if missing else "met",
+                ",".join(missing) or None,
+            )
+        )
+        if missing:
+            eligible = False
+            reasons.append(
+                {
+                    "code": "condition_not_met",
+                    "message": f"补缴金帮扶的条件未满足：{'、'.join(CONDITION_ZH[c] for c in missing)}（依据：{conds.reference}）。",
+                }
+            )
+    elif aid == "emergency":
+        # 三(三): fire, drowning, a traffic or another major accident, with casualties or
+        # major property loss.
+        events = p["emergency.events"]
+        conds = p["emergency.conditions"]
+        event_ok = r.event in events.value
+        add(_step("emergency.event", events, "met" if event_ok else "not_met", r.event))
+        loss_ok = r.casualty or "casualty_or_major_loss" not in conds.value
+        add(
+            _step(
+                "emergency.conditions",
+                conds,
+                "met" if loss_ok else "not_met",
+                None if loss_ok else "casualty_or_major_loss",
+            )
+        )
+        if not (event_ok and loss_ok):
+            eligible = False
+            what = "、".join(EVENT_ZH[e] for e in EMERGENCY_EVENTS if e in events.value)
+            reasons.append(
+                {
+                    "code": "condition_not_met",
+                    "message": f"突发事件帮扶须因{what}造成人员伤亡或重大财产损失（依据：{events.reference}）。",
+                }
+            )
+
+    # 三(四): per household per calendar year of the application, every aid type.
+    year = r.day.year
+    prior_count = 0
+    prior_total = ZERO
+    for when, amount in r.prior:
+        if when.year == year:
+            prior_count += 1
+            prior_total += amount
+    max_events = p["annual.max_events"]
+    count_ok = prior_count < max_events.value
+    add(_step("annual.count", max_events, "met" if count_ok else "exceeded", str(prior_count)))
+    if not count_ok:
+        eligible = False
+        message = f"本户 {year} 年已获帮扶 {prior_count} 次，已达每年不超过 {max_events.text} 次的限制（依据：{max_events.reference}）。"
+        if max_events.generally:
+            message += EXCEPTION_NOTE
+        reasons.append(_limit_reason("annual_count_exceeded", message, max_events, max_events.text))
+    max_total = p["annual.max_amount"]
+    remaining = max_total.value - prior_total
+    if remaining < ZERO:
+        remaining = ZERO
+    add(_step("annual.amount", max_total, str(remaining), str(prior_total)))
+    if not remaining:
+        eligible = False
+        reasons.append(
+            _limit_reason(
+                "annual_amount_exhausted",
+                f"本户 {year} 年已获帮扶 {format_yuan(prior_total)}，全年累计不超过 {format_yuan(max_total.value)}，"
+                f"已无剩余额度（依据：{max_total.reference}）。",
+                max_total,
+                max_total.text,
+            )
+        )
+
+    if not eligible:
+        return {
+            "eligible": False,
+            "max_amount": "0.00",
+            "recommended_amount": "0.00",
+            "approval_level": None,
+            "policy": ps.summary(),
+            "reasons": reasons,
+            "trace": trace,
+        }
+
+    # The maximum of the aid type; the documents say 不超过: round down to the fen.
+    if aid == "medical":
+        rate = p.get(f"medical.rate.{r.category}") or p["medical.rate.other"]
+        type_max = to_fen_down(eligible_expense * rate.value)
+        type_param = rate
+        add(_step("medical.rate", rate, str(type_max), str(eligible_expense)))
+    elif aid == "insurance_supplement":
+        rate = p["insurance_supplement.rate"]
+        type_max = to_fen_down(r.personal_share * rate.value)
+        type_param = rate
+        add(_step("insurance_supplement.rate", rate, str(type_max), str(r.personal_share)))
+    elif aid == "emergency":
+        type_param = p["emergency.max_amount"]
+        type_max = type_param.value
+        add(_step("emergency.max_amount", type_param, str(type_max)))
+    else:
+        type_param = None  # 三(四) 其他帮扶: no maximum of its own, only the annual caps
+        type_max = None
+
+    if type_max is None or type_max > remaining:
+        max_amount = remaining
+        limit_param = max_total
+        if type_max is None:
+            message = f"{AID_TYPE_ZH[aid]}无单项上限，按全年累计不超过 {format_yuan(max_total.value)} 的剩余额度 {format_yuan(remaining)} 确定上限"
+        else:
+            message = f"本户 {year} 年已获帮扶 {format_yuan(prior_total)}，全年累计不超过 {format_yuan(max_total.value)}，上限由 {format_yuan(type_max)} 降为剩余额度 {format_yuan(remaining)}"
+        reasons.append(
+            _limit_reason(
+                "capped_by_annual_limit",
+                f"{message}（依据：{max_total.reference}）。",
+                max_total,
+                str(remaining),
+            )
+        )
+    else:
+        max_amount = type_max
+        limit_param = type_param
+
+    # 四(三): the amount to approve is the request cut to the maximum, or the maximum.
+    requested = r.requested
+    if requested is None:
+        recommended = max_amount
+    elif requested > max_amount:
+        recommended = max_amount
+        message = f"申请金额 {format_yuan(requested)} 超过上限 {format_yuan(max_amount)}，建议金额按上限计（依据：{limit_param.reference}）。"
+        if limit_param.generally:
+            message += EXCEPTION_NOTE
+        reasons.append(_limit_reason("requested_above_maximum", message, limit_param, str(max_amount)))
+    else:
+        recommended = requested
+    street_limit = p["approval.street_limit"]
+    level = "street" if recommended <= street_limit.value else "district"
+    add(_step("approval.level", street_limit, level, str(recommended)))
+
+    return {
+        "eligible": True,
+        "max_amount": str(max_amount),
+        "recommended_amount": str(recommended),
+        "approval_level": level,
+        "policy": ps.summary(),
+        "reasons": reasons,
+        "trace": trace,
+    }
+
+
+def respond(body: bytes | str, book: PolicyBook) -> tuple[int, dict]:
+    """Raw JSON text -> (HTTP-like status, answer or error object): the CLI and the API share it."""
+    try:
+        data = orjson.loads(body)
+    except orjson.JSONDecodeError as e:
+        if not body.strip():
+            message = "请求为空：须为一个 JSON 对象（批量时每行一个）。"
+        else:
+            message = f"请求不是有效的 JSON：第 {e.lineno} 行第 {e.colno} 列附近有误。"
+        return 400, _invalid(message, None).as_dict()
+    try:
+        return 200, evaluate(data, book)
+    except EvaluationError as e:
+        return e.status, e.as_dict()

@@ -1,0 +1,99 @@
+"""Forms for drafting a policy version and trying the engine out."""
+
+from django import forms
+
+from .models import Policy
+from .parameters import SPECS, ParameterError, canonical_text
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class PolicyHeaderForm(forms.Form):
+    title = forms.CharField(label="标题", max_length=200)
+    document = forms.CharField(label="文号", max_length=100, help_text="如 长民发〔2016〕31号")
+    valid_from = forms.DateField(label="施行日期", widget=DATE_WIDGET)
+    valid_to = forms.DateField(label="有效期至", widget=DATE_WIDGET)
+    validity_reference = forms.CharField(
+        label="有效期依据", max_length=200, help_text="文件中规定施行日期和有效期的条款"
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("valid_from") and data.get("valid_to") and data["valid_to"] < data["valid_from"]:
+            self.add_error("valid_to", "有效期截止日不能早于施行日期。")
+        return data
+
+
+class PolicyCreateForm(PolicyHeaderForm):
+    district = forms.ModelChoiceField(label="区", queryset=None)
+    code = forms.SlugField(
+        label="版本编号", max_length=64, help_text="英文小写、数字和连字符，如 changning-2022"
+    )
+    copy_from = forms.ModelChoiceField(
+        label="底稿", queryset=None, help_text="新版本从该版本复制全部参数，再逐项修改"
+    )
+    field_order = [
+        "district",
+        "code",
+        "title",
+        "document",
+        "valid_from",
+        "valid_to",
+        "validity_reference",
+        "copy_from",
+    ]
+
+    def __init__(self, *args, districts, sources, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["district"].queryset = districts
+        self.fields["copy_from"].queryset = sources
+
+    def clean_code(self):
+        code = self.cleaned_data["code"]
+        if Policy.objects.filter(code=code).exists():
+            raise forms.ValidationError("该版本编号已被使用。")
+        return code
+
+
+class ValueForm(forms.Form):
+    name = forms.ChoiceField(label="参数", choices=[(s.name, f"{s.label}（{s.name}）") for s in SPECS])
+    start = forms.DateField(label="起始日期", widget=DATE_WIDGET)
+    value = forms.CharField(
+        label="取值",
+        max_length=500,
+        help_text="金额如 20000.00；比例如 0.60；是否填 true/false；代码用逗号分隔",
+    )
+    reference = forms.CharField(label="依据条款", max_length=200, help_text="如 长民发〔2016〕31号 三(一)1")
+    generally = forms.BooleanField(
+        label="“一般”限额", required=False, help_text="文件写“一般”的限额：可经书面说明并报区审批后突破"
+    )
+
+    def __init__(self, *args, policy: Policy, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.policy = policy
+
+    def clean(self):
+        data = super().clean()
+        spec = next((s for s in SPECS if s.name == data.get("name")), None)
+        if spec is not None and data.get("value") is not None:
+            try:
+                data["value"] = canonical_text(spec, data["value"])
+            except ParameterError as e:
+                self.add_error("value", str(e))
+        start = data.get("start")
+        if start and not self.policy.valid_from <= start <= self.policy.valid_to:
+            self.add_error(
+                "start", f"起始日期须在有效期 {self.policy.valid_from} 至 {self.policy.valid_to} 之内。"
+            )
+        return data
+
+
+class ReturnForm(forms.Form):
+    note = forms.CharField(label="审核意见", widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class EvaluateForm(forms.Form):
+    request = forms.CharField(
+        label="测算请求（JSON）",
+        widget=forms.Textarea(attrs={"class": "policy-request", "spellcheck": "false"}),
+    )

@@ -1,0 +1,244 @@
+"""Policy pages: the versions, one version's parameters, drafting, review and publishing,
+and trying a request against the version in force or a draft ("试算")."""
+
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from bangfu.audit.actor import Actor
+from bangfu.orgs.scope import has_perm, require_perm, require_perm_somewhere
+
+from . import selectors, services
+from .engine import PolicyBook, respond
+from .forms import EvaluateForm, PolicyCreateForm, PolicyHeaderForm, ReturnForm, ValueForm
+from .models import ParameterValue, Policy
+from .parameters import SPEC_BY_NAME, SPECS
+from .presentation import value_zh
+
+EXAMPLE_REQUEST = {
+    "district": "310105",
+    "application_date": "2020-05-01",
+    "aid_type": "medical",
+    "household": {
+        "category": "dibao",
+        "hukou_district": "310105",
+        "resides_in_district": True,
+        "non_local_spouse_or_child": False,
+        "prior_aid": [{"date": "2020-02-03", "amount": "5000.00"}],
+    },
+    "medical": {
+        "invoices": [
+            {
+                "number": "A1",
+                "date": "2019-06-01",
+                "regular_hospital": True,
+                "fee_type": "treatment",
+                "self_paid": "1200.50",
+            }
+        ]
+    },
+    "requested_amount": "600.00",
+}
+
+
+def _policy(request, code: str) -> Policy:
+    policy = selectors.policy_visible(user=request.user, code=code)
+    if policy is None:
+        raise Http404
+    return policy
+
+
+@login_required
+def policy_list(request):
+    require_perm_somewhere(request.user, "policy.view")
+    policies = selectors.policies_visible(user=request.user)
+    can_draft = has_perm(request.user, "policy.draft")
+    return render(request, "policy/list.html", {"policies": policies, "can_draft": can_draft})
+
+
+@login_required
+def policy_detail(request, code):
+    policy = _policy(request, code)
+    values = [
+        {
+            "row": v,
+            "label": v.label,
+            "shown": value_zh(v.name, v.value) if v.name in SPEC_BY_NAME else v.value,
+        }
+        for v in policy.values.all()
+    ]
+    missing = [s for s in SPECS if s.required and not any(v["row"].name == s.name for v in values)]
+    user = request.user
+    return render(
+        request,
+        "policy/detail.html",
+        {
+            "policy": policy,
+            "values": values,
+            "missing": missing,
+            "can_edit": services.can_edit(user, policy)[0],
+            "can_return": services.can_return(user, policy)[0],
+            "publish": services.can_publish(user, policy),
+            "editors": policy.editors.all(),
+            "return_form": ReturnForm(),
+        },
+    )
+
+
+@login_required
+def policy_create(request):
+    require_perm_somewhere(request.user, "policy.draft")
+    districts = selectors.districts_where(user=request.user, perm="policy.draft")
+    sources = selectors.policies_visible(user=request.user)
+    form = PolicyCreateForm(request.POST or None, districts=districts, sources=sources)
+    if request.method == "POST" and form.is_valid():
+        try:
+            policy = services.policy_draft_create(actor=Actor.from_request(request), **form.cleaned_data)
+        except services.PolicyError as e:
+            form.add_error(None, str(e))
+        else:
+            messages.success(
+                request, f"草稿 {policy.code} 已创建，参数已从 {form.cleaned_data['copy_from'].code} 复制。"
+            )
+            return redirect("policy:detail", code=policy.code)
+    return render(request, "policy/form.html", {"form": form, "heading": "新建政策版本（草稿）"})
+
+
+@login_required
+def policy_edit(request, code):
+    policy = _policy(request, code)
+    require_perm(request.user, "policy.draft", policy.district)
+    initial = {
+        f: getattr(policy, f) for f in ("title", "document", "valid_from", "valid_to", "validity_reference")
+    }
+    form = PolicyHeaderForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.policy_update(actor=Actor.from_request(request), policy=policy, **form.cleaned_data)
+        except services.PolicyError as e:
+            form.add_error(None, str(e))
+        else:
+            messages.success(request, "已保存。")
+            return redirect("policy:detail", code=policy.code)
+    return render(
+        request, "policy/form.html", {"form": form, "heading": f"修改 {policy.code}", "policy": policy}
+    )
+
+
+@login_required
+def value_edit(request, code, pk=None):
+    policy = _policy(request, code)
+    require_perm(request.user, "policy.draft", policy.district)
+    row = get_object_or_404(ParameterValue, pk=pk, policy=policy) if pk else None
+    initial = (
+        {
+            "name": row.name,
+            "start": row.start,
+            "value": row.value,
+            "reference": row.reference,
+            "generally": row.generally,
+        }
+        if row
+        else {"name": request.GET.get("name", ""), "start": policy.valid_from}
+    )
+    form = ValueForm(request.POST or None, initial=initial, policy=policy)
+    if request.method == "POST" and form.is_valid():
+        actor = Actor.from_request(request)
+        try:
+            if row and (row.name, row.start) != (form.cleaned_data["name"], form.cleaned_data["start"]):
+                # Moving a value to another parameter or date replaces it.
+                services.parameter_value_delete(actor=actor, policy=policy, value=row)
+            services.parameter_value_set(actor=actor, policy=policy, **form.cleaned_data)
+        except services.PolicyError as e:
+            form.add_error(None, str(e))
+        else:
+            messages.success(request, "参数已保存。")
+            return redirect("policy:detail", code=policy.code)
+    heading = f"{policy.code}：{'修改' if row else '新增'}参数取值"
+    return render(request, "policy/form.html", {"form": form, "heading": heading, "policy": policy})
+
+
+@login_required
+@require_POST
+def value_delete(request, code, pk):
+    policy = _policy(request, code)
+    require_perm(request.user, "policy.draft", policy.district)
+    row = get_object_or_404(ParameterValue, pk=pk, policy=policy)
+    return _step(request, policy, services.parameter_value_delete, "取值已删除。", value=row)
+
+
+def _step(request, policy, service, done: str, **kwargs):
+    try:
+        service(actor=Actor.from_request(request), policy=policy, **kwargs)
+    except services.PolicyError as e:
+        messages.error(request, str(e))
+    else:
+        messages.success(request, done)
+    return redirect("policy:detail", code=policy.code)
+
+
+@login_required
+@require_POST
+def policy_submit(request, code):
+    policy = _policy(request, code)
+    require_perm(request.user, "policy.draft", policy.district)
+    return _step(request, policy, services.policy_submit, "已提交审核。")
+
+
+@login_required
+@require_POST
+def policy_return(request, code):
+    policy = _policy(request, code)
+    require_perm(request.user, "policy.publish", policy.district)
+    form = ReturnForm(request.POST)
+    note = form.cleaned_data["note"] if form.is_valid() else ""
+    return _step(request, policy, services.policy_return, "已退回起草人修改。", note=note)
+
+
+@login_required
+@require_POST
+def policy_publish(request, code):
+    policy = _policy(request, code)
+    require_perm(request.user, "policy.publish", policy.district)
+    return _step(request, policy, services.policy_publish, "已发布：该版本自此不可更改。")
+
+
+@login_required
+@require_POST
+def policy_discard(request, code):
+    policy = _policy(request, code)
+    require_perm(request.user, "policy.draft", policy.district)
+    try:
+        services.policy_discard(actor=Actor.from_request(request), policy=policy)
+    except services.PolicyError as e:
+        messages.error(request, str(e))
+        return redirect("policy:detail", code=policy.code)
+    messages.success(request, f"草稿 {code} 已删除。")
+    return redirect("policy:list")
+
+
+@login_required
+def evaluate(request):
+    """试算: a request against the versions in force, or against one draft (?policy=code)."""
+    require_perm_somewhere(request.user, "policy.view")
+    draft = _policy(request, request.GET["policy"]) if request.GET.get("policy") else None
+    form = EvaluateForm(
+        request.POST or None, initial={"request": json.dumps(EXAMPLE_REQUEST, ensure_ascii=False, indent=2)}
+    )
+    answer = error = None
+    if request.method == "POST" and form.is_valid():
+        book = selectors.policy_book()
+        if draft is not None:
+            book = PolicyBook([selectors.parameter_set(draft)], book.districts)
+        status, body = respond(form.cleaned_data["request"].encode(), book)
+        if status == 200:
+            answer = body
+        else:
+            error = body["error"]
+    return render(
+        request, "policy/evaluate.html", {"form": form, "answer": answer, "error": error, "draft": draft}
+    )
