@@ -54,7 +54,7 @@ class EncryptedTextField(models.TextField):
     """Holds ciphertext in the database and plain text in Python."""
 
     def from_db_value(self, value, expression, connection):
-        return None if value in (None, "") else decrypt(value)
+        return value if value in (None, "") else decrypt(value)
 
     def get_prep_value(self, value):
         value = super().get_prep_value(value)

@@ -1,13 +1,410 @@
+"""Pages of the registry: parse the request, call one selector or service, render.
+
+Reads go through the selectors (which take the user and keep to their scope); a record
+outside scope is a 404. Writes go through the services; a RegistryError becomes a form
+error on the field it names, never a 500.
+"""
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.forms.utils import ErrorList
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
 
-from bangfu.orgs.scope import require_perm_somewhere
+from bangfu.audit.actor import Actor
+from bangfu.audit.services import ACTION_LABELS
+from bangfu.orgs.models import Organisation, OrgKind
+from bangfu.orgs.scope import has_perm, has_perm_at, require_perm, require_perm_somewhere, scope_for
+from bangfu.web.paging import page_without_count
 
-from . import selectors
+from . import forms, selectors, services
+from .models import Category, HouseholdStatus
+
+PER_PAGE = 20
+TARGET_LABELS = {
+    "registry.household": "档案",
+    "registry.person": "成员",
+    "registry.householdcategory": "类别",
+    "registry.means": "收入财产",
+}
+
+
+def _apply_error(exc: services.RegistryError, form, formset=None) -> None:
+    """Put a service's refusal on the field it names (members.<i>.<field> for the formset)."""
+    field = exc.field or ""
+    if formset is not None and field.startswith("members."):
+        _, index, name = field.split(".", 2)
+        rows = formset.member_forms()
+        if int(index) < len(rows) and name in rows[int(index)].fields:
+            rows[int(index)].add_error(name, exc.message)
+            return
+    if form is not None and field in form.fields:
+        form.add_error(field, exc.message)
+    elif formset is not None and field == "members":
+        formset._non_form_errors.append(exc.message)
+    elif form is not None:
+        form.add_error(None, exc.message)
+
+
+def _streets(user, perm: str):
+    return scope_for(user, perm).filter(Organisation.objects.filter(kind=OrgKind.STREET, active=True), "pk")
+
+
+def _warn_ids(request, member_forms) -> None:
+    for f in member_forms:
+        for warning in getattr(f, "id_warnings", ()):
+            messages.warning(request, f"{f.cleaned_data['name']}：{warning}")
+
+
+# ---------------------------------------------------------------- list and file
 
 
 @login_required
 def household_list(request):
     require_perm_somewhere(request.user, "registry.view")
-    rows = selectors.households(user=request.user).order_by("-id")[:50]
-    return render(request, "registry/household_list.html", {"households": rows})
+    q = request.GET.get("q", "").strip()
+    category = request.GET.get("category") or None
+    if category not in Category.values:
+        category = None
+    streets = _streets(request.user, "registry.view")
+    street = request.GET.get("street") or None
+    street = int(street) if street and street.isdigit() else None
+    qs = selectors.household_search(user=request.user, q=q, category=category, street=street)
+    page = page_without_count(qs, request.GET.get("page"), PER_PAGE)
+    today = timezone.localdate()
+    rows = [
+        {
+            "household": h,
+            "head": selectors.household_head(h),
+            "size": len(h.active_members),
+            "category": selectors.household_category_on(h, today),
+        }
+        for h in page
+    ]
+    context = {
+        "page": page,
+        "rows": rows,
+        "q": q,
+        "category": category,
+        "street": street,
+        "categories": Category.choices,
+        # A street worker has one street: the filter would only be noise.
+        "streets": streets.order_by("code") if streets.count() > 1 else None,
+        "can_create": has_perm(request.user, "registry.edit"),
+    }
+    return render(request, "registry/household_list.html", context)
+
+
+def _file_context(request, household, **extra) -> dict:
+    user = request.user
+    street = household.street_id
+    active = household.status == HouseholdStatus.ACTIVE
+    members = list(selectors.household_members(user=user, household=household))
+    today = timezone.localdate()
+    categories = list(household.categories.all())
+    for c in categories:
+        c.is_current = c.current_on(today)
+    return {
+        "household": household,
+        "members": members,
+        "active_members": [m for m in members if m.active],
+        "former_members": [m for m in members if not m.active],
+        "categories": categories,
+        "means": [(m, x) for m in members for x in m.means.all()],
+        "current_category": selectors.household_category_on(household, today),
+        "history": selectors.household_history(user=user, household=household)[:100],
+        "merged_from": household.merged_from.all(),
+        "action_labels": ACTION_LABELS,
+        "target_labels": TARGET_LABELS,
+        "can_edit": active and has_perm_at(user, "registry.edit", street),
+        "can_reveal": has_perm_at(user, "registry.reveal", street),
+        "can_merge": active and has_perm_at(user, "registry.merge", street),
+        "today": today,
+        **extra,
+    }
+
+
+@login_required
+def household_detail(request, pk: int):
+    household = selectors.household_get(user=request.user, pk=pk)
+    return render(request, "registry/household_detail.html", _file_context(request, household))
+
+
+@never_cache
+@login_required
+@require_POST
+def sensitive_reveal(request, pk: int, person_pk: int, field: str):
+    """Show one full ID number or account on the file page, once, and log that it was seen."""
+    household = selectors.household_get(user=request.user, pk=pk)
+    person = selectors.person_get(user=request.user, household=household, pk=person_pk)
+    if field not in services.REVEALABLE:
+        raise Http404
+    require_perm(request.user, "registry.reveal", household.street_id)
+    value = services.sensitive_reveal(actor=Actor.from_request(request), person=person, field=field)
+    context = _file_context(
+        request, household, revealed_person=person.pk, revealed_field=field, revealed_value=value
+    )
+    return render(request, "registry/household_detail.html", context)
+
+
+# ---------------------------------------------------------------- create and edit
+
+
+@login_required
+def household_create(request):
+    require_perm_somewhere(request.user, "registry.edit")
+    streets = _streets(request.user, "registry.edit")
+    if request.method != "POST":
+        form = forms.HouseholdCreateForm(streets=streets)
+        formset = forms.MemberFormSet(prefix="m", initial=[{"relationship": "head"}])
+        return _render_create(request, form, formset)
+
+    form = forms.HouseholdCreateForm(request.POST, streets=streets)
+    formset = forms.MemberFormSet(request.POST, prefix="m")
+    if "add_member" in request.POST:
+        # The round trip behind the 添加成员 button for browsers without JavaScript.
+        data = request.POST.copy()
+        data["m-TOTAL_FORMS"] = str(int(data.get("m-TOTAL_FORMS") or 1) + 1)
+        form = forms.HouseholdCreateForm(data, streets=streets)
+        formset = forms.MemberFormSet(data, prefix="m")
+        return _render_create(request, form, formset, validate=False)
+    if not (form.is_valid() and formset.is_valid()):
+        return _render_create(request, form, formset)
+
+    data = form.cleaned_data
+    categories = []
+    if data.get("category"):
+        categories = [{"category": data["category"], "valid_from": data["category_from"]}]
+    rows = formset.member_forms()
+    try:
+        household = services.household_create(
+            actor=Actor.from_request(request),
+            street=data["street"],
+            address=data["address"],
+            phone=data["phone"],
+            committee=data.get("committee"),
+            members=[f.person_data() for f in rows],
+            categories=categories,
+        )
+    except services.DuplicatePerson as exc:
+        _apply_error(exc, form, formset)
+        existing = exc.existing.household
+        offer_move = exc.visible and has_perm_at(request.user, "registry.edit", existing.street_id)
+        if offer_move and exc.field:
+            rows[int(exc.field.split(".")[1])].offer_move = True
+        return _render_create(request, form, formset, duplicate=exc, offer_move=offer_move)
+    except services.RegistryError as exc:
+        _apply_error(exc, form, formset)
+        return _render_create(request, form, formset)
+    _warn_ids(request, rows)
+    messages.success(request, f"已建档：档案编号 {household.file_number}。")
+    return redirect("registry:detail", pk=household.pk)
+
+
+def _render_create(request, form, formset, validate=True, **extra):
+    if not validate:
+        # An "add another" round trip is not a submission: show no errors yet.
+        form._errors, formset._errors, formset._non_form_errors = {}, [], ErrorList()
+        for f in formset.forms:
+            f._errors = {}
+    context = {"form": form, "formset": formset, **extra}
+    return render(request, "registry/household_create.html", context, status=200)
+
+
+@login_required
+def household_edit(request, pk: int):
+    household = selectors.household_get(user=request.user, pk=pk)
+    require_perm(request.user, "registry.edit", household.street_id)
+    streets = Organisation.objects.filter(pk=household.street_id)
+    initial = {"address": household.address, "phone": household.phone, "committee": household.committee,
+               "note": household.note}  # fmt: skip
+    form = forms.HouseholdEditForm(request.POST or None, initial=initial, streets=streets)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.household_update(
+                actor=Actor.from_request(request), household=household, **form.cleaned_data
+            )
+        except services.RegistryError as exc:
+            _apply_error(exc, form)
+        else:
+            messages.success(request, "家庭信息已保存。")
+            return redirect("registry:detail", pk=household.pk)
+    context = {"form": form, "household": household, "title": "编辑家庭信息"}
+    return render(request, "registry/simple_form.html", context)
+
+
+@login_required
+def person_add(request, pk: int):
+    household = selectors.household_get(user=request.user, pk=pk)
+    require_perm(request.user, "registry.edit", household.street_id)
+    form = forms.MemberForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            person = services.person_add(
+                actor=Actor.from_request(request), household=household, **form.person_data()
+            )
+        except services.RegistryError as exc:
+            _apply_error(exc, form)
+        else:
+            _warn_ids(request, [form])
+            messages.success(request, f"已添加成员 {person.name}。")
+            return redirect("registry:detail", pk=household.pk)
+    context = {"form": form, "household": household, "title": "添加家庭成员"}
+    return render(request, "registry/person_form.html", context)
+
+
+@login_required
+def person_edit(request, pk: int, person_pk: int):
+    household = selectors.household_get(user=request.user, pk=pk)
+    person = selectors.person_get(user=request.user, household=household, pk=person_pk)
+    require_perm(request.user, "registry.edit", household.street_id)
+    if not person.active:
+        raise Http404
+    initial = {f: getattr(person, f) for f in services.PERSON_FIELDS if f != "bank_account"}
+    form = forms.MemberEditForm(request.POST or None, initial=initial, person=person)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.person_update(actor=Actor.from_request(request), person=person, **form.person_data())
+        except services.RegistryError as exc:
+            _apply_error(exc, form)
+        else:
+            _warn_ids(request, [form])
+            messages.success(request, f"成员 {person.name} 的信息已保存。")
+            return redirect("registry:detail", pk=household.pk)
+    context = {"form": form, "household": household, "person": person, "title": f"编辑成员：{person.name}"}
+    return render(request, "registry/person_form.html", context)
+
+
+@login_required
+def person_remove(request, pk: int, person_pk: int):
+    household = selectors.household_get(user=request.user, pk=pk)
+    person = selectors.person_get(user=request.user, household=household, pk=person_pk)
+    require_perm(request.user, "registry.edit", household.street_id)
+    form = forms.RemoveForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.person_remove(
+                actor=Actor.from_request(request), person=person, reason=form.cleaned_data["reason"]
+            )
+        except services.RegistryError as exc:
+            _apply_error(exc, form)
+        else:
+            messages.success(request, f"已将 {person.name} 移出本户。")
+            return redirect("registry:detail", pk=household.pk)
+    context = {"form": form, "household": household, "person": person, "title": f"移除成员：{person.name}",
+               "intro": "移除后该成员不再计入本户，记录与历史仍保留在档案中；其身份证号码可在其他家庭登记。",
+               "submit_label": "确认移除", "danger": True}  # fmt: skip
+    return render(request, "registry/simple_form.html", context)
+
+
+@login_required
+def means_add(request, pk: int, person_pk: int):
+    household = selectors.household_get(user=request.user, pk=pk)
+    person = selectors.person_get(user=request.user, household=household, pk=person_pk)
+    require_perm(request.user, "registry.edit", household.street_id)
+    form = forms.MeansForm(request.POST or None, initial={"as_of": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.means_add(actor=Actor.from_request(request), person=person, **form.cleaned_data)
+        except services.RegistryError as exc:
+            _apply_error(exc, form)
+        else:
+            messages.success(request, f"已登记 {person.name} 的收入与财产。")
+            return redirect("registry:detail", pk=household.pk)
+    context = {"form": form, "household": household, "person": person,
+               "title": f"登记收入与财产：{person.name}"}  # fmt: skip
+    return render(request, "registry/simple_form.html", context)
+
+
+@login_required
+def category_add(request, pk: int):
+    household = selectors.household_get(user=request.user, pk=pk)
+    require_perm(request.user, "registry.edit", household.street_id)
+    form = forms.CategoryForm(request.POST or None, initial={"valid_from": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.category_add(actor=Actor.from_request(request), household=household, **form.cleaned_data)
+        except services.RegistryError as exc:
+            _apply_error(exc, form)
+        else:
+            messages.success(request, "家庭类别已登记。")
+            return redirect("registry:detail", pk=household.pk)
+    context = {"form": form, "household": household, "title": "登记家庭类别"}
+    return render(request, "registry/simple_form.html", context)
+
+
+@login_required
+def category_end(request, pk: int, category_pk: int):
+    household = selectors.household_get(user=request.user, pk=pk)
+    category = selectors.category_get(user=request.user, household=household, pk=category_pk)
+    require_perm(request.user, "registry.edit", household.street_id)
+    form = forms.CategoryEndForm(request.POST or None, initial={"valid_to": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.category_end(
+                actor=Actor.from_request(request), category=category, valid_to=form.cleaned_data["valid_to"]
+            )
+        except services.RegistryError as exc:
+            _apply_error(exc, form)
+        else:
+            messages.success(request, f"“{category.get_category_display()}”已终止。")
+            return redirect("registry:detail", pk=household.pk)
+    context = {"form": form, "household": household,
+               "title": f"终止家庭类别：{category.get_category_display()}（{category.valid_from:%Y-%m-%d}起）"}  # fmt: skip
+    return render(request, "registry/simple_form.html", context)
+
+
+# ---------------------------------------------------------------- merge
+
+
+@login_required
+def household_merge(request, pk: int):
+    """Pick the duplicate by file number, preview what moves, confirm with a reason."""
+    keep = selectors.household_get(user=request.user, pk=pk)
+    require_perm(request.user, "registry.merge", keep.street_id)
+    if keep.status != HouseholdStatus.ACTIVE:
+        raise Http404
+    form = forms.MergeForm(request.POST or request.GET or None)
+    duplicate = None
+    if form.is_bound and form.is_valid():
+        # Looked up within scope: a number the user may not see reads as not found.
+        duplicate = selectors.household_by_file_number(
+            user=request.user, file_number=form.cleaned_data["duplicate"]
+        )
+        if duplicate is None or not has_perm_at(request.user, "registry.merge", duplicate.street_id):
+            form.add_error("duplicate", "在您的职责范围内未找到该档案编号，请核对。")
+            duplicate = None
+        elif duplicate.pk == keep.pk:
+            form.add_error("duplicate", "不能把档案与其自身合并。")
+            duplicate = None
+        elif duplicate.status != HouseholdStatus.ACTIVE:
+            form.add_error("duplicate", "该档案已合并或注销。")
+            duplicate = None
+    if duplicate is not None and request.method == "POST" and "confirm" in request.POST:
+        try:
+            services.households_merge(
+                actor=Actor.from_request(request),
+                keep=keep,
+                duplicate=duplicate,
+                reason=form.cleaned_data["reason"],
+            )
+        except services.RegistryError as exc:
+            _apply_error(exc, form)
+        else:
+            messages.success(request, f"已将档案 {duplicate.file_number} 合并入本档案。")
+            return redirect("registry:detail", pk=keep.pk)
+    context = {"form": form, "household": keep, "duplicate": duplicate}
+    if duplicate is not None:
+        keep_members = list(selectors.household_members(user=request.user, household=keep))
+        kept_ids = {p.id_hash for p in keep_members}
+        context["keep_members"] = keep_members
+        context["keep_has_head"] = any(p.active and p.relationship == "head" for p in keep_members)
+        context["dup_members"] = [
+            (p, p.id_hash in kept_ids)
+            for p in selectors.household_members(user=request.user, household=duplicate)
+        ]
+        context["dup_categories"] = duplicate.categories.all()
+    return render(request, "registry/household_merge.html", context)
