@@ -1,0 +1,134 @@
+"""`bangfu demo`: a login for every role, printed, that works; households to look at; safe to rerun."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.test import Client
+
+from bangfu.audit.models import AuditEntry
+from bangfu.orgs.models import Organisation, RoleAssignment, User
+from bangfu.orgs.roles import Role
+from bangfu.registry.models import Household, Person
+from bangfu.web.management.commands.demo import DEMO_PASSWORD, DEMO_USERS
+
+
+def demo() -> str:
+    out = StringIO()
+    call_command("demo", stdout=out)
+    return out.getvalue()
+
+
+def printed_logins(output: str) -> dict[str, str]:
+    """username -> password, read back from the printed table."""
+    logins = {}
+    for line in output.splitlines():
+        cells = line.split()
+        if len(cells) >= 2 and cells[1] == DEMO_PASSWORD:
+            logins[cells[0]] = cells[1]
+    return logins
+
+
+def test_every_role_has_a_demo_login(db):
+    demo()
+    held = set(
+        RoleAssignment.objects.filter(user__username__in=[u[0] for u in DEMO_USERS]).values_list(
+            "role", flat=True
+        )
+    )
+    assert held == set(Role.values)
+
+
+def test_street_roles_at_both_changning_streets_and_one_huangpu_street(db):
+    demo()
+    street_roles = {
+        Role.INTAKE,
+        Role.ASSESSOR,
+        Role.PANEL_MEMBER,
+        Role.STREET_APPROVER,
+        Role.CASHIER,
+        Role.VOLUNTEER,
+    }
+    for code in ("310105001", "310105002", "310101002"):
+        roles = set(RoleAssignment.objects.filter(org__code=code).values_list("role", flat=True))
+        assert roles == street_roles, code
+    for code in ("310105", "310101"):
+        roles = set(RoleAssignment.objects.filter(org__code=code).values_list("role", flat=True))
+        assert {Role.DISTRICT_APPROVER, Role.DISTRICT_FINANCE} <= roles
+
+
+def test_printed_logins_work(db):
+    output = demo()
+    logins = printed_logins(output)
+    assert set(logins) == {u[0] for u in DEMO_USERS}
+    for username, password in logins.items():
+        client = Client()
+        response = client.post("/login/", {"username": username, "password": password})
+        assert response.status_code == 302, username
+        assert client.get("/").status_code == 200, username
+
+
+def test_full_chinese_names_and_organisations_are_printed(db):
+    output = demo()
+    assert "王建华" in output and "华阳路街道" in output and "上海市卫生健康委员会" in output
+    assert all(User.objects.get(username=u[0]).full_name == u[1] for u in DEMO_USERS)
+
+
+def test_system_admin_reaches_the_django_admin(db):
+    demo()
+    client = Client()
+    client.post("/login/", {"username": "sysadmin", "password": DEMO_PASSWORD})
+    assert client.get("/admin/").status_code == 200
+    assert not User.objects.filter(is_superuser=True).exclude(username="sysadmin").exists()
+
+
+def test_department_sits_under_the_bureau(db):
+    demo()
+    dept = Organisation.objects.get(code="DEPT-SHWJW")
+    assert dept.kind == "department" and dept.parent.code == "SHMZJ" and dept.name == "上海市卫生健康委员会"
+
+
+def test_a_few_hundred_households_in_the_demo_streets(db):
+    demo()
+    codes = set(Household.objects.values_list("street__code", flat=True))
+    assert codes == {"310105001", "310105002", "310101002"}
+    assert Household.objects.count() == 300
+    assert 900 < Person.objects.count() < 1100
+
+
+def test_intake_worker_sees_the_street_households(db):
+    demo()
+    client = Client()
+    client.post("/login/", {"username": "cn_hy_intake", "password": DEMO_PASSWORD})
+    page = client.get("/households/").content.decode()
+    mine = Household.objects.filter(street__code="310105001").order_by("-pk").first()
+    other = Household.objects.filter(street__code="310105002").order_by("-pk").first()
+    assert mine.file_number in page and other.file_number not in page
+
+
+def test_running_it_twice_changes_nothing_and_prints_the_logins_again(db):
+    demo()
+
+    def state():
+        return (
+            User.objects.count(),
+            RoleAssignment.objects.count(),
+            Organisation.objects.count(),
+            Household.objects.count(),
+            Person.objects.count(),
+            AuditEntry.objects.count(),
+            sorted(User.objects.values_list("username", "password")),
+        )
+
+    before = state()
+    output = demo()
+    assert state() == before
+    assert set(printed_logins(output)) == {u[0] for u in DEMO_USERS}
+    assert "新建 0 个" in output and "未再生成" in output
+
+
+def test_refused_in_production(db, settings):
+    settings.PRODUCTION = True
+    with pytest.raises(CommandError, match="生产环境"):
+        demo()
+    assert not User.objects.exists()
