@@ -91,8 +91,72 @@ def login(client):
     return do
 
 
+def _restore_migration_data() -> None:
+    """A flush empties every table, the data migrations' rows too: put back the network and
+    the built-in policy, as the migrations wrote them."""
+    from bangfu.audit.models import AuditEntry
+    from bangfu.orgs.models import Organisation
+    from bangfu.orgs.network import load_network
+    from bangfu.orgs.scope import bump_tree_version
+    from bangfu.policy.builtin import load_builtin
+    from bangfu.policy.models import ParameterValue, Policy
+
+    if Organisation.objects.exists():
+        return
+    load_network(Organisation)
+    bump_tree_version()
+    load_builtin(
+        "changning-2016", Organisation=Organisation, Policy=Policy, ParameterValue=ParameterValue,
+        AuditEntry=AuditEntry,
+    )  # fmt: skip
+
+
 @pytest.fixture
-def browser_page(live_server):
+def flushable_db(transactional_db):
+    """A database for tests that need real commits (a live server, parallel connections).
+
+    Such tests end with a flush, which the append-only guards of the audit log and the ledger
+    refuse, as they should refuse anyone. For that flush only they are lifted: on PostgreSQL
+    this connection runs in the replica role (no triggers fire) and is closed afterwards; on
+    SQLite the triggers are dropped and re-created from their own SQL once the flush is done.
+    """
+    from django.db import connection
+    from django.db.models.signals import post_migrate
+
+    _restore_migration_data()
+    yield
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET session_replication_role = replica")
+        _close_after_flush.append(connection)
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
+        triggers = cursor.fetchall()
+        for name, _ in triggers:
+            cursor.execute(f'DROP TRIGGER "{name}"')
+
+    def restore(**kwargs):  # flush sends post_migrate once the tables are empty
+        post_migrate.disconnect(dispatch_uid="bangfu-tests-restore-triggers")
+        with connection.cursor() as cursor:
+            for _, sql in triggers:
+                cursor.execute(sql)
+
+    post_migrate.connect(restore, weak=False, dispatch_uid="bangfu-tests-restore-triggers")
+
+
+_close_after_flush: list = []
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item):
+    yield
+    while _close_after_flush:  # no later test may inherit the replica role
+        _close_after_flush.pop().close()
+
+
+@pytest.fixture
+def browser_page(flushable_db, live_server):
     """A real Chromium page (Debian's chromium through playwright), pointed at the live server."""
     chromium = os.environ.get("BANGFU_CHROMIUM", "/usr/bin/chromium")
     if not os.path.exists(chromium):

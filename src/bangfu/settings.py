@@ -76,6 +76,8 @@ INSTALLED_APPS = [
     "bangfu.audit",
     "bangfu.registry",
     "bangfu.policy",
+    "bangfu.cases",
+    "bangfu.funds",
 ]
 
 MIDDLEWARE = [

@@ -13,6 +13,10 @@ ACTION_LABELS = {
     "merge": "合并",
     "publish": "发布",
     "login": "登录",
+    "submit": "提交审核",
+    "return": "退回",
+    "apply": "申请",
+    "upload": "上传",
 }
 
 

@@ -68,6 +68,30 @@ PERMISSIONS: dict[str, set[str]] = {
     "policy.draft": {Role.DISTRICT_APPROVER, Role.DISTRICT_FINANCE},
     "policy.publish": {Role.DISTRICT_APPROVER},
     "users.manage": {Role.SYSADMIN},
+    # Case aid (SPEC §5): each step by the role SPEC §1 gives it.
+    "cases.view": _STAFF_READING_PERSONAL_DATA,
+    "cases.intake": {Role.INTAKE},
+    "cases.investigate": {Role.ASSESSOR},
+    "cases.review": {Role.PANEL_MEMBER},
+    "cases.approve_street": {Role.STREET_APPROVER},
+    "cases.approve_district": {Role.DISTRICT_APPROVER},
+    "cases.pay": {Role.CASHIER},
+    "cases.follow_up": {Role.ASSESSOR},
+    "discovery.visit": {Role.ASSESSOR},
+    # Funds and the ledger (SPEC §7): district finance keeps the district's and its streets'
+    # accounts; the foundation's officer (agreements, allocations) and finance (fees) the city's.
+    "funds.view": {
+        Role.STREET_APPROVER,
+        Role.CASHIER,
+        Role.DISTRICT_APPROVER,
+        Role.DISTRICT_FINANCE,
+        Role.FOUNDATION_OFFICER,
+        Role.FOUNDATION_FINANCE,
+        Role.SUPERVISOR,
+        Role.AUDITOR,
+    },
+    "funds.manage_district": {Role.DISTRICT_FINANCE},
+    "funds.manage_foundation": {Role.FOUNDATION_OFFICER, Role.FOUNDATION_FINANCE},
 }
 
 READ_ONLY_ROLES = {Role.SUPERVISOR, Role.AUDITOR}

@@ -6,6 +6,9 @@ from bangfu.orgs.scope import has_perm
 NAVIGATION = [
     ("工作台", "home", None),
     ("家庭档案", "registry:list", "registry.view"),
+    ("主动发现", "cases:discovery", "discovery.visit"),
+    ("个案帮扶", "cases:list", "cases.view"),
+    ("资金账务", "funds:balances", "funds.view"),
     ("帮扶政策", "policy:list", "policy.view"),
     ("审计日志", "audit:list", "audit.view"),
 ]

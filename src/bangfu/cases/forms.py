@@ -1,0 +1,176 @@
+"""Forms of the case procedure: they parse and check the shape of input; rules live in the workflow."""
+
+import uuid
+
+from django import forms
+
+from .models import (
+    AidType,
+    DocumentKind,
+    EmergencyEvent,
+    FeeType,
+    Finding,
+    Opinion,
+    PanelConclusion,
+    PanelMemberKind,
+    PaymentMethod,
+)
+
+DATE = forms.DateInput(attrs={"type": "date"})
+
+
+def money(label: str, required: bool = True) -> forms.DecimalField:
+    return forms.DecimalField(label=label, required=required, max_digits=14, decimal_places=2, min_value=0)
+
+
+class CaseCreateForm(forms.Form):
+    applicant = forms.TypedChoiceField(label="申请人", coerce=int)
+    aid_type = forms.ChoiceField(label="帮扶类型", choices=AidType.choices)
+    application_date = forms.DateField(label="申请日期", widget=DATE)
+    hardship = forms.CharField(label="困难情况", widget=forms.Textarea(attrs={"rows": 3}))
+    requested_amount = money("申请金额（可不填）", required=False)
+    personal_share = money("个人需补缴金额（补缴金帮扶）", required=False)
+    emergency_event = forms.ChoiceField(
+        label="突发事件（突发事件帮扶）", choices=[("", "—"), *EmergencyEvent.choices], required=False
+    )
+    casualty_or_major_loss = forms.BooleanField(label="造成人员伤亡或重大财产损失", required=False)
+
+    def __init__(self, *args, members=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["applicant"].choices = [(p.pk, p.name) for p in members]
+
+
+class InvestigateForm(forms.Form):
+    visited_on = forms.DateField(label="调查日期", widget=DATE)
+    income = forms.CharField(label="家庭收入情况", widget=forms.Textarea(attrs={"rows": 2}))
+    income_sources = forms.CharField(label="经济来源", widget=forms.Textarea(attrs={"rows": 2}))
+    daily_life = forms.CharField(label="日常生活情况", widget=forms.Textarea(attrs={"rows": 2}))
+    housing = forms.CharField(label="住房情况", widget=forms.Textarea(attrs={"rows": 2}))
+    committee_opinion = forms.CharField(
+        label="居委会意见", widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+    plan = forms.CharField(label="帮扶方案建议", widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label="理由", widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ReviewForm(forms.Form):
+    meeting_date = forms.DateField(label="会议日期", widget=DATE)
+    introduction = forms.CharField(label="申请人及家庭困难情况介绍", widget=forms.Textarea(attrs={"rows": 3}))
+    documents_examined = forms.CharField(label="查看的凭证", widget=forms.Textarea(attrs={"rows": 2}))
+    discussion = forms.CharField(label="讨论情况", widget=forms.Textarea(attrs={"rows": 3}))
+    conclusion = forms.ChoiceField(label="评审结论", choices=PanelConclusion.choices)
+    amount = money("评议金额", required=False)
+    minutes = forms.CharField(label="会议记录", widget=forms.Textarea(attrs={"rows": 4}))
+    fewer_members_reason = forms.CharField(
+        label="出席不足七人的理由", widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+
+    def __init__(self, *args, roster=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.roster = list(roster)
+        choices = [("", "未出席"), *Opinion.choices]
+        for m in self.roster:
+            self.fields[f"member_{m.pk}"] = forms.ChoiceField(label=str(m), choices=choices, required=False)
+
+    def member_fields(self):
+        return [self[f"member_{m.pk}"] for m in self.roster]
+
+    def attendance(self) -> list[dict]:
+        return [
+            {"member": m, "opinion": self.cleaned_data[f"member_{m.pk}"]}
+            for m in self.roster
+            if self.cleaned_data.get(f"member_{m.pk}")
+        ]
+
+
+class ApproveForm(forms.Form):
+    amount = money("核定金额")
+    comment = forms.CharField(label="审批意见", widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+
+class ReferForm(ApproveForm):
+    exception_reason = forms.CharField(
+        label="突破“一般”限额的书面理由（如有）", widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+
+
+class HelpFirstForm(forms.Form):
+    amount = money("先行发放金额")
+    reason = forms.CharField(label="紧急情况说明", widget=forms.Textarea(attrs={"rows": 3}))
+    paperwork_due = forms.DateField(label="补办手续期限", widget=DATE)
+
+
+class PayForm(forms.Form):
+    method = forms.ChoiceField(label="发放方式", choices=PaymentMethod.choices)
+    idempotency_key = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
+
+
+class FollowUpForm(forms.Form):
+    outcome = forms.CharField(label="帮扶效果", widget=forms.Textarea(attrs={"rows": 3}))
+    feedback = forms.CharField(label="家庭反馈", widget=forms.Textarea(attrs={"rows": 3}))
+    further_needs = forms.CharField(
+        label="进一步需求", widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+
+
+class CommentForm(forms.Form):
+    comment = forms.CharField(label="说明", widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class InvoiceForm(forms.Form):
+    number = forms.CharField(label="发票号码", max_length=40)
+    hospital = forms.CharField(label="医院", max_length=100)
+    regular_hospital = forms.BooleanField(label="正规医院", required=False, initial=True)
+    date = forms.DateField(label="开票日期", widget=DATE)
+    fee_type = forms.ChoiceField(label="费用类型", choices=FeeType.choices)
+    total = money("总金额")
+    reimbursed = money("医保及其他报销", required=False)
+    self_paid = money("自负金额")
+    upload = forms.FileField(label="发票扫描件（PDF/JPEG/PNG）", required=False)
+
+
+class DocumentForm(forms.Form):
+    kind = forms.ChoiceField(label="材料类型", choices=[c for c in DocumentKind.choices if c[0] != "receipt"])
+    upload = forms.FileField(label="文件（PDF/JPEG/PNG，不超过10MB）")
+
+
+class ReceiptForm(forms.Form):
+    upload = forms.FileField(label="签字的签收单（PDF/JPEG/PNG）", required=False)
+    signature = forms.CharField(widget=forms.HiddenInput, required=False)
+
+
+class VisitForm(forms.Form):
+    visited_on = forms.DateField(label="排摸日期", widget=DATE)
+    finding = forms.ChoiceField(label="发现情况", choices=Finding.choices)
+    notes = forms.CharField(label="情况记录", widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    next_visit_due = forms.DateField(label="下次排摸日期", widget=DATE)
+    open_application = forms.BooleanField(label="启动综合帮扶申请", required=False)
+    applicant = forms.TypedChoiceField(label="申请人", coerce=int, required=False)
+    aid_type = forms.ChoiceField(label="帮扶类型", choices=AidType.choices, required=False)
+
+    def __init__(self, *args, members=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["applicant"].choices = [("", "—")] + [(p.pk, p.name) for p in members]
+
+
+class PanelMemberForm(forms.Form):
+    name = forms.CharField(label="姓名", max_length=50)
+    kind = forms.ChoiceField(label="身份", choices=PanelMemberKind.choices)
+
+
+ACTION_FORMS = {
+    "investigate": InvestigateForm,
+    "fast_track": ReasonForm,
+    "review": ReviewForm,
+    "approve": ApproveForm,
+    "refer": ReferForm,
+    "approve_district": ReferForm,
+    "help_first": HelpFirstForm,
+    "pay": PayForm,
+    "follow_up": FollowUpForm,
+    "reject": CommentForm,
+    "withdraw": CommentForm,
+}

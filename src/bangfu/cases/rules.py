@@ -1,0 +1,144 @@
+"""The case procedure's door to the policy engine (SPEC §6).
+
+Builds the evaluation request from a case (category on the application date, residency of
+the applicant, invoices, the household's earlier paid aid of the calendar year from the
+database) and reads the parameters the procedure itself needs (street limit, annual caps,
+panel size) from the policy version in force. The engine stays pure; the database reads
+happen here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from bangfu.policy import selectors as policy_selectors
+from bangfu.policy.engine import EvaluationError, evaluate
+from bangfu.registry.selectors import household_category_on
+
+from .models import AidType, Case, CaseState
+
+
+class NoPolicy(Exception):
+    """No policy of the district covers the application date: an error, never a zero (SPEC §6)."""
+
+
+@dataclass(frozen=True)
+class Limit:
+    value: object
+    reference: str
+    generally: bool  # 一般: may be exceeded with a written reason and district approval
+
+
+@dataclass(frozen=True)
+class CaseRules:
+    policy_id: str
+    street_limit: Limit
+    max_events: Limit
+    max_amount: Limit
+    panel_min_members: Limit
+
+
+def district_code(case: Case) -> str:
+    return case.street.parent.code
+
+
+def rules_for(case: Case) -> CaseRules:
+    day = case.application_date
+    book = policy_selectors.policy_book()
+    ps = book.in_force(district_code(case), day)
+    if ps is None:
+        raise NoPolicy(
+            f"{case.street.parent.name}在 {day:%Y-%m-%d} 没有生效的帮扶政策，无法办理。"
+            "请核对申请日期，或由区帮扶组织发布适用的政策版本。"
+        )
+    p = ps.at(day)
+
+    def limit(name: str) -> Limit:
+        return Limit(p[name].value, p[name].reference, p[name].generally)
+
+    return CaseRules(
+        policy_id=ps.code,
+        street_limit=limit("approval.street_limit"),
+        max_events=limit("annual.max_events"),
+        max_amount=limit("annual.max_amount"),
+        panel_min_members=limit("panel.min_members"),
+    )
+
+
+def prior_aid(case: Case) -> list[dict]:
+    """The household's earlier paid aid in the calendar year of the application (三(四))."""
+    rows = (
+        Case.objects.filter(
+            household_id=case.household_id,
+            application_date__year=case.application_date.year,
+            state__in=(CaseState.PAID, CaseState.CLOSED),
+            payment__isnull=False,
+        )
+        .exclude(pk=case.pk)
+        .values_list("application_date", "payment__amount")
+        .order_by("application_date", "pk")
+    )
+    return [{"date": d.isoformat(), "amount": f"{amount:.2f}"} for d, amount in rows]
+
+
+def evaluation_request(case: Case) -> dict:
+    """The SPEC §6 request for this case, from the database."""
+    applicant = case.applicant
+    day: date = case.application_date
+    if applicant.hukou_district_id is None:
+        raise EvaluationError(
+            "invalid_input", "申请人未登记户籍区，请先在家庭档案中补录。", "household.hukou_district"
+        )
+    request: dict = {
+        "district": district_code(case),
+        "application_date": day.isoformat(),
+        "aid_type": case.aid_type,
+        "household": {
+            "category": str(household_category_on(case.household, day)),
+            "hukou_district": applicant.hukou_district.code,
+            "resides_in_district": applicant.resides_in_district,
+            "non_local_spouse_or_child": applicant.non_local_spouse_or_child,
+            "prior_aid": prior_aid(case),
+        },
+    }
+    if case.aid_type == AidType.MEDICAL:
+        request["medical"] = {
+            "invoices": [
+                {
+                    "number": inv.number,
+                    "date": inv.date.isoformat(),
+                    "regular_hospital": inv.regular_hospital,
+                    "fee_type": inv.fee_type,
+                    "self_paid": f"{inv.self_paid:.2f}",
+                }
+                for inv in case.invoices.all()
+            ]
+        }
+    elif case.aid_type == AidType.INSURANCE_SUPPLEMENT:
+        request["insurance_supplement"] = {
+            "personal_share": f"{case.personal_share or Decimal('0'):.2f}",
+            "serious_illness": applicant.serious_illness,
+            "lost_work_capacity": applicant.lost_work_capacity,
+        }
+    elif case.aid_type == AidType.EMERGENCY:
+        request["emergency"] = {
+            "event": case.emergency_event,
+            "casualty_or_major_loss": case.casualty_or_major_loss,
+        }
+    if case.requested_amount is not None:
+        request["requested_amount"] = f"{case.requested_amount:.2f}"
+    return request
+
+
+def propose(case: Case, *, amount: Decimal | None = None) -> dict:
+    """The engine's answer for the case as it stands; EvaluationError says what is missing.
+
+    With `amount`, the engine judges that amount (as the requested amount): its reasons then
+    say whether it exceeds a maximum and whether that maximum is a "generally" (一般) one.
+    """
+    request = evaluation_request(case)
+    if amount is not None:
+        request["requested_amount"] = f"{amount:.2f}"
+    return evaluate(request, policy_selectors.policy_book())

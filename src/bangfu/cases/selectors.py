@@ -1,0 +1,223 @@
+"""Scoped reads of cases, tasks and discovery records. Every read starts from the user's scope."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils import timezone
+
+from bangfu.orgs.scope import has_perm, scope_for
+from bangfu.registry.models import Household, HouseholdStatus
+
+from .models import (
+    Case,
+    CaseState,
+    Document,
+    FollowUp,
+    Invoice,
+    Lead,
+    PanelMember,
+    ScreeningVisit,
+)
+
+# A household is due for a screening visit when it has none yet or its next date has come.
+SCREENING_INTERVAL_DAYS = 90
+
+
+def cases(*, user) -> QuerySet[Case]:
+    return scope_for(user, "cases.view").filter(Case.objects.all(), "street")
+
+
+def case_get(*, user, pk: int) -> Case:
+    """One case, or 404 when it does not exist or is outside the user's scope (SPEC §1)."""
+    qs = cases(user=user).select_related("street__parent", "household", "applicant", "created_by")
+    return get_object_or_404(qs, pk=pk)
+
+
+def case_for_task(*, user, pk: int) -> Case:
+    """A case reached through a follow-up task assigned to the user (a volunteer), or in scope."""
+    assigned = Case.objects.filter(follow_ups__assigned_to=user, follow_ups__done_at__isnull=True)
+    qs = (cases(user=user) | assigned).distinct().select_related("street__parent", "household", "applicant")
+    return get_object_or_404(qs, pk=pk)
+
+
+def document_get(*, user, case: Case, pk: int) -> Document:
+    return get_object_or_404(Document.objects.filter(case=case), pk=pk)
+
+
+def invoice_duplicates(invoice: Invoice) -> QuerySet[Invoice]:
+    """The same invoice (hospital + number) in another live case anywhere in the city.
+
+    Deliberately unscoped: a street must learn that the invoice was claimed elsewhere, even
+    where it may not see the other case. Rejected and withdrawn cases paid nothing.
+    """
+    return (
+        Invoice.objects.filter(hospital_key=invoice.hospital_key, number_key=invoice.number_key)
+        .exclude(case_id=invoice.case_id)
+        .exclude(case__state__in=(CaseState.REJECTED, CaseState.WITHDRAWN))
+        .select_related("case__street")
+    )
+
+
+def panel_roster(*, street) -> QuerySet[PanelMember]:
+    return PanelMember.objects.filter(street=street, active=True)
+
+
+def overdue_paperwork(qs: QuerySet[Case], today: date) -> QuerySet[Case]:
+    """Help-first cases paid and not yet closed whose deadline has passed (三(二)4)."""
+    return qs.filter(help_first=True, state=CaseState.PAID, paperwork_due__lt=today)
+
+
+def follow_ups_open(*, user) -> QuerySet[FollowUp]:
+    qs = FollowUp.objects.filter(done_at__isnull=True, case__state=CaseState.PAID)
+    return scope_for(user, "cases.follow_up").filter(qs, "case__street").select_related("case__household")
+
+
+def tasks_assigned(*, user) -> QuerySet[FollowUp]:
+    """A volunteer's tasks: only the follow-ups assigned to them (SPEC §1)."""
+    return FollowUp.objects.filter(assigned_to=user, done_at__isnull=True).select_related("case__household")
+
+
+def households_due_for_visit(*, user, today: date | None = None) -> QuerySet[Household]:
+    today = today or timezone.localdate()
+    qs = scope_for(user, "discovery.visit").filter(
+        Household.objects.filter(status=HouseholdStatus.ACTIVE), "street"
+    )
+    recent = ScreeningVisit.objects.filter(household=OuterRef("pk"), next_visit_due__gt=today)
+    return qs.filter(~Exists(recent)).select_related("street").order_by("street", "file_number")
+
+
+def leads_open(*, user) -> QuerySet[Lead]:
+    qs = Lead.objects.filter(closed_at__isnull=True).select_related("household", "street")
+    return scope_for(user, "discovery.visit").filter(qs, "street")
+
+
+def lead_get(*, user, pk: int) -> Lead:
+    return get_object_or_404(leads_open(user=user), pk=pk)
+
+
+def visits(*, user) -> QuerySet[ScreeningVisit]:
+    qs = ScreeningVisit.objects.select_related("household", "by")
+    return scope_for(user, "discovery.visit").filter(qs, "street")
+
+
+def visit_get(*, user, pk: int) -> ScreeningVisit:
+    return get_object_or_404(visits(user=user), pk=pk)
+
+
+def household_cases(*, user, household: Household) -> QuerySet[Case]:
+    """For the household file: every case, payment and follow-up of the household."""
+    return (
+        cases(user=user)
+        .filter(household=household)
+        .select_related("payment")
+        .prefetch_related("follow_ups")
+        .order_by("-application_date", "-pk")
+    )
+
+
+# --- work queues (SPEC §5 step owners) ----------------------------------------------------------
+
+
+def _in(user, perm: str, qs: QuerySet) -> QuerySet:
+    return scope_for(user, perm).filter(qs, "street")
+
+
+def work_queue_tiles(user) -> list[dict]:
+    """What waits for the user, per role: label, count, link, and whether it is overdue.
+
+    The home page renders these as tiles; each count is one indexed query.
+    """
+    today = timezone.localdate()
+    base = Case.objects.all()
+    url = reverse("cases:list")
+    tiles: list[dict] = []
+
+    def add(label: str, perm: str, qs: QuerySet, query: str, overdue: bool = False) -> None:
+        if has_perm(user, perm):
+            tiles.append(
+                {
+                    "label": label,
+                    "count": _in(user, perm, qs).count(),
+                    "url": f"{url}?{query}",
+                    "overdue": overdue,
+                }
+            )
+
+    add("待调查评估", "cases.investigate", base.filter(state=CaseState.APPLIED), "queue=investigate")
+    add("待民主评议", "cases.review", base.filter(state=CaseState.REVIEWING), "queue=review")
+    add("待街镇审批", "cases.approve_street", base.filter(state=CaseState.APPROVING_STREET), "queue=approve")
+    add(
+        "待区服务社审批",
+        "cases.approve_district",
+        base.filter(state=CaseState.APPROVING_DISTRICT),
+        "queue=approve_district",
+    )
+    add("待发放", "cases.pay", base.filter(state=CaseState.APPROVED), "queue=pay")
+    add(
+        "待登记签收",
+        "cases.pay",
+        base.filter(state=CaseState.PAID, payment__receipt_at__isnull=True),
+        "queue=receipt",
+    )
+    add("待回访", "cases.follow_up", base.filter(state=CaseState.PAID), "queue=follow_up")
+    add(
+        "回访逾期",
+        "cases.follow_up",
+        base.filter(
+            state=CaseState.PAID, follow_ups__done_at__isnull=True, follow_ups__due_date__lt=today
+        ).distinct(),
+        "queue=follow_up_overdue",
+        overdue=True,
+    )
+    add("补办手续逾期", "cases.view", overdue_paperwork(base, today), "queue=paperwork_overdue", overdue=True)
+    if has_perm(user, "discovery.visit"):
+        tiles.append({
+            "label": "待排摸家庭", "count": households_due_for_visit(user=user, today=today).count(),
+            "url": reverse("cases:discovery"), "overdue": False,
+        })  # fmt: skip
+        tiles.append({
+            "label": "待跟进线索", "count": leads_open(user=user).count(),
+            "url": reverse("cases:discovery") + "#leads", "overdue": False,
+        })  # fmt: skip
+    mine = tasks_assigned(user=user)
+    if mine.exists():
+        tiles.append(
+            {
+                "label": "分派给我的回访",
+                "count": mine.count(),
+                "url": reverse("cases:my_tasks"),
+                "overdue": False,
+            }
+        )
+    return tiles
+
+
+QUEUES = {
+    "investigate": ("待调查评估", Q(state=CaseState.APPLIED)),
+    "review": ("待民主评议", Q(state=CaseState.REVIEWING)),
+    "approve": ("待街镇审批", Q(state=CaseState.APPROVING_STREET)),
+    "approve_district": ("待区服务社审批", Q(state=CaseState.APPROVING_DISTRICT)),
+    "pay": ("待发放", Q(state=CaseState.APPROVED)),
+    "receipt": ("待登记签收", Q(state=CaseState.PAID, payment__receipt_at__isnull=True)),
+    "follow_up": ("待回访", Q(state=CaseState.PAID)),
+}
+
+
+def case_queue(*, user, queue: str = "", state: str = "") -> QuerySet[Case]:
+    today = timezone.localdate()
+    qs = cases(user=user).select_related("household", "applicant", "street")
+    if queue == "follow_up_overdue":
+        qs = qs.filter(
+            state=CaseState.PAID, follow_ups__done_at__isnull=True, follow_ups__due_date__lt=today
+        ).distinct()
+    elif queue == "paperwork_overdue":
+        qs = overdue_paperwork(qs, today)
+    elif queue in QUEUES:
+        qs = qs.filter(QUEUES[queue][1])
+    elif state in CaseState.values:
+        qs = qs.filter(state=state)
+    return qs.order_by("-pk")

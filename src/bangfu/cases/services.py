@@ -1,0 +1,461 @@
+"""Writes of the case procedure: keyword-only, typed, one transaction each, audited.
+
+State changes go through `workflow.transition`; what is not a state change (invoices,
+documents, the receipt file, discovery records) is here too, with the same rules.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import unicodedata
+import uuid
+from datetime import date
+from decimal import Decimal
+
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from bangfu.audit.actor import Actor
+from bangfu.audit.services import audit_record
+from bangfu.core.money import ZERO
+from bangfu.orgs.scope import has_perm_at
+from bangfu.registry.models import Household, Person
+
+from . import workflow
+from .models import (
+    AidType,
+    Case,
+    CaseState,
+    Document,
+    DocumentKind,
+    EmergencyEvent,
+    Finding,
+    FollowUp,
+    Invoice,
+    Lead,
+    PanelMember,
+    Payment,
+    ScreeningVisit,
+)
+from .workflow import Refused
+
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+# Checked by content, never by the name or the browser's claim.
+MAGIC = ((b"%PDF-", "application/pdf"), (b"\xff\xd8\xff", "image/jpeg"), (b"\x89PNG\r\n\x1a\n", "image/png"))
+INVOICE_STATES = (CaseState.APPLIED, CaseState.REVIEWING)
+
+
+def _require(actor: Actor, perm: str, case_or_street) -> None:
+    street_id = getattr(case_or_street, "street_id", None) or case_or_street.pk
+    if not has_perm_at(actor.user, perm, street_id):
+        raise Refused("您没有办理此项的权限。")
+
+
+@transaction.atomic
+def case_create(
+    *,
+    actor: Actor,
+    household: Household,
+    applicant: Person,
+    aid_type: str,
+    application_date: date,
+    hardship: str,
+    requested_amount: Decimal | None = None,
+    personal_share: Decimal | None = None,
+    emergency_event: str = "",
+    casualty_or_major_loss: bool = False,
+    source_visit: ScreeningVisit | None = None,
+) -> Case:
+    """受理申请 (长民发〔2016〕31号 四(一)) at the household's street."""
+    _require(actor, "cases.intake" if source_visit is None else "discovery.visit", household)
+    if applicant.household_id != household.pk or not applicant.active:
+        raise Refused("申请人须为该户在册成员。")
+    if aid_type not in AidType.values:
+        raise Refused("请选择帮扶类型。")
+    if application_date > timezone.localdate():
+        raise Refused("申请日期不能晚于今天。")
+    if not hardship.strip():
+        raise Refused("请填写困难情况。")
+    if aid_type == AidType.INSURANCE_SUPPLEMENT and (personal_share is None or personal_share <= ZERO):
+        raise Refused("补缴金帮扶须填写个人需补缴金额。")
+    if aid_type == AidType.EMERGENCY and emergency_event not in EmergencyEvent.values:
+        raise Refused("突发事件帮扶须选择事件类型（火灾、溺水、车祸或其他重大事故）。")
+    case = Case.objects.create(
+        household=household,
+        street=household.street,
+        applicant=applicant,
+        aid_type=aid_type,
+        application_date=application_date,
+        hardship=hardship.strip(),
+        requested_amount=requested_amount,
+        personal_share=personal_share if aid_type == AidType.INSURANCE_SUPPLEMENT else None,
+        emergency_event=emergency_event if aid_type == AidType.EMERGENCY else "",
+        casualty_or_major_loss=casualty_or_major_loss if aid_type == AidType.EMERGENCY else False,
+        source_visit=source_visit,
+        created_by=actor.user,
+    )
+    case.number = f"GA{application_date:%Y}{case.pk:07d}"
+    case.save(update_fields=["number"])
+    workflow._record_proposal(case)
+    case.save(update_fields=["proposal", "proposal_at", "approval_level"])
+    from .models import Transition
+
+    Transition.objects.create(
+        case=case, action="apply", from_state=CaseState.APPLIED, to_state=CaseState.APPLIED,
+        user=actor.user, actor_label=actor.label, comment="受理申请",
+    )  # fmt: skip
+    audit_record(
+        actor=actor, action="create", target=case, after={"aid_type": aid_type, "state": case.state},
+        note="受理个案帮扶申请", org=case.street,
+    )  # fmt: skip
+    return case
+
+
+def case_transition(*, case: Case, action: str, actor: Actor, **data) -> Case:
+    return workflow.transition(case, action, actor, **data)
+
+
+@transaction.atomic
+def case_propose(*, case: Case, actor: Actor) -> Case:
+    """Ask the engine again (after invoices or documents changed)."""
+    if not (
+        has_perm_at(actor.user, "cases.intake", case.street_id)
+        or has_perm_at(actor.user, "cases.investigate", case.street_id)
+    ):
+        raise Refused("您没有办理此项的权限。")
+    workflow._record_proposal(case)
+    case.save(update_fields=["proposal", "proposal_at", "approval_level"])
+    return case
+
+
+@transaction.atomic
+def case_pay(*, case: Case, actor: Actor, method: str, idempotency_key: uuid.UUID) -> Payment:
+    """签收发放, exactly once. The same key again (a double click, a retried request) returns
+    the payment already made; any other attempt on a paid case is refused. The case row lock
+    in `transition` queues concurrent cashiers; the unique `Payment.case` and
+    `idempotency_key` are the database's last word."""
+    existing = Payment.objects.filter(idempotency_key=idempotency_key).first()
+    if existing is not None:
+        if existing.case_id != case.pk:
+            raise Refused("该发放单号已用于其他个案，请刷新页面后重新发放。")
+        return existing
+    if method not in ("cash", "transfer"):
+        raise Refused("请选择发放方式（现金或银行转账）。")
+    try:
+        with transaction.atomic():
+            workflow.transition(case, "pay", actor, method=method, idempotency_key=idempotency_key)
+    except IntegrityError:
+        # Lost a race the locks could not see (e.g. SQLite without row locks): the other
+        # request paid. Same key: that is our payment; otherwise refuse.
+        existing = Payment.objects.filter(case=case).first()
+        if existing is not None and existing.idempotency_key == idempotency_key:
+            return existing
+        raise Refused("该个案已发放，不能重复发放。") from None
+    except Refused:
+        # A concurrent request with the same key got there first while we waited on the lock.
+        existing = Payment.objects.filter(idempotency_key=idempotency_key, case=case).first()
+        if existing is not None:
+            return existing
+        raise
+    return Payment.objects.get(case=case)
+
+
+def sniff(head: bytes) -> str | None:
+    for magic, content_type in MAGIC:
+        if head.startswith(magic):
+            return content_type
+    return None
+
+
+def _checked_upload(upload) -> tuple[str, str]:
+    if upload.size > MAX_UPLOAD_BYTES:
+        raise Refused(f"文件“{upload.name}”超过 {MAX_UPLOAD_BYTES // (1024 * 1024)} MB，请压缩或分页后上传。")
+    if upload.size == 0:
+        raise Refused(f"文件“{upload.name}”为空。")
+    upload.seek(0)
+    content_type = sniff(upload.read(8))
+    upload.seek(0)
+    if content_type is None:
+        raise Refused(f"文件“{upload.name}”不是 PDF、JPEG 或 PNG 文件（按文件内容判断），请重新扫描后上传。")
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    return content_type, digest.hexdigest()
+
+
+def _document_states_ok(case: Case) -> bool:
+    return case.state in workflow.BEFORE_PAYMENT or (case.state == CaseState.PAID)
+
+
+@transaction.atomic
+def document_upload(*, actor: Actor, case: Case, kind: str, upload) -> Document:
+    if not (
+        has_perm_at(actor.user, "cases.intake", case.street_id)
+        or has_perm_at(actor.user, "cases.investigate", case.street_id)
+    ):
+        raise Refused("您没有办理此项的权限。")
+    if kind not in DocumentKind.values or kind == DocumentKind.RECEIPT:
+        raise Refused("请选择材料类型。")
+    if not _document_states_ok(case):
+        raise Refused(f"个案当前状态为“{case.get_state_display()}”，不能再补充材料。")
+    content_type, sha = _checked_upload(upload)
+    doc = Document(
+        case=case, kind=kind, original_name=upload.name[:200], content_type=content_type, size=upload.size,
+        sha256=sha, uploaded_by=actor.user,
+    )  # fmt: skip
+    doc.file.save(upload.name, upload, save=False)
+    doc.save()
+    audit_record(
+        actor=actor, action="upload", target=case, after={"document": doc.pk, "kind": kind}, org=case.street
+    )
+    return doc
+
+
+def _key(text: str) -> str:
+    # Full-width and half-width forms, spaces and case do not make a different invoice.
+    return "".join(unicodedata.normalize("NFKC", text).split()).upper()
+
+
+@transaction.atomic
+def invoice_add(
+    *,
+    actor: Actor,
+    case: Case,
+    number: str,
+    hospital: str,
+    regular_hospital: bool,
+    date: date,
+    fee_type: str,
+    total: Decimal,
+    reimbursed: Decimal,
+    self_paid: Decimal,
+    upload=None,
+) -> tuple[Invoice, list[Invoice]]:
+    """One invoice line (四(一)); returns it and the other cases' claims of the same invoice."""
+    from .selectors import invoice_duplicates
+
+    _require(actor, "cases.intake", case)
+    if not (case.state in INVOICE_STATES or (case.state == CaseState.PAID and case.help_first)):
+        raise Refused(f"个案当前状态为“{case.get_state_display()}”，不能再录入发票。")
+    if case.aid_type != AidType.MEDICAL:
+        raise Refused("只有大重病医疗帮扶需要录入医疗发票。")
+    if not number.strip() or not hospital.strip():
+        raise Refused("请填写发票号码和医院。")
+    if date > case.application_date:
+        raise Refused("发票日期不能晚于申请日期。")
+    if reimbursed + self_paid > total:
+        raise Refused("报销金额与自负金额之和不能超过发票总金额。")
+    if self_paid <= ZERO:
+        raise Refused("自负金额须大于0。")
+    number_key, hospital_key = _key(number), _key(hospital)
+    if case.invoices.filter(number_key=number_key, hospital_key=hospital_key).exists():
+        raise Refused(f"发票 {hospital} {number} 已在本个案中录入。")
+    document = (
+        document_upload(actor=actor, case=case, kind=DocumentKind.INVOICE, upload=upload) if upload else None
+    )
+    invoice = Invoice.objects.create(
+        case=case, number=number.strip(), hospital=hospital.strip(), number_key=number_key,
+        hospital_key=hospital_key, regular_hospital=regular_hospital, date=date, fee_type=fee_type,
+        total=total, reimbursed=reimbursed, self_paid=self_paid, document=document,
+    )  # fmt: skip
+    _repropose(case)
+    audit_record(
+        actor=actor, action="invoice.add", target=case,
+        after={"invoice": f"{invoice.hospital} {invoice.number}", "self_paid": str(self_paid)}, org=case.street,
+    )  # fmt: skip
+    return invoice, list(invoice_duplicates(invoice))
+
+
+@transaction.atomic
+def invoice_remove(*, actor: Actor, invoice: Invoice) -> None:
+    case = invoice.case
+    _require(actor, "cases.intake", case)
+    if case.state not in INVOICE_STATES:
+        raise Refused(f"个案当前状态为“{case.get_state_display()}”，不能删除发票。")
+    audit_record(
+        actor=actor, action="invoice.remove", target=case,
+        before={"invoice": f"{invoice.hospital} {invoice.number}"}, org=case.street,
+    )  # fmt: skip
+    invoice.delete()
+    _repropose(case)
+
+
+def _repropose(case: Case) -> None:
+    # The maximum depends on the invoices: the proposal beside the amount follows them.
+    workflow._record_proposal(case)
+    case.save(update_fields=["proposal", "proposal_at", "approval_level"])
+
+
+@transaction.atomic
+def invoice_override(*, actor: Actor, invoice: Invoice, reason: str) -> Invoice:
+    """The district lets a duplicate invoice through, with a written reason."""
+    if not has_perm_at(actor.user, "cases.approve_district", invoice.case.street_id):
+        raise Refused("重复发票只能由区服务社核实放行。")
+    if not reason.strip():
+        raise Refused("请填写放行理由。")
+    invoice.duplicate_override_reason = reason.strip()
+    invoice.duplicate_override_by = actor.user
+    invoice.save(update_fields=["duplicate_override_reason", "duplicate_override_by"])
+    audit_record(
+        actor=actor, action="invoice.override", target=invoice.case,
+        after={"invoice": f"{invoice.hospital} {invoice.number}"}, note=reason.strip(), org=invoice.case.street,
+    )  # fmt: skip
+    return invoice
+
+
+def _signature_file(data_url: str) -> ContentFile:
+    prefix = "data:image/png;base64,"
+    if not data_url.startswith(prefix):
+        raise Refused("屏幕签名无效，请重新签名。")
+    try:
+        raw = base64.b64decode(data_url[len(prefix) :], validate=True)
+    except (binascii.Error, ValueError):
+        raise Refused("屏幕签名无效，请重新签名。") from None
+    if sniff(raw[:8]) != "image/png":
+        raise Refused("屏幕签名无效，请重新签名。")
+    return ContentFile(raw, name="signature.png")
+
+
+@transaction.atomic
+def receipt_record(*, actor: Actor, case: Case, upload=None, signature: str = "") -> Payment:
+    """签收单: the signed page uploaded, or a signature captured on screen."""
+    _require(actor, "cases.pay", case)
+    if upload is None and not signature:
+        raise Refused("请上传签字的签收单，或请领款人在屏幕上签名。")
+    file = upload if upload is not None else _signature_file(signature)
+    content_type, sha = _checked_upload(file)
+    doc = Document(
+        case=case, kind=DocumentKind.RECEIPT, original_name=(file.name or "signature.png")[:200],
+        content_type=content_type, size=file.size, sha256=sha, uploaded_by=actor.user,
+    )  # fmt: skip
+    # The transition checks state and permission first; the file is written only then.
+    with transaction.atomic():
+        allowed, reason = workflow.can_take(actor.user, case, "receipt")
+        if not allowed:
+            raise Refused(reason)
+        doc.file.save(file.name or "signature.png", file, save=False)
+        doc.save()
+        workflow.transition(
+            case, "receipt", actor, document=doc, receipt_kind="upload" if upload is not None else "signature"
+        )
+    return Payment.objects.get(case=case)
+
+
+@transaction.atomic
+def follow_up_assign(*, actor: Actor, follow_up: FollowUp, user) -> FollowUp:
+    """Hand a follow-up visit to a volunteer or another assessor of the street."""
+    case = follow_up.case
+    _require(actor, "cases.follow_up", case)
+    if follow_up.done_at is not None:
+        raise Refused("该回访已完成。")
+    street_ids = set(user.role_assignments.values_list("org_id", flat=True))
+    if case.street_id not in street_ids:
+        raise Refused("只能分派给本街镇的志愿者或救助顾问。")
+    follow_up.assigned_to = user
+    follow_up.save(update_fields=["assigned_to"])
+    audit_record(
+        actor=actor,
+        action="follow_up.assign",
+        target=case,
+        after={"assigned_to": user.username},
+        org=case.street,
+    )
+    return follow_up
+
+
+@transaction.atomic
+def panel_member_add(*, actor: Actor, street, name: str, kind: str, user=None) -> PanelMember:
+    if not (
+        has_perm_at(actor.user, "cases.review", street)
+        or has_perm_at(actor.user, "cases.approve_street", street)
+    ):
+        raise Refused("您没有维护评审小组名册的权限。")
+    if not name.strip():
+        raise Refused("请填写姓名。")
+    member = PanelMember.objects.create(street=street, name=name.strip(), kind=kind, user=user)
+    audit_record(actor=actor, action="create", target=member, note="评审小组名册", org=street)
+    return member
+
+
+# --- active discovery (SPEC §3; 沪民救发〔2025〕1号 三(二)2) ----------------------------------------
+
+
+@transaction.atomic
+def visit_record(
+    *,
+    actor: Actor,
+    household: Household,
+    visited_on: date,
+    finding: str,
+    notes: str,
+    next_visit_due: date,
+    open_application: bool = False,
+    applicant: Person | None = None,
+    aid_type: str = AidType.OTHER,
+    lead: Lead | None = None,
+) -> tuple[ScreeningVisit, Case | None]:
+    """定期排摸: record the finding; a finding may open an application on the household's behalf."""
+    _require(actor, "discovery.visit", household)
+    if finding not in Finding.values:
+        raise Refused("请选择发现情况。")
+    if visited_on > timezone.localdate():
+        raise Refused("排摸日期不能晚于今天。")
+    if next_visit_due <= visited_on:
+        raise Refused("下次排摸日期须晚于本次排摸日期。")
+    visit = ScreeningVisit.objects.create(
+        household=household, street=household.street, visited_on=visited_on, finding=finding,
+        notes=notes.strip(), next_visit_due=next_visit_due, by=actor.user,
+    )  # fmt: skip
+    audit_record(
+        actor=actor,
+        action="discovery.visit",
+        target=household,
+        after={"finding": finding},
+        org=household.street,
+    )
+    if lead is not None:
+        lead_close(actor=actor, lead=lead, resolution=f"已排摸：{Finding(finding).label}", visit=visit)
+    case = None
+    if open_application:
+        if finding == Finding.NONE:
+            raise Refused("排摸未发现困难情况，不能启动帮扶申请。")
+        if applicant is None:
+            raise Refused("请选择申请人。")
+        case = case_create(
+            actor=actor, household=household, applicant=applicant, aid_type=aid_type, application_date=visited_on,
+            hardship=f"排摸发现：{Finding(finding).label}。{notes.strip()}", source_visit=visit,
+        )  # fmt: skip
+    return visit, case
+
+
+@transaction.atomic
+def lead_raise(*, actor: Actor, household: Household, source: str, description: str) -> Lead:
+    """A signal from the monitoring platform or a referral becomes a lead for the street."""
+    if actor.user is not None:
+        _require(actor, "discovery.visit", household)
+    lead = Lead.objects.create(
+        household=household, street=household.street, source=source, description=description
+    )
+    audit_record(
+        actor=actor, action="discovery.lead", target=household, after={"source": source}, org=household.street
+    )
+    return lead
+
+
+@transaction.atomic
+def lead_close(*, actor: Actor, lead: Lead, resolution: str, visit: ScreeningVisit | None = None) -> Lead:
+    _require(actor, "discovery.visit", lead.household)
+    if lead.closed_at is not None:
+        raise Refused("该线索已处理。")
+    if not resolution.strip():
+        raise Refused("请填写处理结果。")
+    lead.closed_at = timezone.now()
+    lead.closed_by = actor.user
+    lead.resolution = resolution.strip()
+    lead.visit = visit
+    lead.save()
+    return lead

@@ -1,0 +1,416 @@
+"""Pages of the case procedure: parse input, call one service or selector, render."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template import TemplateDoesNotExist
+from django.template.loader import get_template
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from bangfu.audit.actor import Actor
+from bangfu.orgs.models import User
+from bangfu.orgs.scope import has_perm_at, require_perm_somewhere
+from bangfu.registry.selectors import household_get
+
+from . import forms, pdf, selectors, services, workflow
+from .models import CaseState, FollowUp, Invoice, Payment
+from .workflow import Refused
+
+
+def _case_context(request, case) -> dict:
+    user = request.user
+    today = timezone.localdate()
+    payment = Payment.objects.filter(case=case).select_related("receipt").first()
+    invoices = list(case.invoices.all())
+    dup = {inv.pk: list(selectors.invoice_duplicates(inv)) for inv in invoices}
+    return {
+        "case": case,
+        "actions": workflow.available_actions(user, case),
+        "transitions": case.transitions.select_related("user"),
+        "invoices": invoices,
+        "duplicates": dup,
+        "documents": case.documents.all(),
+        "investigation": getattr(case, "investigation", None) if hasattr(case, "investigation") else None,
+        "review": getattr(case, "panel_review", None) if hasattr(case, "panel_review") else None,
+        "approvals": case.approvals.select_related("by"),
+        "payment": payment,
+        "follow_ups": case.follow_ups.select_related("assigned_to", "done_by"),
+        "missing": workflow.missing_steps(case) if case.help_first else [],
+        "paperwork_overdue": case.help_first and case.state == CaseState.PAID and case.paperwork_due < today,
+        "may_intake": has_perm_at(user, "cases.intake", case.street_id)
+        and case.state in services.INVOICE_STATES,
+        "may_upload": (
+            has_perm_at(user, "cases.intake", case.street_id)
+            or has_perm_at(user, "cases.investigate", case.street_id)
+        )
+        and services._document_states_ok(case),
+        "may_override": has_perm_at(user, "cases.approve_district", case.street_id),
+        "may_receipt": workflow.can_take(user, case, "receipt")[0],
+        "may_assign": has_perm_at(user, "cases.follow_up", case.street_id),
+        "invoice_form": forms.InvoiceForm(),
+        "document_form": forms.DocumentForm(),
+        "receipt_form": forms.ReceiptForm(),
+        "today": today,
+        "pdf_forms": [(key, title) for key, (title, _) in pdf.FORMS.items() if key != "receipt" or payment],
+        "trace_template": _trace_template(),
+    }
+
+
+def _trace_template() -> str | None:
+    # The policy app renders a trace in Chinese; until it ships, the case page shows a plain table.
+    try:
+        get_template("policy/_trace.html")
+    except TemplateDoesNotExist:
+        return None
+    return "policy/_trace.html"
+
+
+@login_required
+def case_list(request):
+    require_perm_somewhere(request.user, "cases.view")
+    queue = request.GET.get("queue", "")
+    state = request.GET.get("state", "")
+    rows = selectors.case_queue(user=request.user, queue=queue, state=state)[:100]
+    title = selectors.QUEUES.get(queue, ("个案帮扶",))[0]
+    if queue == "follow_up_overdue":
+        title = "回访逾期"
+    elif queue == "paperwork_overdue":
+        title = "补办手续逾期"
+    return render(
+        request,
+        "cases/case_list.html",
+        {"cases": rows, "title": title, "states": CaseState.choices, "state": state},
+    )
+
+
+@login_required
+def case_new(request, household_pk: int):
+    require_perm_somewhere(request.user, "cases.intake")
+    household = household_get(user=request.user, pk=household_pk)
+    if not has_perm_at(request.user, "cases.intake", household.street_id):
+        raise Http404
+    members = list(household.members.filter(active=True))
+    form = forms.CaseCreateForm(
+        request.POST or None, members=members, initial={"application_date": timezone.localdate()}
+    )
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            case = services.case_create(
+                actor=Actor.from_request(request),
+                household=household,
+                applicant=next(p for p in members if p.pk == d["applicant"]),
+                aid_type=d["aid_type"],
+                application_date=d["application_date"],
+                hardship=d["hardship"],
+                requested_amount=d["requested_amount"],
+                personal_share=d["personal_share"],
+                emergency_event=d["emergency_event"],
+                casualty_or_major_loss=d["casualty_or_major_loss"],
+            )
+        except Refused as e:
+            form.add_error(None, str(e))
+        else:
+            messages.success(request, f"已受理申请，个案编号 {case.number}。")
+            return redirect("cases:detail", pk=case.pk)
+    return render(request, "cases/case_new.html", {"form": form, "household": household})
+
+
+@login_required
+def case_detail(request, pk: int):
+    case = selectors.case_for_task(user=request.user, pk=pk)
+    return render(request, "cases/case_detail.html", _case_context(request, case))
+
+
+def _action_form(action: str, case, data=None, files=None):
+    cls = forms.ACTION_FORMS[action]
+    if cls is forms.ReviewForm:
+        return cls(data, roster=selectors.panel_roster(street=case.street))
+    initial = {}
+    if action in ("approve", "refer", "approve_district") and case.approved_amount is not None:
+        initial["amount"] = case.approved_amount
+    if action == "pay":
+        initial["idempotency_key"] = uuid.uuid4()
+    return cls(data, initial=initial)
+
+
+@login_required
+def case_action(request, pk: int, action: str):
+    case = selectors.case_for_task(user=request.user, pk=pk)
+    if action not in forms.ACTION_FORMS:
+        raise Http404
+    allowed, reason = workflow.can_take(request.user, case, action)
+    form = _action_form(action, case, request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        if not allowed:
+            messages.error(request, reason)
+            return redirect("cases:detail", pk=case.pk)
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            if isinstance(form, forms.ReviewForm):
+                data["attendance"] = form.attendance()
+            actor = Actor.from_request(request)
+            try:
+                if action == "pay":
+                    services.case_pay(
+                        case=case, actor=actor, method=data["method"], idempotency_key=data["idempotency_key"]
+                    )
+                else:
+                    services.case_transition(case=case, action=action, actor=actor, **data)
+            except Refused as e:
+                form.add_error(None, str(e))
+            else:
+                messages.success(request, f"已办理：{workflow.ACTION_LABELS[action]}。")
+                return redirect("cases:detail", pk=case.pk)
+    elif not allowed:
+        messages.error(request, reason)
+        return redirect("cases:detail", pk=case.pk)
+    return render(
+        request,
+        "cases/case_action.html",
+        {"case": case, "form": form, "action": action, "label": workflow.ACTION_LABELS[action]},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+@require_POST
+def invoice_add(request, pk: int):
+    case = selectors.case_get(user=request.user, pk=pk)
+    form = forms.InvoiceForm(request.POST, request.FILES)
+    if not form.is_valid():
+        for field, errors in form.errors.items():
+            label = form.fields[field].label if field in form.fields else ""
+            messages.error(request, f"{label}：{'；'.join(errors)}" if label else "；".join(errors))
+        return redirect("cases:detail", pk=case.pk)
+    d = form.cleaned_data
+    try:
+        invoice, dups = services.invoice_add(
+            actor=Actor.from_request(request), case=case, number=d["number"], hospital=d["hospital"],
+            regular_hospital=d["regular_hospital"], date=d["date"], fee_type=d["fee_type"], total=d["total"],
+            reimbursed=d["reimbursed"] or 0, self_paid=d["self_paid"], upload=d["upload"],
+        )  # fmt: skip
+    except Refused as e:
+        messages.error(request, str(e))
+    else:
+        if dups:
+            streets = "、".join(sorted({x.case.street.name for x in dups}))
+            messages.warning(
+                request,
+                f"发票 {invoice.hospital} {invoice.number} 已在其他个案中申报（{streets}），须由区服务社核实放行。",
+            )
+        else:
+            messages.success(request, "已录入发票。")
+    return redirect("cases:detail", pk=case.pk)
+
+
+@login_required
+@require_POST
+def invoice_remove(request, pk: int, invoice_pk: int):
+    case = selectors.case_get(user=request.user, pk=pk)
+    invoice = get_object_or_404(Invoice, case=case, pk=invoice_pk)
+    try:
+        services.invoice_remove(actor=Actor.from_request(request), invoice=invoice)
+    except Refused as e:
+        messages.error(request, str(e))
+    return redirect("cases:detail", pk=case.pk)
+
+
+@login_required
+@require_POST
+def invoice_override(request, pk: int, invoice_pk: int):
+    case = selectors.case_get(user=request.user, pk=pk)
+    invoice = get_object_or_404(Invoice, case=case, pk=invoice_pk)
+    try:
+        services.invoice_override(
+            actor=Actor.from_request(request), invoice=invoice, reason=request.POST.get("reason", "")
+        )
+    except Refused as e:
+        messages.error(request, str(e))
+    else:
+        messages.success(request, "已放行该发票。")
+    return redirect("cases:detail", pk=case.pk)
+
+
+@login_required
+@require_POST
+def document_upload(request, pk: int):
+    case = selectors.case_get(user=request.user, pk=pk)
+    form = forms.DocumentForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, "请选择材料类型和文件。")
+        return redirect("cases:detail", pk=case.pk)
+    try:
+        services.document_upload(
+            actor=Actor.from_request(request),
+            case=case,
+            kind=form.cleaned_data["kind"],
+            upload=form.cleaned_data["upload"],
+        )
+    except Refused as e:
+        messages.error(request, str(e))
+    else:
+        messages.success(request, "已上传材料。")
+    return redirect("cases:detail", pk=case.pk)
+
+
+@login_required
+def document_download(request, pk: int, doc_pk: int):
+    # Scoped: the case must be in the user's scope; files are never served as static.
+    case = selectors.case_get(user=request.user, pk=pk)
+    doc = selectors.document_get(user=request.user, case=case, pk=doc_pk)
+    response = FileResponse(doc.file.open("rb"), content_type=doc.content_type)
+    response["Content-Disposition"] = f'inline; filename="document-{doc.pk}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+@require_POST
+def receipt(request, pk: int):
+    case = selectors.case_get(user=request.user, pk=pk)
+    form = forms.ReceiptForm(request.POST, request.FILES)
+    form.is_valid()
+    try:
+        services.receipt_record(
+            actor=Actor.from_request(request), case=case, upload=form.cleaned_data.get("upload"),
+            signature=form.cleaned_data.get("signature", ""),
+        )  # fmt: skip
+    except Refused as e:
+        messages.error(request, str(e))
+    else:
+        messages.success(request, "已登记签收。")
+    return redirect("cases:detail", pk=case.pk)
+
+
+@login_required
+@require_POST
+def propose(request, pk: int):
+    case = selectors.case_get(user=request.user, pk=pk)
+    try:
+        services.case_propose(case=case, actor=Actor.from_request(request))
+    except Refused as e:
+        messages.error(request, str(e))
+    return redirect("cases:detail", pk=case.pk)
+
+
+@login_required
+@require_POST
+def follow_up_assign(request, pk: int, follow_up_pk: int):
+    case = selectors.case_get(user=request.user, pk=pk)
+    task = get_object_or_404(FollowUp, case=case, pk=follow_up_pk)
+    user = User.objects.filter(username=request.POST.get("username", "")).first()
+    try:
+        if user is None:
+            raise Refused("找不到该用户。")
+        services.follow_up_assign(actor=Actor.from_request(request), follow_up=task, user=user)
+    except Refused as e:
+        messages.error(request, str(e))
+    else:
+        messages.success(request, f"已分派给 {user}。")
+    return redirect("cases:detail", pk=case.pk)
+
+
+@login_required
+def my_tasks(request):
+    return render(
+        request,
+        "cases/my_tasks.html",
+        {"tasks": selectors.tasks_assigned(user=request.user), "today": timezone.localdate()},
+    )
+
+
+@login_required
+def panel_roster(request):
+    require_perm_somewhere(request.user, "cases.view")
+    streets = [a.org for a in request.user.role_assignments.select_related("org") if a.org.kind == "street"]
+    form = forms.PanelMemberForm(request.POST or None)
+    if request.method == "POST" and form.is_valid() and streets:
+        try:
+            services.panel_member_add(
+                actor=Actor.from_request(request), street=streets[0], **form.cleaned_data
+            )
+        except Refused as e:
+            messages.error(request, str(e))
+        else:
+            return redirect("cases:roster")
+    members = [m for s in streets for m in selectors.panel_roster(street=s)]
+    return render(request, "cases/roster.html", {"members": members, "form": form, "streets": streets})
+
+
+# --- discovery ---------------------------------------------------------------------------------
+
+
+@login_required
+def discovery(request):
+    require_perm_somewhere(request.user, "discovery.visit")
+    return render(
+        request,
+        "cases/discovery.html",
+        {
+            "due": selectors.households_due_for_visit(user=request.user)[:200],
+            "leads": selectors.leads_open(user=request.user)[:200],
+            "recent": selectors.visits(user=request.user)[:20],
+        },
+    )
+
+
+@login_required
+def visit_new(request, household_pk: int):
+    require_perm_somewhere(request.user, "discovery.visit")
+    household = household_get(user=request.user, pk=household_pk)
+    if not has_perm_at(request.user, "discovery.visit", household.street_id):
+        raise Http404
+    lead = None
+    if request.GET.get("lead") or request.POST.get("lead"):
+        lead = selectors.lead_get(
+            user=request.user, pk=int(request.GET.get("lead") or request.POST.get("lead"))
+        )
+    members = list(household.members.filter(active=True))
+    today = timezone.localdate()
+    form = forms.VisitForm(
+        request.POST or None,
+        members=members,
+        initial={
+            "visited_on": today,
+            "next_visit_due": today + timedelta(days=selectors.SCREENING_INTERVAL_DAYS),
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        applicant = next((p for p in members if p.pk == d["applicant"]), None)
+        try:
+            _, case = services.visit_record(
+                actor=Actor.from_request(request), household=household, visited_on=d["visited_on"],
+                finding=d["finding"], notes=d["notes"], next_visit_due=d["next_visit_due"],
+                open_application=d["open_application"], applicant=applicant, aid_type=d["aid_type"] or "other",
+                lead=lead,
+            )  # fmt: skip
+        except Refused as e:
+            form.add_error(None, str(e))
+        else:
+            messages.success(request, "已记录排摸。")
+            if case is not None:
+                return redirect("cases:detail", pk=case.pk)
+            return redirect("cases:discovery")
+    return render(request, "cases/visit_new.html", {"form": form, "household": household, "lead": lead})
+
+
+@login_required
+@require_POST
+def lead_close(request, pk: int):
+    lead = selectors.lead_get(user=request.user, pk=pk)
+    try:
+        services.lead_close(
+            actor=Actor.from_request(request), lead=lead, resolution=request.POST.get("resolution", "")
+        )
+    except Refused as e:
+        messages.error(request, str(e))
+    return redirect("cases:discovery")

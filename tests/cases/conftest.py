@@ -1,0 +1,36 @@
+import pytest
+from django.urls import reverse
+
+from . import factories
+
+
+@pytest.fixture
+def roster(db):
+    return factories.panel()
+
+
+@pytest.fixture
+def act(client):
+    """act(user, case, action, **data) -> response of the POST, as that user."""
+
+    def do(user, case, action, **data):
+        client.force_login(user)
+        return client.post(reverse("cases:action", args=[case.pk, action]), data)
+
+    return do
+
+
+def review_data(roster, **extra):
+    data = {
+        "meeting_date": "2021-03-20", "introduction": "申请人患重病。", "documents_examined": "医疗发票、病史",
+        "discussion": "一致认为情况属实。", "conclusion": "aid", "amount": "4000.00", "minutes": "会议记录全文。",
+    }  # fmt: skip
+    data.update({f"member_{m.pk}": "agree" for m in roster})
+    data.update(extra)
+    return data
+
+
+INVESTIGATION = {
+    "visited_on": "2021-03-16", "income": "月收入2000元", "income_sources": "退休金", "daily_life": "需照护",
+    "housing": "公房一间", "committee_opinion": "情况属实", "plan": "医疗帮扶",
+}  # fmt: skip

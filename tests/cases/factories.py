@@ -1,0 +1,85 @@
+"""Households and cases for the case tests, built straight from the models (the registry's
+services are another issue's); ID numbers are valid GB 11643 numbers."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date
+from decimal import Decimal
+
+from stdnum.cn import ric
+
+from bangfu.audit.actor import Actor
+from bangfu.core.crypto import lookup_hash
+from bangfu.orgs.models import Organisation
+from bangfu.registry.models import Household, HouseholdCategory, Person
+
+_seq = itertools.count(1)
+APPLIED_ON = date(2021, 3, 15)  # inside 长民发〔2016〕31号's validity (2016-07-01 to 2021-12-31)
+
+
+def id_number(n: int) -> str:
+    body = f"310105198001{n % 28 + 1:02d}{n % 1000:03d}"
+    return body + ric.calc_check_digit(body + "0")
+
+
+def household(street_code: str = "310105001", category: str = "other", **extra) -> Household:
+    n = next(_seq)
+    street = Organisation.objects.get(code=street_code)
+    h = Household.objects.create(
+        file_number=f"T{street_code}{n:05d}", street=street, address=f"测试路{n}号", **extra
+    )
+    Person.objects.create(
+        household=h, name=f"张{n}", id_number=(num := id_number(n)), id_hash=lookup_hash(num), sex="M",
+        birth_date=date(1980, 1, 1), relationship="head", hukou_district=street.parent,
+        serious_illness=True, lost_work_capacity=True,
+    )  # fmt: skip
+    if category != "other":
+        HouseholdCategory.objects.create(household=h, category=category, valid_from=date(2016, 1, 1))
+    return h
+
+
+def case(
+    user,
+    h: Household | None = None,
+    *,
+    aid_type: str = "medical",
+    invoices=((Decimal("10000.00"),),),
+    **extra,
+):
+    from bangfu.cases import services
+
+    h = h or household()
+    c = services.case_create(
+        actor=Actor.for_user(user, "test"), household=h, applicant=h.members.first(), aid_type=aid_type,
+        application_date=extra.pop("application_date", APPLIED_ON), hardship="突发重病，医疗费用负担重。", **extra,
+    )  # fmt: skip
+    if aid_type == "medical":
+        for (amount,) in invoices:
+            n = next(_seq)
+            services.invoice_add(
+                actor=Actor.for_user(user, "test"), case=c, number=f"INV{n:06d}", hospital="长宁区中心医院",
+                regular_hospital=True, date=date(2021, 1, 10), fee_type="treatment", total=amount,
+                reimbursed=Decimal("0"), self_paid=amount,
+            )  # fmt: skip
+    return c
+
+
+def panel(street_code: str = "310105001", n: int = 7):
+    from bangfu.cases.models import PanelMember
+
+    street = Organisation.objects.get(code=street_code)
+    kinds = [
+        "cadre",
+        "committee_cadre",
+        "building_head",
+        "volunteer",
+        "resident",
+        "resident",
+        "cadre",
+        "volunteer",
+    ]
+    return [
+        PanelMember.objects.create(street=street, name=f"评审{i}", kind=kinds[i % len(kinds)])
+        for i in range(n)
+    ]

@@ -1,0 +1,99 @@
+"""A small fund world: the lottery source, an agreement with 长宁区, money allocated down to
+华阳路街道 (310105001), and the helpers the fund tests share."""
+
+import itertools
+import uuid
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from bangfu.audit.actor import Actor
+from bangfu.funds import services
+
+_keys = itertools.count(1)
+STREET = "310105001"  # 长宁区 华阳路街道
+OTHER_STREET = "310105002"  # 长宁区 江苏路街道
+DISTRICT = "310105"
+
+
+def key() -> str:
+    return f"test-{next(_keys)}-{uuid.uuid4().hex[:8]}"
+
+
+def D(text: str) -> Decimal:
+    return Decimal(text)
+
+
+def as_(user) -> Actor:
+    return Actor.for_user(user, "test")
+
+
+@pytest.fixture
+def sources(cast):
+    """One source of each kind, made by the foundation."""
+    a = as_(cast.foundation)
+    make = services.fund_source_create
+    return type(
+        "Sources",
+        (),
+        {
+            "lottery": make(actor=a, code="FC", name="市级福彩金", kind="lottery", draw_order=20),
+            "fiscal": make(actor=a, code="CZ-CN", name="长宁区财政配套", kind="fiscal_matching", draw_order=10),
+            "directed": make(
+                actor=a, code="DX-1", name="某公司定向捐赠", kind="donation_directed", donor="某公司",
+                purpose="大重病医疗帮扶", draw_order=30,
+            ),
+            "undirected": make(
+                actor=a, code="FDX", name="非定向捐赠", kind="donation_undirected", donor="社会各界", draw_order=40
+            ),
+            "enterprise": make(
+                actor=a, code="QY-1", name="某集团助学项目资助", kind="enterprise", project_ref="P-2025-01"
+            ),
+            "department": make(
+                actor=a, code="BM-1", name="某委特定帮扶经费", kind="department", plan_ref="PLAN-7"
+            ),
+        },
+    )  # fmt: skip
+
+
+@pytest.fixture
+def agreement(cast, org, sources):
+    a = services.agreement_create(
+        actor=as_(cast.foundation), district=org(DISTRICT), number="XY-2021-CN", amount="600000.00",
+        valid_from=date(2021, 1, 1), valid_to=date(2021, 12, 31), duties="区帮扶组织负责综合帮扶资金的管理和发放。",
+        reporting="每月填报业务及资金使用报表。",
+    )  # fmt: skip
+    return services.agreement_sign(actor=as_(cast.foundation), agreement=a, signed_on=date(2021, 1, 2))
+
+
+@pytest.fixture
+def funded(cast, org, sources, agreement):
+    """Lottery money: 1,000,000 at the foundation, 500,000 to 长宁区, 200,000 on to 华阳路街道."""
+    services.lottery_funds_receive(
+        actor=as_(cast.foundation_fin), source=sources.lottery, amount="1000000.00", day=date(2021, 1, 5),
+        memo="2021年福彩金到账", idempotency_key=key(),
+    )  # fmt: skip
+    services.allocation_make(
+        actor=as_(cast.foundation), agreement=agreement, to_org=org(DISTRICT), source=sources.lottery,
+        amount="500000.00", day=date(2021, 1, 10), memo="一季度下拨", idempotency_key=key(),
+    )  # fmt: skip
+    services.allocation_make(
+        actor=as_(cast.finance_cn), agreement=agreement, to_org=org(STREET), source=sources.lottery,
+        amount="200000.00", day=date(2021, 1, 15), memo="下拨华阳路街道", idempotency_key=key(),
+    )  # fmt: skip
+    return sources
+
+
+def paid_case(cast, amount: str = "4000.00"):
+    """A case of 华阳路街道 paid through the case procedure; returns its PaymentRecord."""
+    from bangfu.cases import services as case_services
+    from bangfu.cases.models import Case, CaseState
+    from tests.cases import factories
+
+    c = factories.case(cast.intake_a)
+    Case.objects.filter(pk=c.pk).update(state=CaseState.APPROVED, approved_amount=Decimal(amount))
+    payment = case_services.case_pay(
+        case=Case.objects.get(pk=c.pk), actor=as_(cast.cashier_a), method="cash", idempotency_key=uuid.uuid4()
+    )
+    return payment.record
