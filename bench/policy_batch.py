@@ -1,4 +1,4 @@
-"""Batch throughput of `bangfu policy evaluate --batch` (issue 3, target ≥ 20,000 evaluations/s).
+"""Batch throughput of `bangfu policy evaluate --batch` (target: ≥ 20,000 evaluations/s on one core).
 
 100,000 mixed requests, generated deterministically: every aid type, every category,
 invoices that count and invoices that don't, prior aid that caps or exhausts the year, and

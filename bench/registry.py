@@ -1,4 +1,4 @@
-"""Registry figures (foundation issue, point 9), on PostgreSQL, at `report.households` households.
+"""Registry figures, on PostgreSQL, at `report.households` households.
 
 (a) Load: `synth_load` (generation, encryption, COPY into the real tables with their
     indexes and foreign keys, commit) in rows per second, against a plain COPY of the

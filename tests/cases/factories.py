@@ -1,5 +1,5 @@
 """Households and cases for the case tests, built straight from the models (the registry's
-services are another issue's); ID numbers are valid GB 11643 numbers."""
+services live in their own app); ID numbers are valid GB 11643 numbers."""
 
 from __future__ import annotations
 

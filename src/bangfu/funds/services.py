@@ -147,7 +147,7 @@ def _lock_accounts(keys) -> None:
 
 
 def _check_no_negative(lines: list[Line], day: date) -> None:
-    """No holding account may go below zero (SPEC §7 / issue 5.3), on `day` or after it."""
+    """No holding account may go below zero (SPEC §7), on `day` or after it."""
     delta: dict[tuple[int, int, str], Decimal] = defaultdict(Decimal)
     names: dict[tuple[int, int, str], Line] = {}
     for line in lines:

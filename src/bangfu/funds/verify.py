@@ -1,4 +1,4 @@
-"""Reconciliation (issue 5.5): every invariant of the ledger, checked from the rows themselves.
+"""Reconciliation: every invariant of the ledger, checked from the rows themselves.
 
 Each check reads the tables directly (not through the services), so it finds what a writer
 going around them left behind: raw SQL, a dropped trigger, a lost task.

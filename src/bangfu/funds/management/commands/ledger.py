@@ -1,4 +1,4 @@
-"""`bangfu ledger verify`: check every invariant of the fund ledger (issue 5.5).
+"""`bangfu ledger verify`: check every invariant of the fund ledger.
 
 Exit status 0 when everything holds; 1 with one line per finding otherwise.
 """
