@@ -85,6 +85,34 @@ def funded(cast, org, sources, agreement):
     return sources
 
 
+@pytest.fixture
+def donations_used_2021(sources, cast, org, agreement):
+    """华阳路街道 in 2021 (长民发〔2016〕31号 in force): 40,000 of directed and 20,000 of
+    non-directed donation money used, both having come down from the foundation."""
+    street = org(STREET)
+    for source, amount, used in [
+        (sources.directed, "100000.00", "40000.00"),
+        (sources.undirected, "50000.00", "20000.00"),
+    ]:
+        services.donation_receive(
+            actor=as_(cast.foundation_fin), org=org("SHBKHZ"), source=source, donor=source.donor, amount=amount,
+            day=date(2021, 3, 1), memo="捐赠到账", idempotency_key=key(),
+        )  # fmt: skip
+        services.allocation_make(
+            actor=as_(cast.foundation), agreement=agreement, to_org=org(DISTRICT), source=source, amount=amount,
+            day=date(2021, 3, 2), memo="下拨", idempotency_key=key(),
+        )  # fmt: skip
+        services.allocation_make(
+            actor=as_(cast.finance_cn), agreement=agreement, to_org=street, source=source, amount=amount,
+            day=date(2021, 3, 3), memo="下拨", idempotency_key=key(),
+        )  # fmt: skip
+        services.aid_pay(
+            actor=as_(cast.finance_cn), org=street, source=source, amount=used, day=date(2021, 4, 1),
+            memo="项目帮扶发放", idempotency_key=key(), project_ref="P-CN-1",
+        )  # fmt: skip
+    return sources
+
+
 def paid_case(cast, amount: str = "4000.00"):
     """A case of 华阳路街道 paid through the case procedure; returns its PaymentRecord."""
     from bangfu.cases import services as case_services

@@ -8,7 +8,7 @@ from bangfu.funds import services
 from bangfu.funds.models import Account, Posting
 from bangfu.funds.services import FundsRefused
 
-from .conftest import DISTRICT, STREET, as_, key
+from .conftest import STREET, as_, key
 
 
 @pytest.fixture
@@ -67,34 +67,6 @@ def test_management_fee_comes_from_lottery_money_only(lottery_spent_2025, cast):
             actor=as_(cast.foundation_fin), source=lottery_spent_2025.fiscal, amount="1.00", day=date(2025, 12, 1),
             memo="x", idempotency_key=key(),
         )  # fmt: skip
-
-
-@pytest.fixture
-def donations_used_2021(sources, cast, org, agreement):
-    """华阳路街道 in 2021 (长民发〔2016〕31号 in force): 40,000 of directed and 20,000 of
-    non-directed donation money used, both having come down from the foundation."""
-    street = org(STREET)
-    for source, amount, used in [
-        (sources.directed, "100000.00", "40000.00"),
-        (sources.undirected, "50000.00", "20000.00"),
-    ]:
-        services.donation_receive(
-            actor=as_(cast.foundation_fin), org=org("SHBKHZ"), source=source, donor=source.donor, amount=amount,
-            day=date(2021, 3, 1), memo="捐赠到账", idempotency_key=key(),
-        )  # fmt: skip
-        services.allocation_make(
-            actor=as_(cast.foundation), agreement=agreement, to_org=org(DISTRICT), source=source, amount=amount,
-            day=date(2021, 3, 2), memo="下拨", idempotency_key=key(),
-        )  # fmt: skip
-        services.allocation_make(
-            actor=as_(cast.finance_cn), agreement=agreement, to_org=street, source=source, amount=amount,
-            day=date(2021, 3, 3), memo="下拨", idempotency_key=key(),
-        )  # fmt: skip
-        services.aid_pay(
-            actor=as_(cast.finance_cn), org=street, source=source, amount=used, day=date(2021, 4, 1),
-            memo="项目帮扶发放", idempotency_key=key(), project_ref="P-CN-1",
-        )  # fmt: skip
-    return sources
 
 
 def work(cast, org, source, amount, day=date(2021, 12, 1)):

@@ -265,3 +265,61 @@ class Allocation(models.Model):
 
     def __str__(self) -> str:
         return f"下拨 {self.from_org_id}→{self.to_org_id} {self.amount}"
+
+
+class MonthlyReport(models.Model):
+    """业务及资金使用报表 of one district or street for one month, as filed (沪民救发〔2025〕1号 四(二)
+    区、街镇帮扶组织每月按时填报): the figures computed from the ledger and the cases at filing time
+    (`figures`, a snapshot), reviewed by the level above (street → district, district → foundation).
+    A returned report is filed again on the same row; every filing and review is in the audit log
+    with its figures, and `ledger verify` recomputes accepted reports against their snapshot."""
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", "已报送·待审核"
+        ACCEPTED = "accepted", "审核通过"
+        RETURNED = "returned", "已退回"
+
+    org = models.ForeignKey(
+        "orgs.Organisation", verbose_name="填报单位", on_delete=models.PROTECT, related_name="+"
+    )
+    year = models.PositiveSmallIntegerField("年")
+    month = models.PositiveSmallIntegerField("月")
+    status = models.CharField("状态", max_length=12, choices=Status.choices)
+    figures = models.JSONField("报表数据（报送时快照）")
+    filings = models.PositiveSmallIntegerField("报送次数", default=1)
+    note = models.TextField("填报说明", blank=True)
+    first_filed_at = models.DateTimeField("首次报送时间")
+    filed_at = models.DateTimeField("报送时间")
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="填报人", on_delete=models.PROTECT, related_name="+"
+    )
+    reviewed_at = models.DateTimeField("审核时间", null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="审核人", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )  # fmt: skip
+    remarks = models.TextField("审核意见", blank=True)
+
+    class Meta:
+        verbose_name = "业务及资金使用报表"
+        verbose_name_plural = "业务及资金使用报表"
+        ordering = ["-year", "-month", "org__code"]
+        constraints = [
+            models.UniqueConstraint(fields=["org", "year", "month"], name="one_report_per_org_month"),
+            models.CheckConstraint(condition=Q(month__gte=1, month__lte=12), name="report_month_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.org_id} {self.year}年{self.month}月业务及资金使用报表"
+
+    @property
+    def due(self):
+        from .reports import due_date
+
+        return due_date(self.year, self.month)
+
+    @property
+    def filed_late(self) -> bool:
+        from django.utils import timezone
+
+        return timezone.localtime(self.first_filed_at).date() > self.due

@@ -5,15 +5,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import QuerySet, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Case as DbCase
+from django.db.models import CharField, F, Q, QuerySet, Sum, Value, When
+from django.db.models.functions import Coalesce, TruncMonth
+from django.http import Http404
 
-from bangfu.core.money import ZERO
+from bangfu.core.money import FEN, ZERO
+from bangfu.orgs.models import Organisation, OrgKind
 from bangfu.orgs.scope import scope_for
 
-from .models import HOLDING_ACCOUNTS, Account, FundKind, Posting
+from .models import (
+    HOLDING_ACCOUNTS,
+    Account,
+    Agreement,
+    Allocation,
+    FundKind,
+    Posting,
+    Transaction,
+    TransactionKind,
+)
 
 _ZERO_SUM = Coalesce(Sum("amount"), ZERO)
 
@@ -26,7 +38,7 @@ def balance(*, org_id: int, source_id: int, account: str = Account.FUND, on: dat
     qs = Posting.objects.filter(org_id=org_id, fund_source_id=source_id, account=account)
     if on is not None:
         qs = qs.filter(date__lte=on)
-    return qs.aggregate(total=_ZERO_SUM)["total"]
+    return _fen(qs.aggregate(total=_ZERO_SUM)["total"])
 
 
 def lowest_balance_from(*, org_id: int, source_id: int, account: str, day: date) -> Decimal:
@@ -43,7 +55,7 @@ def lowest_balance_from(*, org_id: int, source_id: int, account: str, day: date)
     for row in by_date:
         if row["date"] > day and lowest is None:
             lowest = running  # the balance on `day` itself, before the later dates
-        running += row["total"]
+        running += _fen(row["total"])
         if row["date"] >= day:
             lowest = running if lowest is None else min(lowest, running)
     return running if lowest is None else lowest
@@ -93,7 +105,7 @@ def balances(*, postings: QuerySet | None = None, on: date | None = None) -> lis
             r["fund_source__code"],
             r["fund_source__name"],
             r["account"],
-            r["total"],
+            _fen(r["total"]),
         )
         for r in rows
     ]
@@ -109,29 +121,269 @@ def lottery_aid_spent(*, year_of: date) -> Decimal:
     """The year's lottery-fund project spending (沪民救发〔2025〕1号 四(三)): what the lottery
     sources paid to households in the calendar year, city-wide, net of reversals."""
     start, end = _year(year_of)
-    return Posting.objects.filter(
+    qs = Posting.objects.filter(
         account=Account.AID, fund_source__kind=FundKind.LOTTERY, date__gte=start, date__lte=end
-    ).aggregate(total=_ZERO_SUM)["total"]
+    )
+    return _fen(qs.aggregate(total=_ZERO_SUM)["total"])
 
 
 def management_fees(*, year_of: date) -> Decimal:
     start, end = _year(year_of)
-    return Posting.objects.filter(account=Account.MANAGEMENT_FEE, date__gte=start, date__lte=end).aggregate(
-        total=_ZERO_SUM
-    )["total"]
+    qs = Posting.objects.filter(account=Account.MANAGEMENT_FEE, date__gte=start, date__lte=end)
+    return _fen(qs.aggregate(total=_ZERO_SUM)["total"])
 
 
 def donations_used(*, org_id: int, kind: str, year_of: date) -> Decimal:
     """长民发〔2016〕31号 五.3 当年实际使用总额: aid paid by the organisation in the year from
     donations of that kind (directed / non-directed), net of reversals."""
     start, end = _year(year_of)
-    return Posting.objects.filter(
+    qs = Posting.objects.filter(
         org_id=org_id, account=Account.AID, fund_source__kind=kind, date__gte=start, date__lte=end
-    ).aggregate(total=_ZERO_SUM)["total"]
+    )
+    return _fen(qs.aggregate(total=_ZERO_SUM)["total"])
 
 
 def work_expenses(*, org_id: int, kind: str, year_of: date) -> Decimal:
     start, end = _year(year_of)
-    return Posting.objects.filter(
+    qs = Posting.objects.filter(
         org_id=org_id, account=Account.WORK_EXPENSE, fund_source__kind=kind, date__gte=start, date__lte=end
-    ).aggregate(total=_ZERO_SUM)["total"]
+    )
+    return _fen(qs.aggregate(total=_ZERO_SUM)["total"])
+
+
+# --- pages: agreements, transactions, the ledger of an organisation ------------------------------
+
+
+def _funds_scope(user):
+    return scope_for(user, "funds.view")
+
+
+def agreements_visible(*, user) -> QuerySet:
+    """Agreements of the districts the user reaches, each with what the foundation has allocated
+    under it (reversed allocations excluded), in one grouped query."""
+    allocated = Coalesce(
+        Sum(
+            "allocations__amount",
+            filter=Q(
+                allocations__from_org_id=F("foundation_id"),
+                allocations__transaction__reversed_by__isnull=True,
+            ),
+        ),
+        ZERO,
+    )
+    qs = Agreement.objects.select_related("district", "foundation").annotate(allocated=allocated)
+    return _funds_scope(user).filter(qs, "district_id")
+
+
+def agreement_visible(*, user, pk: int) -> Agreement:
+    agreement = agreements_visible(user=user).filter(pk=pk).first()
+    if agreement is None:
+        raise Http404
+    return agreement
+
+
+def allocations_of(agreement: Agreement, *, user) -> QuerySet:
+    qs = Allocation.objects.filter(agreement=agreement).select_related(
+        "from_org", "to_org", "fund_source", "transaction", "transaction__reversed_by"
+    )
+    return _funds_scope(user).filter(qs, "to_org_id")
+
+
+def transactions_visible(*, user) -> QuerySet:
+    """Transactions with at least one posting at an organisation the user reaches."""
+    scope = _funds_scope(user)
+    qs = Transaction.objects.select_related("reverses", "reversed_by", "return_to")
+    if scope.city_wide:
+        return qs
+    return qs.filter(pk__in=scope.filter(Posting.objects.all(), "org_id").values("transaction_id"))
+
+
+def transaction_visible(*, user, pk: int) -> Transaction:
+    txn = transactions_visible(user=user).filter(pk=pk).first()
+    if txn is None:
+        raise Http404
+    return txn
+
+
+def postings_visible(txn: Transaction, *, user) -> list[Posting]:
+    """The postings of a transaction the user may see (other organisations' lines stay hidden)."""
+    qs = txn.postings.select_related("org", "fund_source", "case").order_by("id")
+    return list(_funds_scope(user).filter(qs, "org_id"))
+
+
+def organisations_visible(*, user) -> QuerySet:
+    """Organisations whose ledger the user may read: the foundation, districts and streets in scope."""
+    qs = Organisation.objects.filter(kind__in=(OrgKind.FOUNDATION, OrgKind.DISTRICT, OrgKind.STREET))
+    return _funds_scope(user).filter(qs, "pk").order_by("code")
+
+
+def ledger_of(*, user, org: Organisation) -> QuerySet:
+    """The transactions touching one organisation, newest first (404 outside scope)."""
+    if not _funds_scope(user).allows(org.pk):
+        raise Http404
+    ids = Posting.objects.filter(org=org).values("transaction_id")
+    return (
+        Transaction.objects.filter(pk__in=ids)
+        .select_related("reverses", "reversed_by")
+        .order_by("-date", "-id")
+    )
+
+
+def postings_by_transaction(
+    transaction_ids, *, user, org: Organisation | None = None
+) -> dict[int, list[Posting]]:
+    """The visible postings (of one organisation, if given) of a page of transactions, in one query."""
+    qs = Posting.objects.filter(transaction_id__in=list(transaction_ids))
+    if org is not None:
+        qs = qs.filter(org=org)
+    out: dict[int, list[Posting]] = {}
+    for p in _funds_scope(user).filter(qs, "org_id").select_related("org", "fund_source").order_by("id"):
+        out.setdefault(p.transaction_id, []).append(p)
+    return out
+
+
+def pass_throughs_to_return(*, user) -> QuerySet:
+    """Raised funds passed through to the foundation and not yet returned nor reversed, each with
+    the amount the foundation holds for the street (`amount`)."""
+    held = Sum(
+        "postings__amount",
+        filter=Q(postings__org__kind=OrgKind.FOUNDATION, postings__account=Account.PASS_THROUGH),
+    )
+    qs = (
+        Transaction.objects.filter(
+            kind=TransactionKind.PASS_THROUGH, returned_by__isnull=True, reversed_by__isnull=True
+        )
+        .select_related("return_to")
+        .annotate(amount=Coalesce(held, ZERO))
+    )
+    return _funds_scope(user).filter(qs, "return_to_id").order_by("date", "id")
+
+
+# --- dashboards: grouped queries over the aid postings ------------------------------------------
+
+# The district an organisation's posting counts for: a street's district, or the district itself;
+# the foundation's own project aid stays the foundation's.
+_DISTRICT_OF_ORG = DbCase(When(org__kind=OrgKind.STREET, then=F("org__parent_id")), default=F("org_id"))
+FOUNDATION_LABEL = "基金会（市级项目）"
+AID_KIND_LABELS = {"project": "项目帮扶", "plan": "特定帮扶计划"}
+
+
+def _aid_postings(user, start: date, end: date) -> QuerySet:
+    qs = Posting.objects.filter(account=Account.AID, date__gte=start, date__lte=end)
+    return _funds_scope(user).filter(qs, "org_id")
+
+
+def _org_names(ids) -> dict[int, tuple[str, str]]:
+    return {
+        pk: (code, name)
+        for pk, code, name in Organisation.objects.filter(pk__in=set(ids)).values_list("pk", "code", "name")
+    }
+
+
+def spending_by_month(*, user, start: date, end: date, by: str) -> list[dict]:
+    """Aid paid (net of reversals) per month and per `by` ("district", "source", "aid_type"):
+    rows {month, key, label, amount}, one grouped query."""
+    qs = _aid_postings(user, start, end).annotate(month=TruncMonth("date"))
+    if by == "district":
+        qs = qs.annotate(key=_DISTRICT_OF_ORG)
+    elif by == "source":
+        qs = qs.annotate(key=F("fund_source__kind"))
+    elif by == "aid_type":
+        qs = qs.annotate(
+            key=DbCase(
+                When(case__isnull=False, then=F("case__aid_type")),
+                When(~Q(plan_ref=""), then=Value("plan")),
+                default=Value("project"),
+                output_field=CharField(),
+            )
+        )
+    else:
+        raise ValueError(by)
+    rows = list(qs.values("month", "key").annotate(amount=Sum("amount")).order_by("month", "key"))
+    labels = _labels(by, {r["key"] for r in rows})
+    return [
+        {"month": _month(r["month"]), "key": r["key"], "label": labels[r["key"]], "amount": _fen(r["amount"])}
+        for r in rows
+    ]
+
+
+def _fen(value) -> Decimal:
+    """A grouped sum to the fen: SQLite adds NUMERIC as floating point, so its sums can carry a
+    tail (or lose the trailing zero); quantising restores the exact amount."""
+    return ZERO if value is None else Decimal(value).quantize(FEN, rounding=ROUND_HALF_UP)
+
+
+def _month(value) -> date:
+    # TruncMonth gives a date on PostgreSQL and SQLite alike for a DateField; be tolerant of datetimes.
+    return value.date() if hasattr(value, "date") and callable(value.date) else value
+
+
+def _labels(by: str, keys) -> dict:
+    if by == "district":
+        names = _org_names(keys)
+        return {k: FOUNDATION_LABEL if names[k][0] == "SHBKHZ" else names[k][1] for k in keys}
+    if by == "source":
+        return {k: FundKind(k).label for k in keys}
+    from bangfu.cases.models import AidType
+
+    return {k: AID_KIND_LABELS.get(k) or AidType(k).label for k in keys}
+
+
+def funds_left_by_district(*, user, on: date) -> list[dict]:
+    """What the special funds hold on a date, per district (its own and its streets' together)
+    and per kind of source: rows {district_id, district, kind, kind_label, amount}."""
+    qs = Posting.objects.filter(
+        account=Account.FUND, date__lte=on, org__kind__in=(OrgKind.DISTRICT, OrgKind.STREET)
+    )
+    qs = _funds_scope(user).filter(qs, "org_id").annotate(district=_DISTRICT_OF_ORG)
+    rows = list(
+        qs.values("district", "fund_source__kind")
+        .annotate(amount=Sum("amount"))
+        .order_by("district", "fund_source__kind")
+    )
+    names = _org_names(r["district"] for r in rows)
+    return [
+        {
+            "district_id": r["district"],
+            "district_code": names[r["district"]][0],
+            "district": names[r["district"]][1],
+            "kind": r["fund_source__kind"],
+            "kind_label": FundKind(r["fund_source__kind"]).label,
+            "amount": _fen(r["amount"]),
+        }
+        for r in rows
+        if r["amount"]
+    ]
+
+
+def dashboard_totals(*, user, start: date, end: date) -> dict[str, Decimal]:
+    """Headline figures of the period: money received from outside, allocated, paid as aid,
+    work expenses and management fees (net of reversals), in one grouped query."""
+    qs = _funds_scope(user).filter(Posting.objects.filter(date__gte=start, date__lte=end), "org_id")
+    rows = dict(
+        qs.filter(account__in=(Account.SOURCE, Account.AID, Account.WORK_EXPENSE, Account.MANAGEMENT_FEE))
+        .values("account")
+        .annotate(total=Sum("amount"))
+        .values_list("account", "total")
+    )
+    return {
+        "received": -_fen(rows.get(Account.SOURCE)),
+        "aid": _fen(rows.get(Account.AID)),
+        "work_expense": _fen(rows.get(Account.WORK_EXPENSE)),
+        "management_fee": _fen(rows.get(Account.MANAGEMENT_FEE)),
+    }
+
+
+def organisations_managed(*, user, kinds=(OrgKind.FOUNDATION, OrgKind.DISTRICT, OrgKind.STREET)) -> list:
+    """Organisations where the user may record movements: the foundation with
+    `funds.manage_foundation`, districts and streets with `funds.manage_district`."""
+    out = []
+    if OrgKind.FOUNDATION in kinds and not scope_for(user, "funds.manage_foundation").empty:
+        out += list(Organisation.objects.filter(kind=OrgKind.FOUNDATION))
+    district_kinds = [k for k in kinds if k != OrgKind.FOUNDATION]
+    if district_kinds:
+        scope = scope_for(user, "funds.manage_district")
+        if not scope.empty:
+            qs = Organisation.objects.filter(kind__in=district_kinds).select_related("parent")
+            out += list(scope.filter(qs, "pk").order_by("code"))
+    return out

@@ -58,7 +58,7 @@ class Problem:
 def ledger_problems(*, grace: timedelta = timedelta(minutes=15)) -> list[Problem]:
     problems: list[Problem] = []
     for check in (_guards, _transactions, _balances, _holding_never_negative, _payments, _caps, _agreements,
-                  _pass_through):  # fmt: skip
+                  _pass_through, _reports):  # fmt: skip
         problems.extend(check(grace) if check is _payments else check())
     return problems
 
@@ -296,4 +296,33 @@ def _pass_through() -> list[Problem]:
                     f"{ret.number} 返还 {format_yuan(back)}，与上缴 {origin.number} 的 {format_yuan(sent)} 不符。",
                 )
             )
+    return problems
+
+
+def _reports() -> list[Problem]:
+    """Accepted monthly reports (沪民救发〔2025〕1号 四(二)) still equal the ledger and the cases:
+    each month's reports recomputed in one batch, compared figure by figure with the snapshot
+    filed; a difference means the books of a closed, reviewed month were changed afterwards (or
+    the snapshot was)."""
+    from collections import defaultdict as _dd
+
+    from .models import MonthlyReport
+    from .reports import differences, monthly_figures
+
+    problems = []
+    by_month = _dd(list)
+    for report in MonthlyReport.objects.filter(status=MonthlyReport.Status.ACCEPTED).select_related("org"):
+        by_month[(report.year, report.month)].append(report)
+    for (year, month), reports in sorted(by_month.items()):
+        now = monthly_figures([r.org for r in reports], year, month)
+        for report in reports:
+            lines = differences(report.figures, now[report.org_id])
+            if lines:
+                shown = "；".join(lines[:5]) + (f"；等 {len(lines)} 项" if len(lines) > 5 else "")
+                problems.append(
+                    Problem(
+                        "reports",
+                        f"{report.org.name}{year}年{month}月报表（已审核通过）与账面不符：{shown}。",
+                    )
+                )
     return problems

@@ -92,6 +92,12 @@ PERMISSIONS: dict[str, set[str]] = {
     },
     "funds.manage_district": {Role.DISTRICT_FINANCE},
     "funds.manage_foundation": {Role.FOUNDATION_OFFICER, Role.FOUNDATION_FINANCE},
+    # 业务及资金使用报表 (沪民救发〔2025〕1号 四(二)): the street's working group files the street's,
+    # district finance the district's; the level above reviews (street → district → foundation).
+    "funds.report_file_street": {Role.STREET_APPROVER},
+    "funds.report_file_district": {Role.DISTRICT_FINANCE},
+    "funds.report_review_street": {Role.DISTRICT_FINANCE},
+    "funds.report_review_district": {Role.FOUNDATION_FINANCE},
 }
 
 READ_ONLY_ROLES = {Role.SUPERVISOR, Role.AUDITOR}

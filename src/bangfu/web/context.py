@@ -8,7 +8,9 @@ NAVIGATION = [
     ("家庭档案", "registry:list", "registry.view"),
     ("主动发现", "cases:discovery", "discovery.visit"),
     ("个案帮扶", "cases:list", "cases.view"),
+    ("资金看板", "funds:dashboard", "funds.view"),
     ("资金账务", "funds:balances", "funds.view"),
+    ("资金报表", "funds:reports", "funds.view"),
     ("帮扶政策", "policy:list", "policy.view"),
     ("审计日志", "audit:list", "audit.view"),
 ]

@@ -27,6 +27,9 @@ def home(request):
             # A district sees how its streets stand; one query grouped by street.
             context["by_street"] = household_counts_by_street(user=user)
         context["city_wide"] = scope.city_wide
+    if has_perm(user, "funds.view"):
+        # Finance, the foundation and the bureau: the money at a glance (SPEC §7).
+        context["can_funds"] = True
     if has_perm(user, "audit.view"):
         context["can_audit"] = True
     if has_perm(user, "users.manage"):

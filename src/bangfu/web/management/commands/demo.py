@@ -1,4 +1,5 @@
-"""`bangfu demo`: demo logins for every role and a few hundred invented households.
+"""`bangfu demo`: demo logins for every role, a few hundred invented households, and a year
+of fund flows with paid cases (`bangfu.funds.demo`).
 
 Run by `python3 dev.py start` after `migrate`. Safe to run again: what exists is left
 as it is (a password changed since is not reset), and the logins are printed each time.
@@ -75,7 +76,7 @@ def _pad(text: str, width: int) -> str:
 
 
 class Command(BaseCommand):
-    help = "创建演示账号（每个角色一个）和数百户虚构的家庭档案，并列出登录信息。可重复运行。"
+    help = "创建演示账号（每个角色一个）、数百户虚构的家庭档案和一年的资金流水，并列出登录信息。可重复运行。"
 
     def handle(self, **options):
         if settings.PRODUCTION:
@@ -86,6 +87,7 @@ class Command(BaseCommand):
             created = self._users(actor)
         households = self._households(actor)
         self._print_logins(created, households)
+        self._funds()
 
     def _department(self, actor: Actor) -> Organisation:
         org = Organisation.objects.filter(code=DEPARTMENT[0]).first()
@@ -138,6 +140,17 @@ class Command(BaseCommand):
         streets = [s for s in synth_streets() if s.code in DEMO_STREETS]
         synth_load(seed=DEMO_SEED, households=DEMO_HOUSEHOLDS, streets=streets, actor=actor, workers=0)
         return DEMO_HOUSEHOLDS
+
+    def _funds(self) -> None:
+        """A year of fund flows and paid cases (bangfu.funds.demo), once."""
+        from bangfu.funds.demo import demo_funds
+
+        summary = demo_funds()
+        if summary is None:
+            self.stdout.write("演示资金流水：已存在，未再生成。")
+            return
+        for line in summary.lines():
+            self.stdout.write(line)
 
     def _print_logins(self, created: int, households: int | None) -> None:
         orgs = dict(

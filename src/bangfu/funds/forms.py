@@ -1,0 +1,241 @@
+"""Forms of the fund pages: they parse and check the shape of input (a date, an amount with two
+decimals); every rule of the ledger (balances, caps, agreements, earmarks) is the services'."""
+
+import unicodedata
+from decimal import Decimal
+
+from django import forms
+
+from bangfu.orgs.models import Organisation, OrgKind
+
+from .models import DONATION_KINDS, FundKind, FundSource, TransactionKind
+from .services import new_key
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+TEXT_ROWS = {"rows": 3}
+
+
+class MoneyField(forms.DecimalField):
+    """An amount as people type it: thousands separators and full-width digits are accepted."""
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = unicodedata.normalize("NFKC", value).replace(",", "").replace("，", "").strip()
+            value = value.removeprefix("¥").removesuffix("元").strip()
+        return super().to_python(value)
+
+
+def money(label: str, help_text: str = "") -> forms.DecimalField:
+    return MoneyField(
+        label=label,
+        max_digits=14,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        help_text=help_text or "单位：元，最多两位小数。",
+        error_messages={
+            "invalid": "请填写金额（数字，例如 12000.00）。",
+            "min_value": "金额须大于零。",
+            "max_decimal_places": "金额最多两位小数（到分）。",
+            "max_digits": "金额超出可记账的范围。",
+            "max_whole_digits": "金额超出可记账的范围。",
+        },
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )
+
+
+def date_field(label: str = "记账日期") -> forms.DateField:
+    return forms.DateField(
+        label=label, widget=DATE, error_messages={"invalid": "日期格式不正确，请按“年-月-日”填写。"}
+    )
+
+
+def org_field(label: str, orgs) -> forms.ModelChoiceField:
+    return forms.ModelChoiceField(
+        label=label,
+        queryset=Organisation.objects.filter(pk__in=[o.pk for o in orgs]).order_by("code"),
+        empty_label="— 请选择 —",
+        error_messages={"invalid_choice": "请选择您有权办理的组织。"},
+    )
+
+
+def source_field(kinds, label: str = "资金来源") -> forms.ModelChoiceField:
+    return forms.ModelChoiceField(
+        label=label,
+        queryset=FundSource.objects.filter(active=True, kind__in=list(kinds)),
+        empty_label="— 请选择 —",
+        error_messages={"invalid_choice": "请选择一项可用的资金来源。"},
+    )
+
+
+class KeyedForm(forms.Form):
+    """A movement form: the idempotency key travels in a hidden field, so a double click or a
+    resubmitted page records the movement once (the service returns the first one)."""
+
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=100)
+    memo = forms.CharField(label="摘要", max_length=500, widget=forms.Textarea(attrs=TEXT_ROWS))
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("initial", {}).setdefault("idempotency_key", new_key())
+        super().__init__(*args, **kwargs)
+        self.memo_last()
+
+    def add_fields(self, **fields) -> None:
+        self.fields.update(fields)
+        self.memo_last()
+
+    def memo_last(self) -> None:
+        self.order_fields(
+            [f for f in self.fields if f not in ("memo", "idempotency_key")] + ["memo", "idempotency_key"]
+        )
+
+
+class FundSourceForm(forms.Form):
+    code = forms.CharField(label="代码", max_length=32, help_text="唯一，如 DX-2026-01。")
+    name = forms.CharField(label="名称", max_length=100)
+    kind = forms.ChoiceField(label="来源类别", choices=FundKind.choices)
+    donor = forms.CharField(label="捐赠方/出资方", max_length=100, required=False, help_text="捐赠资金必填。")
+    purpose = forms.CharField(
+        label="用途说明", required=False, widget=forms.Textarea(attrs=TEXT_ROWS), help_text="定向捐赠必填。"
+    )
+    project_ref = forms.CharField(label="限用项目", max_length=64, required=False)
+    plan_ref = forms.CharField(label="限用特定帮扶计划", max_length=64, required=False)
+    draw_order = forms.IntegerField(
+        label="支用顺序",
+        min_value=0,
+        max_value=32767,
+        initial=100,
+        help_text="个案发放按此顺序从小到大支用。",
+    )
+
+
+class AgreementForm(forms.Form):
+    district = forms.ModelChoiceField(
+        label="区帮扶组织",
+        queryset=Organisation.objects.filter(kind=OrgKind.DISTRICT).order_by("code"),
+        empty_label="— 请选择 —",
+        error_messages={"invalid_choice": "协议只能与区帮扶组织签订，请从列表中选择一个区帮扶组织。"},
+    )
+    number = forms.CharField(label="协议编号", max_length=40)
+    amount = money("协议金额")
+    valid_from = date_field("起始日期")
+    valid_to = date_field("终止日期")
+    duties = forms.CharField(label="双方职责", widget=forms.Textarea(attrs=TEXT_ROWS))
+    reporting = forms.CharField(
+        label="报告义务", widget=forms.Textarea(attrs=TEXT_ROWS), initial="每月按时填报业务及资金使用报表。"
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("valid_from") and data.get("valid_to") and data["valid_to"] < data["valid_from"]:
+            self.add_error("valid_to", "终止日期不能早于起始日期。")
+        return data
+
+
+class SignForm(forms.Form):
+    signed_on = date_field("签订日期")
+
+
+class TerminateForm(forms.Form):
+    reason = forms.CharField(label="终止理由", widget=forms.Textarea(attrs=TEXT_ROWS))
+
+
+class AllocationForm(KeyedForm):
+    to_org = forms.ModelChoiceField(
+        label="拨入单位", queryset=Organisation.objects.none(), empty_label="— 请选择 —"
+    )
+    source = source_field(FundKind.values)
+    amount = money("下拨金额")
+    day = date_field("下拨日期")
+
+    def __init__(self, *args, targets=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to_org"].queryset = Organisation.objects.filter(pk__in=[o.pk for o in targets]).order_by(
+            "code"
+        )
+        self.fields["to_org"].error_messages["invalid_choice"] = (
+            "请选择协议所属区或其街镇中您有权下拨的单位。"
+        )
+
+
+class LotteryForm(KeyedForm):
+    source = source_field([FundKind.LOTTERY])
+    amount = money("到账金额")
+    day = date_field("到账日期")
+
+
+class FiscalMatchingForm(KeyedForm):
+    def __init__(self, *args, orgs=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_fields(
+            org=org_field("入账单位", orgs),
+            source=source_field([FundKind.FISCAL_MATCHING]),
+            amount=money("到账金额"),
+            day=date_field("到账日期"),
+        )
+
+
+class DonationForm(KeyedForm):
+    def __init__(self, *args, orgs=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_fields(
+            org=org_field("接受捐赠的单位", orgs),
+            source=source_field(DONATION_KINDS, "捐赠资金（定向/非定向）"),
+            donor=forms.CharField(label="捐赠方", max_length=100),
+            amount=money("捐赠金额"),
+            day=date_field("到账日期"),
+        )
+        self.fields["source"].help_text = "捐赠用途随资金来源登记；新的捐赠项目请先在“资金来源”中登记。"
+
+
+class PassThroughForm(KeyedForm):
+    def __init__(self, *args, orgs=(), streets=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_fields(
+            org=org_field("筹集单位（区/街镇）", orgs),
+            source=source_field(DONATION_KINDS, "筹集资金"),
+            amount=money("上缴金额"),
+            return_to=org_field("全额返还给（街镇）", streets),
+            day=date_field("上缴日期"),
+        )
+
+
+class ReturnForm(forms.Form):
+    day = date_field("返还日期")
+    memo = forms.CharField(
+        label="摘要", required=False, max_length=500, widget=forms.Textarea(attrs=TEXT_ROWS)
+    )
+
+
+class WorkExpenseForm(KeyedForm):
+    def __init__(self, *args, orgs=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_fields(
+            org=org_field("列支单位", orgs),
+            source=source_field(DONATION_KINDS, "列支的捐赠资金"),
+            amount=money("工作经费金额"),
+            day=date_field("列支日期"),
+        )
+
+
+class ManagementFeeForm(KeyedForm):
+    source = source_field([FundKind.LOTTERY], "列支的福彩金")
+    amount = money("管理费金额")
+    day = date_field("列支日期")
+
+
+class ReverseForm(forms.Form):
+    day = date_field("冲销日期")
+    reason = forms.CharField(label="冲销理由", max_length=500, widget=forms.Textarea(attrs=TEXT_ROWS))
+
+
+class LedgerFilterForm(forms.Form):
+    org = forms.ModelChoiceField(
+        label="组织", queryset=Organisation.objects.none(), required=False, empty_label="全部（职责范围内）"
+    )
+    kind = forms.ChoiceField(label="业务类型", required=False)
+
+    def __init__(self, *args, orgs=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if orgs is not None:
+            self.fields["org"].queryset = orgs
+        self.fields["kind"].choices = [("", "全部"), *TransactionKind.choices]

@@ -1,0 +1,190 @@
+"""The fund ledger under real parallel connections (PostgreSQL only).
+
+Each thread has its own connection; a barrier releases them together, so only the locks of the
+services (the FundAccount rows, the agreement row, the organisation row for the fee caps) stand
+between them and an overdrawn fund or a broken cap.
+"""
+
+import threading
+import uuid
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.db.models import Sum
+
+from bangfu.audit.actor import Actor
+from bangfu.cases import services as case_services
+from bangfu.cases.models import Case, CaseState, PaymentRecord
+from bangfu.cases.workflow import Refused
+from bangfu.funds import services
+from bangfu.funds.models import Account, Allocation, Posting
+from bangfu.funds.selectors import balance, lowest_balance_from
+from bangfu.funds.services import FundsRefused
+from bangfu.funds.verify import ledger_problems
+from tests.cases import factories
+
+from .conftest import DISTRICT, STREET, D, as_, key
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("flushable_db"),
+]
+THREADS = 24
+
+
+def run_together(work, n: int = THREADS) -> list:
+    barrier = threading.Barrier(n)
+    results: list = [None] * n
+
+    def target(i):
+        try:
+            barrier.wait()
+            results[i] = work(i)
+        except (FundsRefused, Refused) as e:
+            results[i] = e
+        except Exception as e:  # a deadlock or a serialisation error would show here
+            results[i] = e
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=target, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
+
+
+def refusals(results, code: str) -> int:
+    assert all(not isinstance(r, Exception) or isinstance(r, FundsRefused) for r in results), results
+    return sum(isinstance(r, FundsRefused) and r.code == code for r in results)
+
+
+def test_parallel_project_payments_never_overdraw_the_street_fund(funded, cast, org):
+    street = org(STREET)
+
+    def pay(i):
+        return services.aid_pay(
+            actor=as_(cast.finance_cn), org=street, source=funded.lottery, amount="10000.00", day=date(2021, 3, 1),
+            memo=f"项目发放{i}", idempotency_key=key(), project_ref="P-1",
+        )  # fmt: skip
+
+    results = run_together(pay)
+    assert refusals(results, "insufficient_funds") == 4  # 24 × 10,000 asked of 200,000
+    assert balance(org_id=street.pk, source_id=funded.lottery.pk) == 0
+    assert (
+        lowest_balance_from(
+            org_id=street.pk, source_id=funded.lottery.pk, account=Account.FUND, day=date(2021, 1, 1)
+        )
+        == 0
+    )
+    assert ledger_problems() == []
+
+
+def test_parallel_case_payments_never_overdraw_the_street_fund(funded, cast, org):
+    street = org(STREET)
+    # Leave 30,000 of case money at the street: 15 of the 24 payments of 2,000 fit.
+    services.aid_pay(
+        actor=as_(cast.finance_cn), org=street, source=funded.lottery, amount="170000.00", day=date(2021, 2, 1),
+        memo="项目发放", idempotency_key=key(), project_ref="P-1",
+    )  # fmt: skip
+    ids = [factories.case(cast.intake_a).pk for _ in range(THREADS)]
+    Case.objects.filter(pk__in=ids).update(state=CaseState.APPROVED, approved_amount=Decimal("2000.00"))
+
+    def pay(i):
+        payment = case_services.case_pay(
+            case=Case.objects.get(pk=ids[i]), actor=Actor.for_user(cast.cashier_a), method="cash",
+            idempotency_key=uuid.uuid4(),
+        )  # fmt: skip
+        # The task posts after the commit; post here as well, racing the other threads' tasks.
+        try:
+            return services.payment_post(payment_record=payment.record)
+        except FundsRefused as e:
+            return e
+
+    run_together(pay)
+    assert PaymentRecord.objects.count() == THREADS  # every case paid in cash by the street
+    posted = PaymentRecord.objects.filter(posted_at__isnull=False)
+    assert posted.count() == 15
+    today_aid = Posting.objects.filter(account=Account.AID, case__isnull=False).aggregate(t=Sum("amount"))[
+        "t"
+    ]
+    assert today_aid == D("30000.00")
+    assert balance(org_id=street.pk, source_id=funded.lottery.pk) == 0
+    # The nine the fund could not cover stay unposted for `ledger verify` to report after the grace.
+    assert ledger_problems() == []
+
+
+def test_parallel_work_expenses_never_break_the_cap(donations_used_2021, cast, org):
+    def charge(i):
+        return services.work_expense_record(
+            actor=as_(cast.finance_cn), org=org(STREET), source=donations_used_2021.directed, amount="500.00",
+            day=date(2021, 12, 1), memo=f"工作经费{i}", idempotency_key=key(),
+        )  # fmt: skip
+
+    results = run_together(charge)
+    assert refusals(results, "cap_exceeded") == THREADS - 8  # cap 4,000 = 10% of 40,000 used
+    total = Posting.objects.filter(account=Account.WORK_EXPENSE).aggregate(t=Sum("amount"))["t"]
+    assert total == D("4000.00")
+    assert ledger_problems() == []
+
+
+def test_parallel_management_fees_never_break_the_cap(sources, cast, org):
+    fin = as_(cast.foundation_fin)
+    services.lottery_funds_receive(
+        actor=fin,
+        source=sources.lottery,
+        amount="2000000.00",
+        day=date(2025, 1, 15),
+        memo="到账",
+        idempotency_key=key(),
+    )
+    services.aid_pay(
+        actor=fin, org=org("SHBKHZ"), source=sources.lottery, amount="1000000.00", day=date(2025, 6, 1),
+        memo="项目帮扶", idempotency_key=key(), project_ref="P-FC",
+    )  # fmt: skip
+
+    def fee(i):
+        return services.management_fee_record(
+            actor=fin, source=sources.lottery, amount="2000.00", day=date(2025, 12, 20), memo=f"管理费{i}",
+            idempotency_key=key(),
+        )  # fmt: skip
+
+    results = run_together(fee)
+    assert refusals(results, "cap_exceeded") == THREADS - 12  # cap 25,000: 12 fees of 2,000
+    total = Posting.objects.filter(account=Account.MANAGEMENT_FEE).aggregate(t=Sum("amount"))["t"]
+    assert total == D("24000.00")
+
+
+def test_parallel_allocations_never_exceed_the_agreement(funded, cast, org, agreement):
+    # 500,000 of the agreement's 600,000 is allocated; 24 × 10,000 more are asked for.
+    def allocate(i):
+        return services.allocation_make(
+            actor=as_(cast.foundation), agreement=agreement, to_org=org(DISTRICT), source=funded.lottery,
+            amount="10000.00", day=date(2021, 6, 1), memo=f"追加{i}", idempotency_key=key(),
+        )  # fmt: skip
+
+    results = run_together(allocate)
+    assert refusals(results, "agreement_exceeded") == THREADS - 10
+    total = Allocation.objects.filter(agreement=agreement, from_org__code="SHBKHZ").aggregate(
+        t=Sum("amount")
+    )["t"]
+    assert total == D("600000.00")
+    assert ledger_problems() == []
+
+
+def test_parallel_reversals_of_one_transaction_reverse_it_once(funded, cast):
+    txn = Allocation.objects.get(to_org__code=STREET).transaction
+
+    def reverse(i):
+        return services.transaction_reverse(
+            actor=as_(cast.finance_cn), txn=txn, day=date(2021, 2, 1), reason="有误"
+        )
+
+    results = run_together(reverse)
+    reversals = {r.pk for r in results if not isinstance(r, Exception)}
+    assert len(reversals) == 1
+    assert ledger_problems() == []
