@@ -21,6 +21,9 @@ one hand-written SQL statement computing the same figures (ledger columns by dis
 district × organisation and district; cases by aid type, category, street and in total;
 applications). The two answers are compared figure by figure; the run fails if one differs.
 
+Then `bangfu ledger verify` over the same ledger, the whole command (`funds_ledger_verify_s`,
+median of 3, each check's seconds in the note).
+
 BENCH_FUNDS_POSTINGS / BENCH_FUNDS_CASES override the volume (a quick smoke run).
 """
 
@@ -58,6 +61,7 @@ def run(report) -> None:
         f"({HOUSEHOLDS:,} synthetic households), COPY with triggers off, then vacuum/analyse",
     )  # fmt: skip
     _measure(report)
+    _measure_verify(report)
 
 
 # --- the load ------------------------------------------------------------------------------------------
@@ -423,3 +427,48 @@ def _measure(report) -> None:
         reports.monthly_figures(one, YEAR, MONTH)
         times.append(time.perf_counter() - t)
     report("funds_report_one_district_s", statistics.median(times), "s", f"长宁区 alone, median of {RUNS}")
+
+
+# --- ledger verify over the same ledger --------------------------------------------------------------------
+
+VERIFY_RUNS = 3
+
+
+def _measure_verify(report) -> None:
+    """`bangfu ledger verify` over the loaded ledger, the whole command as an operator runs it
+    (every check, the listing printed), median of VERIFY_RUNS; the note says where the time goes
+    (each check's seconds, from `-v 2`, in the median run) and what it found."""
+    import re
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    runs = []
+    for _ in range(VERIFY_RUNS):
+        out = StringIO()
+        t = time.perf_counter()
+        try:
+            call_command("ledger", "verify", verbosity=2, stdout=out)
+        except CommandError as exc:  # findings: exit status 1, the listing is in `out`
+            if exc.returncode != 1:
+                raise
+        runs.append((time.perf_counter() - t, out.getvalue()))
+    runs.sort(key=lambda r: r[0])
+    seconds, text = runs[len(runs) // 2]
+    checks = re.findall(r"检查 (\w+)：([\d.]+) 秒", text)
+    found = re.search(r"账目核对发现 (\d+) 个问题", text)
+    by_check: dict[str, int] = {}
+    for check in re.findall(r"^  \[(\w+)\] (?!另有)", text, re.M):
+        by_check[check] = by_check.get(check, 0) + 1
+    findings = (
+        f"{found.group(1)} findings ({', '.join(f'{c} {n} listed' for c, n in by_check.items())})"
+        if found
+        else "no findings"
+    )
+    report(
+        "funds_ledger_verify_s", seconds, "s",
+        f"median of {VERIFY_RUNS} (min {runs[0][0]:.1f} s); "
+        + ", ".join(f"{name} {float(s):.1f}" for name, s in checks)
+        + f" s; {findings}",
+    )  # fmt: skip

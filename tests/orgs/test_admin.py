@@ -108,7 +108,9 @@ def staff_auditor(make_user):
 
 
 def test_audit_entries_are_read_only_in_the_admin(login, staff_auditor, cast):
-    entry = AuditEntry.objects.create(actor_label="x", action="create", target_type="orgs.user", target_id="1")
+    entry = AuditEntry.objects.create(
+        actor_label="x", action="create", target_type="orgs.user", target_id="1"
+    )
     client = login(staff_auditor)
     assert client.get("/admin/audit/auditentry/").status_code == 200
     assert client.get("/admin/audit/auditentry/add/").status_code == 403

@@ -54,9 +54,10 @@ def _case_context(request, case) -> dict:
         "may_override": has_perm_at(user, "cases.approve_district", case.street_id),
         "may_receipt": workflow.can_take(user, case, "receipt")[0],
         "may_assign": has_perm_at(user, "cases.follow_up", case.street_id),
-        "invoice_form": forms.InvoiceForm(),
-        "document_form": forms.DocumentForm(),
-        "receipt_form": forms.ReceiptForm(),
+        # Three forms on one page: their own id prefixes, so no two inputs share an id.
+        "invoice_form": forms.InvoiceForm(auto_id="invoice_%s"),
+        "document_form": forms.DocumentForm(auto_id="document_%s"),
+        "receipt_form": forms.ReceiptForm(auto_id="receipt_%s"),
         "today": today,
         "pdf_forms": [(key, title) for key, (title, _) in pdf.FORMS.items() if key != "receipt" or payment],
         "trace_template": _trace_template(),
@@ -147,6 +148,7 @@ def case_action(request, pk: int, action: str):
     if action not in forms.ACTION_FORMS:
         raise Http404
     allowed, reason = workflow.can_take(request.user, case, action)
+    label = workflow.action_label(case, action)
     form = _action_form(action, case, request.POST if request.method == "POST" else None)
     if request.method == "POST":
         if not allowed:
@@ -167,7 +169,7 @@ def case_action(request, pk: int, action: str):
             except Refused as e:
                 form.add_error(None, str(e))
             else:
-                messages.success(request, f"已办理：{workflow.ACTION_LABELS[action]}。")
+                messages.success(request, f"已办理：{label}。")
                 return redirect("cases:detail", pk=case.pk)
     elif not allowed:
         messages.error(request, reason)
@@ -175,7 +177,7 @@ def case_action(request, pk: int, action: str):
     return render(
         request,
         "cases/case_action.html",
-        {"case": case, "form": form, "action": action, "label": workflow.ACTION_LABELS[action]},
+        {"case": case, "form": form, "action": action, "label": label},
         status=400 if request.method == "POST" else 200,
     )
 

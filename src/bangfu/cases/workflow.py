@@ -553,7 +553,17 @@ STEPS: tuple[Step, ...] = (
     Step("withdraw", "申请人撤回", BEFORE_PAYMENT, S.WITHDRAWN, "cases.intake", comment_required=True),
 )  # fmt: skip
 
-ACTION_LABELS = {s.action: s.label for s in STEPS}
+# The main row's label names the action (the help-first rows of the same action come later).
+ACTION_LABELS: dict[str, str] = {}
+for _s in STEPS:
+    ACTION_LABELS.setdefault(_s.action, _s.label)
+
+
+def action_label(case: Case, action: str) -> str:
+    """The label of the row the action takes on this case now ("补办民主评议" after a
+    help-first payment, "民主评议" otherwise)."""
+    here = steps_for(case, action)
+    return here[0].label if here else ACTION_LABELS[action]
 
 
 def steps_for(case: Case, action: str) -> list[Step]:
@@ -613,10 +623,14 @@ def transition(case: Case, action: str, actor: Actor, **data) -> Case:
     comment = (data.get("comment") or "").strip()
     if step.comment_required and not comment:
         raise Refused(f"“{step.label}”须填写说明。")
-    for need in step.needs:
-        problem = need(locked, data)
-        if problem:
-            raise Refused(problem)
+    try:
+        problems = (need(locked, data) for need in step.needs)
+        problem = next((p for p in problems if p), None)
+    except rules.NoPolicy as e:
+        # No policy covers the application date (SPEC §6): say so, never a server error.
+        raise Refused(str(e)) from None
+    if problem:
+        raise Refused(problem)
     before = locked.state
     decided = step.effect(locked, actor, data) if step.effect else None
     locked.state = decided or step.target or before

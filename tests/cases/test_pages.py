@@ -1,0 +1,295 @@
+"""The pages around the procedure: the home page's work queues per role, active discovery
+(SPEC §3), and bad input on the case forms (a clear Chinese error, nothing saved, never 500)."""
+
+import re
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from bangfu.audit.actor import Actor
+from bangfu.cases import services
+from bangfu.cases.models import Case, CaseState, Invoice, Lead, PanelReview, Payment, ScreeningVisit
+
+from . import factories
+from .conftest import INVESTIGATION, review_data
+from .test_permissions import _approved, _do, _investigation, _paid, _reviewed, _to_reviewing
+
+pytestmark = pytest.mark.django_db
+
+
+def tiles(client) -> dict[str, int]:
+    html = client.get("/").content.decode()
+    found = re.findall(r'tile-figure">(\d+)</span>\s*<span class="tile-label">([^<]+)</span>', html)
+    return {label: int(n) for n, label in found}
+
+
+def test_home_tiles_count_each_roles_queue(cast, login, roster):
+    factories.case(cast.intake_a)  # applied
+    _to_reviewing(cast)  # reviewing
+    _reviewed(cast, roster)  # awaiting the street
+    _approved(cast, roster)  # awaiting payment
+    _paid(cast, roster)  # paid, no receipt, follow-up due
+    factories.case(cast.intake_b, factories.household("310105002"))  # another street's
+    assessor = tiles(login(cast.assessor_a))
+    assert assessor["待调查评估"] == 1 and assessor["待回访"] == 1 and assessor["回访逾期"] == 0
+    assert "待发放" not in assessor and "待民主评议" not in assessor
+    assert tiles(login(cast.panel_a))["待民主评议"] == 1
+    assert tiles(login(cast.approver_a))["待街镇审批"] == 1
+    cashier = tiles(login(cast.cashier_a))
+    assert cashier["待发放"] == 1 and cashier["待登记签收"] == 1
+    assert "待调查评估" not in tiles(login(cast.intake_a))
+    # The other street's assessor-less intake sees none of 华阳路's work.
+    assert tiles(login(cast.intake_b)).get("待调查评估") is None
+    assert tiles(login(cast.district_cn))["待区服务社审批"] == 0
+
+
+def test_tile_links_open_the_same_cases(cast, login, roster):
+    c = _reviewed(cast, roster)
+    factories.case(cast.intake_a)
+    client = login(cast.approver_a)
+    rows = client.get(reverse("cases:list") + "?queue=approve").context["cases"]
+    assert [x.pk for x in rows] == [c.pk]
+
+
+def test_overdue_follow_up_shows_in_red_for_the_assessor(cast, login, roster):
+    c = _paid(cast, roster)
+    c.follow_ups.update(due_date=timezone.localdate() - timedelta(days=1))
+    html = login(cast.assessor_a).get("/").content.decode()
+    assert re.search(
+        r'tile tile-warn"[^>]*>\s*<span class="tile-figure">1</span>\s*<span class="tile-label">回访逾期',
+        html,
+    )
+
+
+# --- discovery (SPEC §3) ----------------------------------------------------------------------
+
+
+def test_due_list_shows_households_not_yet_visited(cast, login):
+    h = factories.household()
+    other = factories.household("310105002")
+    client = login(cast.assessor_a)
+    due = list(client.get(reverse("cases:discovery")).context["due"])
+    assert h in due and other not in due
+    r = client.post(
+        reverse("cases:visit_new", args=[h.pk]),
+        {"visited_on": str(timezone.localdate()), "finding": "none", "notes": "一切正常",
+         "next_visit_due": str(timezone.localdate() + timedelta(days=90))},
+    )  # fmt: skip
+    assert r.status_code == 302
+    assert h not in list(client.get(reverse("cases:discovery")).context["due"])
+    assert ScreeningVisit.objects.get(household=h).by == cast.assessor_a
+
+
+def test_visit_finding_opens_an_application(cast, login):
+    h = factories.household()
+    client = login(cast.assessor_a)
+    today = timezone.localdate()
+    r = client.post(
+        reverse("cases:visit_new", args=[h.pk]),
+        {"visited_on": str(today), "finding": "sudden_illness", "notes": "户主突发重病",
+         "next_visit_due": str(today + timedelta(days=30)), "open_application": "on",
+         "applicant": h.members.get().pk, "aid_type": "medical"},
+    )  # fmt: skip
+    case = Case.objects.get(household=h)
+    assert r.status_code == 302 and r["Location"] == reverse("cases:detail", args=[case.pk])
+    assert case.source_visit.finding == "sudden_illness" and "户主突发重病" in case.hardship
+    assert case.state == CaseState.APPLIED and case.application_date == today
+
+
+def test_visit_without_finding_cannot_open_application(cast, login):
+    h = factories.household()
+    today = timezone.localdate()
+    r = login(cast.assessor_a).post(
+        reverse("cases:visit_new", args=[h.pk]),
+        {"visited_on": str(today), "finding": "none", "next_visit_due": str(today + timedelta(days=30)),
+         "open_application": "on", "applicant": h.members.get().pk, "aid_type": "medical"},
+    )  # fmt: skip
+    assert r.status_code == 200 and "排摸未发现困难情况，不能启动帮扶申请" in r.content.decode()
+    assert not Case.objects.filter(household=h).exists() and not ScreeningVisit.objects.exists()
+
+
+def test_visit_bad_dates_refused(cast, login):
+    h = factories.household()
+    today = timezone.localdate()
+    r = login(cast.assessor_a).post(
+        reverse("cases:visit_new", args=[h.pk]),
+        {"visited_on": str(today), "finding": "sudden_illness", "next_visit_due": str(today)},
+    )
+    assert r.status_code == 200 and "下次排摸日期须晚于本次排摸日期" in r.content.decode()
+    assert not ScreeningVisit.objects.exists()
+
+
+def test_lead_shows_for_the_street_and_a_visit_closes_it(cast, login):
+    h = factories.household()
+    lead = services.lead_raise(
+        actor=Actor.system("monitoring"),
+        household=h,
+        source="large_medical",
+        description="大额医疗支出 5 万元",
+    )
+    client = login(cast.assessor_a)
+    assert lead in list(client.get(reverse("cases:discovery")).context["leads"])
+    assert login(cast.intake_b).get(reverse("cases:discovery")).status_code == 403  # no discovery role
+    today = timezone.localdate()
+    client = login(cast.assessor_a)
+    client.post(
+        reverse("cases:visit_new", args=[h.pk]) + f"?lead={lead.pk}",
+        {"visited_on": str(today), "finding": "sudden_illness", "next_visit_due": str(today + timedelta(days=30)),
+         "lead": lead.pk},
+    )  # fmt: skip
+    lead.refresh_from_db()
+    assert lead.closed_at is not None and lead.visit is not None and "已排摸" in lead.resolution
+    assert lead not in list(client.get(reverse("cases:discovery")).context["leads"])
+
+
+def test_discovery_is_scoped(cast, login):
+    h = factories.household()
+    factories.household("310105002")
+    assert login(cast.intake_a).get(reverse("cases:discovery")).status_code == 403
+    assert login(cast.intake_a).get(reverse("cases:visit_new", args=[h.pk])).status_code == 403
+    lead = Lead.objects.create(household=h, street=h.street, source="large_medical", description="x")
+    assert login(cast.intake_b).post(
+        reverse("cases:lead_close", args=[lead.pk]), {"resolution": "x"}
+    ).status_code in (403, 404)
+    lead.refresh_from_db()
+    assert lead.closed_at is None
+
+
+# --- bad input on the case forms ------------------------------------------------------------
+
+
+def _new_case_post(h, **extra):
+    data = {"applicant": h.members.get().pk, "aid_type": "medical", "application_date": "2021-03-15",
+            "hardship": "重病"}  # fmt: skip
+    data.update(extra)
+    return data
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ({"application_date": "2099-01-01"}, "申请日期不能晚于今天"),
+        ({"application_date": "15/03/2021"}, "日期"),
+        ({"hardship": ""}, "这个字段是必填项"),
+        ({"hardship": "   "}, "这个字段是必填项"),
+        ({"aid_type": "lottery"}, "选择一个有效的选项"),
+        ({"requested_amount": "一千"}, "输入一个数字"),
+        ({"requested_amount": "-5"}, "大于或等于0"),
+        ({"aid_type": "emergency"}, "突发事件帮扶须选择事件类型"),
+        ({"aid_type": "insurance_supplement"}, "补缴金帮扶须填写个人需补缴金额"),
+        ({"applicant": "999999"}, "选择一个有效的选项"),
+    ],
+)
+def test_case_form_bad_input(cast, login, extra, message):
+    h = factories.household()
+    r = login(cast.intake_a).post(reverse("cases:new", args=[h.pk]), _new_case_post(h, **extra))
+    assert r.status_code == 200 and message in r.content.decode()
+    assert not Case.objects.exists()
+
+
+def test_case_for_another_households_member_is_refused(cast, login):
+    h, other = factories.household(), factories.household()
+    r = login(cast.intake_a).post(
+        reverse("cases:new", args=[h.pk]), _new_case_post(h, applicant=other.members.get().pk)
+    )
+    assert r.status_code == 200 and not Case.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("total", "abc", "输入一个数字"),
+        ("date", "2021-13-45", "日期"),
+        ("self_paid", "0", "自负金额须大于0"),
+        ("self_paid", "600.00", "不能超过发票总金额"),
+        ("date", "2021-04-01", "发票日期不能晚于申请日期"),
+        ("number", "", "这个字段是必填项"),
+        ("total", "1" * 20, "不超过 14 个数字"),
+    ],
+)
+def test_invoice_bad_input(cast, login, field, value, message):
+    c = factories.case(cast.intake_a, invoices=())
+    data = {
+        "number": "B1", "hospital": "华山医院", "regular_hospital": "on", "date": "2021-02-01",
+        "fee_type": "medicine", "total": "500.00", "reimbursed": "0", "self_paid": "500.00", field: value,
+    }  # fmt: skip
+    client = login(cast.intake_a)
+    r = client.post(reverse("cases:invoice_add", args=[c.pk]), data)
+    assert r.status_code == 302
+    assert message in client.get(r["Location"]).content.decode()
+    assert not Invoice.objects.filter(case=c).exists()
+
+
+def test_same_invoice_twice_in_one_case_refused(cast, login):
+    c = factories.case(cast.intake_a)
+    inv = c.invoices.get()
+    client = login(cast.intake_a)
+    r = client.post(
+        reverse("cases:invoice_add", args=[c.pk]),
+        {"number": inv.number.lower(), "hospital": inv.hospital, "date": "2021-02-01", "fee_type": "medicine",
+         "total": "100", "self_paid": "100"},
+    )  # fmt: skip
+    assert "已在本个案中录入" in client.get(r["Location"]).content.decode() and c.invoices.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("setup", "user", "action", "data", "message"),
+    [
+        (factories.case, "assessor_a", "investigate", {**INVESTIGATION, "visited_on": "昨天"}, "日期"),
+        (factories.case, "assessor_a", "investigate", {**INVESTIGATION, "income": ""}, "这个字段是必填项"),
+        ("reviewing", "panel_a", "review", {"meeting_date": "2021-02-30"}, "日期"),
+        ("reviewing", "panel_a", "review", {"amount": "-100"}, "大于或等于0"),
+        ("reviewing", "panel_a", "review", {"conclusion": "maybe"}, "选择一个有效的选项"),
+        ("reviewing", "panel_a", "review", {"member_0": "agree", "__no_members__": True}, "请选择出席的评审小组成员"),
+        ("reviewed", "approver_a", "approve", {"amount": "四千"}, "输入一个数字"),
+        ("reviewed", "approver_a", "approve", {"amount": "0"}, "请填写核定金额"),
+        ("reviewed", "approver_a", "approve", {"amount": "4000.001"}, "确认小数不超过 2 位"),
+        ("approved", "cashier_a", "pay", {"method": "cheque", "idempotency_key": str(uuid.uuid4())}, "选择一个有效的选项"),
+        ("approved", "cashier_a", "pay", {"method": "cash", "idempotency_key": "not-a-uuid"}, "请输入有效UUID"),
+        ("paid", "assessor_a", "follow_up", {"outcome": "", "feedback": ""}, "这个字段是必填项"),
+    ],
+)  # fmt: skip
+def test_action_form_bad_input(cast, client, roster, setup, user, action, data, message):
+    c = {
+        "reviewing": lambda: _to_reviewing(cast),
+        "reviewed": lambda: _reviewed(cast, roster),
+        "approved": lambda: _approved(cast, roster),
+        "paid": lambda: _paid(cast, roster, receipt=True),
+    }.get(setup, lambda: factories.case(cast.intake_a))()
+    if action == "review":
+        post = review_data([] if data.pop("__no_members__", False) else roster)
+        post.update(data)
+    else:
+        post = data
+    before = (c.state, c.transitions.count(), Payment.objects.count(), PanelReview.objects.count())
+    client.force_login(getattr(cast, user))
+    r = client.post(reverse("cases:action", args=[c.pk, action]), post)
+    assert r.status_code == 400 and message in r.content.decode()
+    c.refresh_from_db()
+    assert (c.state, c.transitions.count(), Payment.objects.count(), PanelReview.objects.count()) == before
+
+
+def test_review_on_a_case_without_policy_is_refused_not_500(cast, act, roster):
+    """An application dated outside every policy version: a clear refusal, never a 500."""
+    c = factories.case(cast.intake_a)
+    _do(cast.assessor_a, c, "investigate", **_investigation())
+    Case.objects.filter(pk=c.pk).update(application_date=timezone.localdate())
+    r = act(cast.panel_a, c, "review", **review_data(roster))
+    assert r.status_code == 400 and "没有生效的帮扶政策" in r.content.decode()
+    assert not PanelReview.objects.filter(case=c).exists()
+
+
+def test_household_file_shows_cases_payments_and_follow_ups(cast, login, roster):
+    paid = _paid(cast, roster, receipt=True)
+    _do(cast.assessor_a, paid, "follow_up", outcome="病情稳定", feedback="满意")
+    pending = factories.case(cast.intake_a, paid.household)
+    url = reverse("registry:detail", args=[paid.household.pk])
+    html = login(cast.assessor_a).get(url).content.decode()
+    section = html[html.index('id="cases"') :]
+    assert paid.number in section and pending.number in section
+    assert "¥4,000.00" in section and "已回访" in section and "病情稳定" in section
+    assert "已结案" in section and "待调查" in section
+    assert login(cast.intake_b).get(url).status_code == 404
