@@ -85,6 +85,21 @@ def prior_aid(case: Case) -> list[dict]:
 
 def evaluation_request(case: Case) -> dict:
     """The SPEC §6 request for this case, from the database."""
+    return request_for(
+        case,
+        category=str(household_category_on(case.household, case.application_date)),
+        prior=prior_aid(case),
+        invoices=case.invoices.all(),
+    )
+
+
+def request_for(case: Case, *, category: str, prior: list[dict], invoices) -> dict:
+    """The SPEC §6 request for a case whose category, prior aid and invoices were read already.
+
+    The one place a case becomes an engine request: the case page reads the three inputs for
+    one case, the what-if (policy/whatif.py) for a whole period's cases at once.
+    `case.street.parent` and `case.applicant.hukou_district` must be loaded or loadable.
+    """
     applicant = case.applicant
     day: date = case.application_date
     if applicant.hukou_district_id is None:
@@ -96,11 +111,11 @@ def evaluation_request(case: Case) -> dict:
         "application_date": day.isoformat(),
         "aid_type": case.aid_type,
         "household": {
-            "category": str(household_category_on(case.household, day)),
+            "category": category,
             "hukou_district": applicant.hukou_district.code,
             "resides_in_district": applicant.resides_in_district,
             "non_local_spouse_or_child": applicant.non_local_spouse_or_child,
-            "prior_aid": prior_aid(case),
+            "prior_aid": prior,
         },
     }
     if case.aid_type == AidType.MEDICAL:
@@ -113,7 +128,7 @@ def evaluation_request(case: Case) -> dict:
                     "fee_type": inv.fee_type,
                     "self_paid": f"{inv.self_paid:.2f}",
                 }
-                for inv in case.invoices.all()
+                for inv in invoices
             ]
         }
     elif case.aid_type == AidType.INSURANCE_SUPPLEMENT:

@@ -50,3 +50,13 @@ def format_yuan(value: Decimal | None) -> str:
         return "—"
     sign = "-" if value < 0 else ""
     return f"{sign}¥{abs(value):,.2f}"
+
+
+def format_difference(value: Decimal) -> str:
+    """+¥1,200.00 / -¥300.00 / ¥0.00: a change in cost, its sign always shown."""
+    return ("+" if value > 0 else "") + format_yuan(value)
+
+
+def format_change(share: Decimal | None) -> str:
+    """+9.4%: a difference as a share of what it is measured against (— when that is zero)."""
+    return "—" if share is None else f"{share * 100:+.1f}%"

@@ -15,6 +15,9 @@ Case aid needs a district policy in force on the application date; 长民发〔2
 2021-12-31, so where a demo district has none for the demo year, a demo version is drafted by
 district finance from the Changning parameters and published by the district approver
 (four eyes, through the policy services), titled as a demo so no one takes it for a real one.
+Changning also gets a draft for next year that raises the medical rate of "other" households
+from 40% to 50%, left unpublished, so that the what-if ("历史个案测算") has a question to answer
+over the demo year's cases.
 
 Safe to run again: once the demo sources exist, nothing is written.
 """
@@ -64,6 +67,7 @@ class Summary:
     work_expenses: Decimal = ZERO
     management_fee: Decimal = ZERO
     policies: list[str] = field(default_factory=list)
+    draft: str = ""
 
     def lines(self) -> list[str]:
         out = [
@@ -75,6 +79,10 @@ class Summary:
                 "为演示年度发布了演示政策版本："
                 + "、".join(self.policies)
                 + "（参数取自长民发〔2016〕31号）。"
+            )
+        if self.draft:
+            out.append(
+                f"草拟了下一年度的演示政策草案 {self.draft}（其他对象医疗帮扶比例 50%），可在其页面作历史个案测算。"
             )
         return out
 
@@ -161,6 +169,24 @@ class _Demo:
             policy_services.policy_submit(actor=self.actor(drafter), policy=policy)
             policy_services.policy_publish(actor=self.actor(publisher), policy=policy)
             self.summary.policies.append(policy.code)
+        self.next_year_draft(base)
+
+    def next_year_draft(self, base) -> None:
+        from bangfu.policy import services as policy_services
+
+        year = self.today.year + 1
+        first = date(year, 1, 1)
+        actor = self.actor("cn_finance")
+        draft = policy_services.policy_draft_create(
+            actor=actor, district=self.org["310105"], code=f"demo-310105-{year}",
+            title=f"长宁区市民综合帮扶实施意见（{year}年演示草案）", document="演示数据：草案，未发布。",
+            valid_from=first, valid_to=date(year + 4, 12, 31), validity_reference="演示草案", copy_from=base,
+        )  # fmt: skip
+        policy_services.parameter_value_set(
+            actor=actor, policy=draft, name="medical.rate.other", start=first, value="0.50",
+            reference="演示草案 三(一)3（由 40% 提高到 50%）", generally=False,
+        )  # fmt: skip
+        self.summary.draft = draft.code
 
     def sources(self) -> None:
         a = self.actor("fd_finance")

@@ -97,3 +97,22 @@ class EvaluateForm(forms.Form):
         label="测算请求（JSON）",
         widget=forms.Textarea(attrs={"class": "policy-request", "spellcheck": "false"}),
     )
+
+
+class WhatIfForm(forms.Form):
+    """The period of a what-if: the application dates of the cases to re-evaluate."""
+
+    MAX_DAYS = 366 * 3  # three years of a district's cases: still a page's worth of work
+
+    start = forms.DateField(label="申请日期起", widget=DATE_WIDGET)
+    end = forms.DateField(label="申请日期止", widget=DATE_WIDGET)
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if start and end:
+            if end < start:
+                self.add_error("end", "截止日期不能早于起始日期。")
+            elif (end - start).days > self.MAX_DAYS:
+                self.add_error("end", "一次最多测算三年的个案；更长的时期请用命令 bangfu policy what-if。")
+        return data

@@ -9,6 +9,7 @@ urlpatterns = [
     path("evaluate/", views.evaluate, name="evaluate"),
     path("<slug:code>/", views.policy_detail, name="detail"),
     path("<slug:code>/edit/", views.policy_edit, name="edit"),
+    path("<slug:code>/what-if/", views.what_if, name="what_if"),
     path("<slug:code>/values/new/", views.value_edit, name="value_new"),
     path("<slug:code>/values/<int:pk>/", views.value_edit, name="value_edit"),
     path("<slug:code>/values/<int:pk>/delete/", views.value_delete, name="value_delete"),

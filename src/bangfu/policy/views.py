@@ -1,20 +1,24 @@
 """Policy pages: the versions, one version's parameters, drafting, review and publishing,
-and trying a request against the version in force or a draft ("试算")."""
+trying a request against the version in force or a draft ("试算"), and the what-if of a
+version over a period's real cases ("历史个案测算")."""
 
 import json
+from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from bangfu.audit.actor import Actor
-from bangfu.orgs.scope import has_perm, require_perm, require_perm_somewhere
+from bangfu.cases import selectors as case_selectors
+from bangfu.orgs.scope import has_perm, has_perm_at, require_perm, require_perm_somewhere
 
-from . import selectors, services
+from . import selectors, services, whatif
 from .engine import PolicyBook, respond
-from .forms import EvaluateForm, PolicyCreateForm, PolicyHeaderForm, ReturnForm, ValueForm
+from .forms import EvaluateForm, PolicyCreateForm, PolicyHeaderForm, ReturnForm, ValueForm, WhatIfForm
 from .models import ParameterValue, Policy
 from .parameters import SPEC_BY_NAME, SPECS
 from .presentation import value_zh
@@ -71,7 +75,7 @@ def policy_detail(request, code):
         }
         for v in policy.values.all()
     ]
-    missing = [s for s in SPECS if s.required and not any(v["row"].name == s.name for v in values)]
+    missing = _missing(policy)
     user = request.user
     return render(
         request,
@@ -85,7 +89,45 @@ def policy_detail(request, code):
             "publish": services.can_publish(user, policy),
             "editors": policy.editors.all(),
             "return_form": ReturnForm(),
+            "can_what_if": has_perm_at(user, "policy.view", policy.district),
         },
+    )
+
+
+def _missing(policy: Policy) -> list:
+    present = {v.name for v in policy.values.all()}
+    return [s for s in SPECS if s.required and s.name not in present]
+
+
+@login_required
+def what_if(request, code):
+    """The version over the district's real cases of a period, against the versions in force.
+
+    District-level reading: `policy.view` at the version's district. The cases are the
+    user's own scope of `cases.view` (so the figures never include what they may not see).
+    """
+    policy = _policy(request, code)
+    require_perm(request.user, "policy.view", policy.district)
+    today = timezone.localdate()
+    initial = {"start": today - timedelta(days=365), "end": today}  # the last twelve months
+    form = WhatIfForm(request.GET if "start" in request.GET else None, initial=initial)
+    missing = _missing(policy)
+    result = error = None
+    if form.is_valid() and not missing:
+        try:
+            result = whatif.what_if(
+                draft=selectors.parameter_set(policy),
+                district_code=policy.district.code,
+                start=form.cleaned_data["start"],
+                end=form.cleaned_data["end"],
+                within=case_selectors.cases(user=request.user),
+            )
+        except whatif.WhatIfError as e:
+            error = str(e)
+    return render(
+        request,
+        "policy/what_if.html",
+        {"policy": policy, "form": form, "result": result, "error": error, "missing": missing},
     )
 
 

@@ -5,7 +5,7 @@ from datetime import date, datetime
 from django import template
 from django.utils import timezone
 
-from bangfu.core.money import format_yuan
+from bangfu.core.money import format_change, format_difference, format_yuan
 
 register = template.Library()
 
@@ -13,6 +13,16 @@ register = template.Library()
 @register.filter
 def yuan(value):
     return format_yuan(value)
+
+
+@register.filter
+def difference(value):
+    return format_difference(value)
+
+
+@register.filter
+def change(value):
+    return format_change(value)
 
 
 @register.filter
