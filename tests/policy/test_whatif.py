@@ -167,7 +167,7 @@ def test_aid_paid_before_the_period_counts_against_the_annual_cap(tmp_path, cast
             "--to",
             "2021-12-31",
             "--json",
-        )  # fmt: skip
+        )
     )
     # 60% of 200,000 is 120,000; 80,000 a year less the 4,000 paid in March leaves 76,000.
     assert (data["total"]["in_force"], data["total"]["draft"]) == ("76000.00", "76000.00")
@@ -206,7 +206,7 @@ def test_cli_refuses_a_missing_or_broken_draft_file(tmp_path):
         'reference = "x" }\n',
         encoding="utf-8",
     )
-    with pytest.raises(CommandError, match="未知参数 medical.rate.nobody"):
+    with pytest.raises(CommandError, match=r"未知参数 medical\.rate\.nobody"):
         run("--draft", str(unknown), *period)
 
 
