@@ -1,4 +1,4 @@
-"""The monthly 业务及资金使用报表 of every district at city scale (issue 5): 10,000,000 postings and
+"""The monthly 业务及资金使用报表 of every district at city scale: 10,000,000 postings and
 100,000 paid cases on PostgreSQL. Target: within 1.5× of one hand-written SQL aggregate of the
 same figures, measured in the same run, and under 3 s.
 

@@ -173,6 +173,8 @@ def period_cases(district: Organisation, start: date, end: date, within: QuerySe
         qs.filter(street__parent=district, application_date__gte=start, application_date__lte=end)
         .exclude(state=CaseState.WITHDRAWN)
         .select_related("street__parent", "applicant__hukou_district", "payment")
+        # The stored proposal and the free texts are not read: leave them in the database.
+        .defer("proposal", "hardship", "fast_track_reason", "help_first_reason", "exception_reason")
         .prefetch_related(Prefetch("invoices", queryset=Invoice.objects.order_by("pk")))
         .order_by("household_id", "application_date", "pk")
     )
