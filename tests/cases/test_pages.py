@@ -50,7 +50,7 @@ def test_tile_links_open_the_same_cases(cast, login, roster):
     c = _reviewed(cast, roster)
     factories.case(cast.intake_a)
     client = login(cast.approver_a)
-    rows = client.get(reverse("cases:list") + "?queue=approve").context["cases"]
+    rows = client.get(reverse("cases:list") + "?queue=approve").context["page"]
     assert [x.pk for x in rows] == [c.pk]
 
 
@@ -293,3 +293,17 @@ def test_household_file_shows_cases_payments_and_follow_ups(cast, login, roster)
     assert "¥4,000.00" in section and "已回访" in section and "病情稳定" in section
     assert "已结案" in section and "待调查" in section
     assert login(cast.intake_b).get(url).status_code == 404
+
+
+def test_the_case_list_pages_through_every_case_of_the_street(cast, login):
+    made = [factories.case(cast.intake_a, invoices=()) for _ in range(55)]
+    client = login(cast.intake_a)
+    first = client.get(reverse("cases:list"))
+    second = client.get(reverse("cases:list"), {"page": 2})
+    shown = [c.pk for c in first.context["page"]] + [c.pk for c in second.context["page"]]
+    assert sorted(shown) == sorted(c.pk for c in made)
+    assert "第 1 / 2 页，共 55 条" in first.content.decode() and "下一页" in first.content.decode()
+    # A page past the end shows the last one, never an error.
+    assert client.get(reverse("cases:list"), {"page": 99}).context["page"].number == 2
+    # The street next door sees none of them.
+    assert login(cast.intake_b).get(reverse("cases:list")).context["page"].paginator.count == 0

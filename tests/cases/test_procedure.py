@@ -322,7 +322,7 @@ def test_help_first_pays_then_shows_missing_steps_and_overdue(cast, act, roster,
     page = text(login(cast.approver_a).get(reverse("cases:detail", args=[c.pk])))
     assert "补办手续已逾期" in page
     assert (
-        login(cast.approver_a).get(reverse("cases:list") + "?queue=paperwork_overdue").context["cases"][0].pk
+        login(cast.approver_a).get(reverse("cases:list") + "?queue=paperwork_overdue").context["page"][0].pk
         == c.pk
     )
     # Paperwork done after payment: investigation, panel, invoice and documents.

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template import TemplateDoesNotExist
@@ -78,7 +79,9 @@ def case_list(request):
     require_perm_somewhere(request.user, "cases.view")
     queue = request.GET.get("queue", "")
     state = request.GET.get("state", "")
-    rows = selectors.case_queue(user=request.user, queue=queue, state=state)[:100]
+    page = Paginator(selectors.case_queue(user=request.user, queue=queue, state=state), 50).get_page(
+        request.GET.get("page")
+    )
     title = selectors.QUEUES.get(queue, ("个案帮扶",))[0]
     if queue == "follow_up_overdue":
         title = "回访逾期"
@@ -87,7 +90,7 @@ def case_list(request):
     return render(
         request,
         "cases/case_list.html",
-        {"cases": rows, "title": title, "states": CaseState.choices, "state": state},
+        {"page": page, "title": title, "states": CaseState.choices, "state": state},
     )
 
 
