@@ -9,9 +9,9 @@ Both are safe to run again. Extra arguments after `test` go to pytest.
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
-import venv
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
@@ -25,9 +25,22 @@ def run(*cmd, **kw) -> None:
     subprocess.run([str(c) for c in cmd], check=True, cwd=ROOT, **kw)
 
 
+def make_venv() -> None:
+    try:
+        import ensurepip  # noqa: F401 - Debian ships venv and ensurepip apart from python3
+        import venv
+    except ImportError:
+        version = f"{sys.version_info.major}.{sys.version_info.minor}"
+        sys.exit(
+            "Python's venv module is missing: install it first, e.g. "
+            f"`apt-get install python3-venv` (or python{version}-venv), then run this again."
+        )
+    venv.create(VENV, with_pip=True)
+
+
 def install(extras: str = "") -> None:
     if not (BIN / "python").exists():
-        venv.create(VENV, with_pip=True)
+        make_venv()
     run(BIN / "python", "-m", "pip", "install", "-q", "--upgrade", "pip")
     run(BIN / "python", "-m", "pip", "install", "-q", "-e", f".{extras}")
 
@@ -48,20 +61,41 @@ def install_browser() -> None:
         print("chromium is not installed and cannot be installed here: the browser tests will be skipped.")
 
 
+def stop(processes: list[subprocess.Popen]) -> None:
+    """Stop what `start` started: politely first, then for good."""
+    for p in processes:
+        if p.poll() is None:
+            p.terminate()
+    for p in processes:
+        try:
+            p.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+
+
 def start() -> None:
     install()
     bangfu = BIN / "bangfu"
     run(bangfu, "migrate", "--no-input")
     run(bangfu, "demo")
-    # Background tasks run in a huey consumer beside the web server.
-    consumer = subprocess.Popen([str(bangfu), "run_huey", "--quiet"], cwd=ROOT)
-    print(f"\n  bangfu is running: open http://{HOST}:{PORT}/  (stop with Ctrl-C)\n", flush=True)
+    # SIGTERM (a service manager, `kill`) ends the run as Ctrl-C does, so the web server and the
+    # task consumer stop with it instead of living on as orphans.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+    processes = []
     try:
-        run(bangfu, "runserver", f"{HOST}:{PORT}", "--insecure", "--noreload")
+        # Background tasks run in a huey consumer beside the web server.
+        processes.append(subprocess.Popen([str(bangfu), "run_huey", "--quiet"], cwd=ROOT))
+        server = subprocess.Popen(
+            [str(bangfu), "runserver", f"{HOST}:{PORT}", "--insecure", "--noreload"], cwd=ROOT
+        )
+        processes.append(server)
+        print(f"\n  bangfu is running: open http://{HOST}:{PORT}/  (stop with Ctrl-C)\n", flush=True)
+        server.wait()
     except KeyboardInterrupt:
         pass
     finally:
-        consumer.terminate()
+        stop(processes)
 
 
 def test(args: list[str]) -> None:
