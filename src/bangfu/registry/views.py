@@ -94,6 +94,7 @@ def household_list(request):
         # A street worker has one street: the filter would only be noise.
         "streets": streets.order_by("code") if streets.count() > 1 else None,
         "can_create": has_perm(request.user, "registry.edit"),
+        "id_search_refused": selectors.is_id_number_query(q) and not has_perm(request.user, "registry.reveal"),
     }
     return render(request, "registry/household_list.html", context)
 
