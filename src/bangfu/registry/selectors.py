@@ -84,12 +84,17 @@ def household_counts_by_street(*, user) -> list:
     )
 
 
+def is_id_number_query(q: str) -> bool:
+    return bool(_ID_NUMBER.match((q or "").strip()))
+
+
 def household_search(
     *, user, q: str = "", category: str | None = None, street: int | None = None, day: date | None = None
 ) -> QuerySet[Household]:
     """Households in scope matching `q`, newest first, ready for the list page.
 
-    `q` is read as an 18-character ID number (exact, through its keyed hash), a file
+    `q` is read as an 18-character ID number (exact, through its keyed hash, and only at
+    the streets where the user may reveal ID numbers), a file
     number (exact or prefix, e.g. "310105001-00001"), or else the beginning of a
     member's name. Each of these is served by an index: `id_hash`, and the
     `varchar_pattern_ops` indexes that Django creates on PostgreSQL for the indexed
@@ -99,9 +104,11 @@ def household_search(
     day = day or timezone.localdate()
     qs = households(user=user)
     q = (q or "").strip()
-    if _ID_NUMBER.match(q):
+    if is_id_number_query(q):
+        # Only where the user may reveal ID numbers: to anyone else a hit would confirm a
+        # guess, and the mask with the birth year leaves only a few dozen numbers to try.
         holders = Person.objects.filter(id_hash=lookup_hash(q.upper())).values("household_id")
-        qs = qs.filter(pk__in=holders)
+        qs = scope_for(user, "registry.reveal").filter(qs.filter(pk__in=holders), "street")
     elif _FILE_NUMBER.match(q):
         qs = qs.filter(file_number=q) if len(q) == 17 else qs.filter(file_number__startswith=q)
     elif q:

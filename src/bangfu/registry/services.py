@@ -105,14 +105,20 @@ def _plain(value):
 
 
 def _person_snapshot(person: Person) -> dict:
-    """What the log keeps of a person: everything but the sensitive values, which are masked."""
+    """What the log keeps of a person: everything but the sensitive values, which are masked.
+
+    The birth is kept as the year only: the masked number and the full birth date together
+    are the whole number (SPEC §10), and the log is not encrypted. A corrected number shows
+    as a change of `id_ref`, a prefix of its keyed hash, which is useless without the key.
+    """
     snap = {f: _plain(getattr(person, f)) for f in PERSON_FIELDS if f != "bank_account"}
     snap["hukou_district"] = person.hukou_district_id
     snap.update(
         id_number=mask(person.id_number),
+        id_ref=person.id_hash[:12],
         bank_account=mask_account(person.bank_account),
         sex=person.sex,
-        birth_date=_plain(person.birth_date),
+        birth_year=person.birth_date.year,
         active=person.active,
         household=person.household_id,
     )

@@ -73,6 +73,8 @@ def household_list(request):
     street = request.GET.get("street") or None
     street = int(street) if street and street.isdigit() else None
     qs = selectors.household_search(user=request.user, q=q, category=category, street=street)
+    # The selector finds nothing by ID number for those who may not reveal one: say why.
+    id_search_refused = selectors.is_id_number_query(q) and not has_perm(request.user, "registry.reveal")
     page = page_without_count(qs, request.GET.get("page"), PER_PAGE)
     today = timezone.localdate()
     rows = [
@@ -94,6 +96,7 @@ def household_list(request):
         # A street worker has one street: the filter would only be noise.
         "streets": streets.order_by("code") if streets.count() > 1 else None,
         "can_create": has_perm(request.user, "registry.edit"),
+        "id_search_refused": id_search_refused,
     }
     return render(request, "registry/household_list.html", context)
 
