@@ -8,6 +8,7 @@ from ninja import Schema
 
 API_PREFIX = "/api/"
 
+
 def error_object(code: str, message: str, field: str | None = None) -> dict:
     return {"error": {"code": code, "message": message, "field": field}}
 
