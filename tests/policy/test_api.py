@@ -47,8 +47,8 @@ def test_no_policy_in_force_is_422(cast, login):
     assert response.json()["error"]["code"] == "no_policy_in_force"
 
 
-def test_the_openapi_schema_documents_the_contract(client, db):
-    schema = client.get("/api/v1/openapi.json").json()
+def test_the_openapi_schema_documents_the_contract(cast, login):
+    schema = login(cast.intake_a).get("/api/v1/openapi.json").json()
     operation = schema["paths"]["/api/v1/policy/evaluate"]["post"]
     body = operation["requestBody"]["content"]["application/json"]["schema"]
     assert body["additionalProperties"] is False

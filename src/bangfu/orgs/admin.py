@@ -8,12 +8,13 @@ made here also goes to the append-only audit log.
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils import timezone
 
 from bangfu.audit.actor import Actor
 from bangfu.audit.services import audit_record
 
 from .models import ApiToken, Organisation, RoleAssignment, User
-from .services import api_token_issue, token_hash
+from .services import api_token_issue, api_token_revoke, token_hash
 
 
 class AuditedAdmin(admin.ModelAdmin):
@@ -85,16 +86,24 @@ class UserAdmin(AuditedAdmin, DjangoUserAdmin):
 
 
 class ApiTokenAddForm(forms.ModelForm):
+    expires_at = forms.DateTimeField(label="有效期至", required=False, help_text="留空则自签发起一年。")
+
     class Meta:
         model = ApiToken
-        fields = ("user", "name")
+        fields = ("user", "name", "expires_at")
+
+    def clean_expires_at(self):
+        value = self.cleaned_data["expires_at"]
+        if value is not None and value <= timezone.now():
+            raise forms.ValidationError("有效期须晚于现在。")
+        return value
 
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(AuditedAdmin):
     """Issuing a token goes through the service; the token is shown once, then only its hash exists."""
 
-    list_display = ("name", "user", "created_at", "revoked")
+    list_display = ("name", "user", "created_at", "expires_at", "revoked")
     list_filter = ("revoked",)
     search_fields = ("name", "user__username")
     autocomplete_fields = ("user",)
@@ -106,17 +115,25 @@ class ApiTokenAdmin(AuditedAdmin):
         return super().get_form(request, obj, **kwargs)
 
     def get_fields(self, request, obj=None):
-        return ("user", "name") if obj is None else ("user", "name", "created_at", "revoked")
+        return (
+            ("user", "name", "expires_at")
+            if obj is None
+            else ("user", "name", "created_at", "expires_at", "revoked")
+        )
 
     def get_readonly_fields(self, request, obj=None):
-        return () if obj is None else ("user", "created_at")
+        # A revoked token stays revoked (the action below revokes); a token is not extended.
+        return () if obj is None else ("user", "created_at", "expires_at", "revoked")
 
     def save_model(self, request, obj, form, change):
         if change:
             return super().save_model(request, obj, form, change)
-        token = api_token_issue(actor=Actor.from_request(request), user=obj.user, name=obj.name)
+        token = api_token_issue(
+            actor=Actor.from_request(request), user=obj.user, name=obj.name, expires_at=obj.expires_at
+        )
         issued = ApiToken.objects.get(token_hash=token_hash(token))
         obj.pk, obj.token_hash, obj.created_at = issued.pk, issued.token_hash, issued.created_at
+        obj.expires_at = issued.expires_at
         obj._state.adding = False
         messages.warning(request, f"新令牌：{token} —— 只显示这一次，请立即复制并妥善交给对方系统。")
 
@@ -127,7 +144,5 @@ class ApiTokenAdmin(AuditedAdmin):
     @admin.action(description="吊销所选令牌")
     def revoke(self, request, queryset):
         for token in queryset.filter(revoked=False):
-            token.revoked = True
-            token.save(update_fields=["revoked"])
-            self._audit(request, token, "update", "吊销令牌")
+            api_token_revoke(actor=Actor.from_request(request), token=token)
         messages.success(request, "所选令牌已吊销。")

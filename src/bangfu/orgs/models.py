@@ -1,8 +1,11 @@
 """The 1+17+X organisation network, users and the roles they hold per organisation."""
 
+from datetime import timedelta
+
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 
 from .roles import ROLE_ORG_KINDS, Role
 
@@ -93,16 +96,26 @@ class RoleAssignment(models.Model):
             )
 
 
+# A token no one renews stops working after a year (SPEC §8: tokens expire).
+TOKEN_LIFETIME = timedelta(days=365)
+
+
+def token_expiry():
+    return timezone.now() + TOKEN_LIFETIME
+
+
 class ApiToken(models.Model):
     """A bearer token for the JSON API, acting as its user (a partner system's account).
 
     Only a SHA-256 of the token is kept; the token itself is shown once when issued.
+    It works until it expires or is revoked, whichever comes first.
     """
 
     user = models.ForeignKey(User, verbose_name="用户", on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField("用途", max_length=100)
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    expires_at = models.DateTimeField("有效期至", default=token_expiry)
     revoked = models.BooleanField("已吊销", default=False)
 
     class Meta:

@@ -7,14 +7,17 @@ OpenAPI schema; they do not validate (pydantic would answer bad input in its own
 Authentication is the API's (session or bearer token); without it: 401.
 """
 
+import copy
 from typing import Literal
 
 import orjson
 from django.http import HttpResponse
 from ninja import Router, Schema
 
+from bangfu.apierrors import ErrorObject
+
 from .engine import respond
-from .selectors import policy_book
+from .selectors import network_districts, policy_book
 
 router = Router(tags=["policy"])
 
@@ -43,7 +46,9 @@ REQUEST_SCHEMA = _object(
     {
         "district": {
             "type": "string",
-            "description": "区的组织代码（国家统计局区划代码，如 310105 长宁区）",
+            "minLength": 1,
+            "description": "区一级组织的代码（国家统计局区划代码如 310105 长宁区，或光明集团 GMJT）；"
+            "须为组织网络中的区一级组织，可选值见 enum（按组织网络生成），其他值返回 400 invalid_input",
             "examples": ["310105"],
         },
         "application_date": _DATE | {"description": "申请日期：决定适用的政策版本、发票有效期和帮扶年度"},
@@ -116,7 +121,12 @@ REQUEST_SCHEMA = _object(
             },
             description="aid_type 为 emergency 时必填；其他类型时忽略",
         ),
-        "requested_amount": _AMOUNT | {"description": "申请金额（可选）"},
+        # null is the same as leaving it out (tests/policy/cases/bad_input.toml), so the schema says so.
+        "requested_amount": {
+            "anyOf": [_AMOUNT, {"type": "null"}],
+            "description": "申请金额（可选；省略或 null 表示未申请具体金额，按上限测算）",
+            "examples": ["6000.00"],
+        },
     },
     required=["district", "application_date", "aid_type", "household"],
     description="金额一律为字符串（十进制、最多两位小数、不为负），不接受 JSON 数字；未知字段一律拒绝。",
@@ -168,12 +178,13 @@ class Error(Schema):
 
 @router.post(
     "/evaluate",
-    response={200: Answer, 400: Error, 422: Error},
+    response={200: Answer, 400: Error, 401: ErrorObject, 403: ErrorObject, 413: ErrorObject, 422: Error},
     summary="测算一个帮扶申请（SPEC §6）",
     description=(
         "按申请日期所在区生效的政策版本测算：是否符合条件、上限、建议金额、审批层级，以及每一步所用参数和文件条款。"
         "格式错误返回 400（invalid_input），该区在申请日期没有生效政策返回 422（no_policy_in_force）。"
         "与命令 `bangfu policy evaluate` 使用同一校验与测算代码。"
+        "未认证或令牌无效、过期、吊销返回 401；以会话调用而缺 CSRF 令牌返回 403；请求体超过上限返回 413。"
     ),
     openapi_extra={
         "requestBody": {"required": True, "content": {"application/json": {"schema": REQUEST_SCHEMA}}}
@@ -182,3 +193,14 @@ class Error(Schema):
 def evaluate(request):
     status, body = respond(request.body, policy_book())
     return HttpResponse(orjson.dumps(body), status=status, content_type="application/json")
+
+
+def document_districts(schema: dict) -> None:
+    """Name the network's districts in the served schema (`district` accepts exactly those)."""
+    codes = sorted(network_districts())
+    for path, item in schema["paths"].items():
+        if path.endswith("/policy/evaluate") and codes:
+            # A copy: the request body may still be REQUEST_SCHEMA itself.
+            request_body = item["post"]["requestBody"] = copy.deepcopy(item["post"]["requestBody"])
+            district = request_body["content"]["application/json"]["schema"]["properties"]["district"]
+            district["enum"] = codes

@@ -45,8 +45,12 @@ def policy_book() -> PolicyBook:
         .select_related("district")
         .prefetch_related("values")
     )
-    districts = dict(Organisation.objects.filter(kind="district").values_list("code", "name"))
-    return PolicyBook([ParameterSet(p.as_data()) for p in published], districts)
+    return PolicyBook([ParameterSet(p.as_data()) for p in published], network_districts())
+
+
+def network_districts() -> dict[str, str]:
+    """The districts of the organisation network, code -> name: the `district` an evaluation may name."""
+    return dict(Organisation.objects.filter(kind="district").values_list("code", "name"))
 
 
 def parameter_set(policy: Policy) -> ParameterSet:
