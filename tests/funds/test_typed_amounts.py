@@ -1,13 +1,16 @@
 """Amounts and dates on the fund forms, as a finance officer types them: read exactly or refused
 in Chinese with nothing written (SPEC §10)."""
 
+from datetime import date
+
 import pytest
 import time_machine
 
+from bangfu.funds import services
 from bangfu.funds.models import Posting, Transaction, TransactionKind
 from bangfu.funds.selectors import balance
 
-from .conftest import D
+from .conftest import D, as_, key
 from .test_screens import post_movement, text
 
 TODAY = "2026-03-15 10:00 +0800"
@@ -93,3 +96,15 @@ def test_an_agreement_may_end_in_the_future(cast, login, org):
              "reporting": "每月填报报表。"},
         )  # fmt: skip
     assert r.status_code == 302, text(r)
+
+
+@pytest.mark.parametrize(("amount", "message"), [("12,3.4", "千位分隔符位置不对"), (0.1, "不能是浮点数"),
+                                                 ("1e3", "科学计数法")])  # fmt: skip
+def test_the_services_read_amounts_with_the_same_parser(sources, cast, org, amount, message):
+    """Callers other than the forms (the demo, a future import) are refused alike."""
+    with pytest.raises(services.FundsRefused, match=message) as e:
+        services.donation_receive(
+            actor=as_(cast.foundation_fin), org=org("SHBKHZ"), source=sources.directed, donor="某公司",
+            amount=amount, day=date(2026, 3, 1), memo="x", idempotency_key=key(),
+        )  # fmt: skip
+    assert e.value.code == "invalid_input" and nothing_written()
