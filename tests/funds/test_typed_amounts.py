@@ -7,7 +7,7 @@ import pytest
 import time_machine
 
 from bangfu.funds import services
-from bangfu.funds.models import Posting, Transaction, TransactionKind
+from bangfu.funds.models import FundSource, Posting, Transaction, TransactionKind
 from bangfu.funds.selectors import balance
 
 from .conftest import D, as_, key
@@ -108,3 +108,16 @@ def test_the_services_read_amounts_with_the_same_parser(sources, cast, org, amou
             amount=amount, day=date(2026, 3, 1), memo="x", idempotency_key=key(),
         )  # fmt: skip
     assert e.value.code == "invalid_input" and nothing_written()
+
+
+def test_a_draw_order_with_a_comma_is_refused_not_read_as_another_number(cast, login):
+    """The draw order was a number input too: the browser would have sent `1,00` as 100."""
+    client = login(cast.foundation)
+    page = text(client.get("/funds/sources/new/"))
+    assert 'type="number"' not in page and 'inputmode="numeric"' in page
+    r = client.post(
+        "/funds/sources/new/",
+        {"code": "FDX-9", "name": "非定向捐赠", "kind": "donation_undirected", "donor": "社会各界", "draw_order": "1,00"},
+    )
+    assert r.status_code == 200 and "支用顺序须为整数" in text(r)
+    assert not FundSource.objects.filter(code="FDX-9").exists()
