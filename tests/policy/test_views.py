@@ -95,7 +95,7 @@ def test_draft_edit_submit_and_publish_through_the_pages(cast, login):
         f"/policy/changning-2022/values/{row.pk}/",
         {"name": "approval.street_limit", "start": "2022-01-01", "value": "三万", "reference": "x"},
     )
-    assert bad.status_code == 200 and "金额须写成两位小数" in bad.content.decode()
+    assert bad.status_code == 200 and "金额格式不正确" in bad.content.decode()
     assert client.post("/policy/changning-2022/submit/").status_code == 302
     # the drafter is refused, the district approver publishes
     client.post("/policy/changning-2022/publish/")

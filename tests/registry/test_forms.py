@@ -103,8 +103,9 @@ def test_remove_member_needs_a_reason_and_never_removes_the_head(cast, login, ho
     ("data", "message"),
     [
         ({"kind": "income", "amount": "-5", "as_of": "2025-01-01"}, "金额不能为负数。"),
-        ({"kind": "income", "amount": "abc", "as_of": "2025-01-01"}, "请填写数字金额"),
-        ({"kind": "income", "amount": "1.234", "as_of": "2025-01-01"}, "金额最多两位小数。"),
+        ({"kind": "income", "amount": "abc", "as_of": "2025-01-01"}, "金额格式不正确"),
+        ({"kind": "income", "amount": "1.234", "as_of": "2025-01-01"}, "金额最多两位小数（到分）。"),
+        ({"kind": "income", "amount": "2,65.00", "as_of": "2025-01-01"}, "千位分隔符位置不对"),
         ({"kind": "income", "amount": "100", "as_of": ""}, "请填写核定日期。"),
         ({"kind": "", "amount": "100", "as_of": "2025-01-01"}, "请填写类别。"),
     ],

@@ -4,6 +4,8 @@ import uuid
 
 from django import forms
 
+from bangfu.core.forms import FactDateField, MoneyField
+
 from .models import (
     AidType,
     DocumentKind,
@@ -16,17 +18,18 @@ from .models import (
     PaymentMethod,
 )
 
+# A date that plans (a deadline, the next visit); a date that records what happened is a FactDateField.
 DATE = forms.DateInput(attrs={"type": "date"})
 
 
-def money(label: str, required: bool = True) -> forms.DecimalField:
-    return forms.DecimalField(label=label, required=required, max_digits=14, decimal_places=2, min_value=0)
+def money(label: str, required: bool = True) -> MoneyField:
+    return MoneyField(label=label, required=required)
 
 
 class CaseCreateForm(forms.Form):
     applicant = forms.TypedChoiceField(label="申请人", coerce=int)
     aid_type = forms.ChoiceField(label="帮扶类型", choices=AidType.choices)
-    application_date = forms.DateField(label="申请日期", widget=DATE)
+    application_date = FactDateField(label="申请日期")
     hardship = forms.CharField(label="困难情况", widget=forms.Textarea(attrs={"rows": 3}))
     requested_amount = money("申请金额（可不填）", required=False)
     personal_share = money("个人需补缴金额（补缴金帮扶）", required=False)
@@ -41,7 +44,7 @@ class CaseCreateForm(forms.Form):
 
 
 class InvestigateForm(forms.Form):
-    visited_on = forms.DateField(label="调查日期", widget=DATE)
+    visited_on = FactDateField(label="调查日期")
     income = forms.CharField(label="家庭收入情况", widget=forms.Textarea(attrs={"rows": 2}))
     income_sources = forms.CharField(label="经济来源", widget=forms.Textarea(attrs={"rows": 2}))
     daily_life = forms.CharField(label="日常生活情况", widget=forms.Textarea(attrs={"rows": 2}))
@@ -57,7 +60,7 @@ class ReasonForm(forms.Form):
 
 
 class ReviewForm(forms.Form):
-    meeting_date = forms.DateField(label="会议日期", widget=DATE)
+    meeting_date = FactDateField(label="会议日期")
     introduction = forms.CharField(label="申请人及家庭困难情况介绍", widget=forms.Textarea(attrs={"rows": 3}))
     documents_examined = forms.CharField(label="查看的凭证", widget=forms.Textarea(attrs={"rows": 2}))
     discussion = forms.CharField(label="讨论情况", widget=forms.Textarea(attrs={"rows": 3}))
@@ -124,7 +127,7 @@ class InvoiceForm(forms.Form):
     number = forms.CharField(label="发票号码", max_length=40)
     hospital = forms.CharField(label="医院", max_length=100)
     regular_hospital = forms.BooleanField(label="正规医院", required=False, initial=True)
-    date = forms.DateField(label="开票日期", widget=DATE)
+    date = FactDateField(label="开票日期")
     fee_type = forms.ChoiceField(label="费用类型", choices=FeeType.choices)
     total = money("总金额")
     reimbursed = money("医保及其他报销", required=False)
@@ -143,7 +146,7 @@ class ReceiptForm(forms.Form):
 
 
 class VisitForm(forms.Form):
-    visited_on = forms.DateField(label="排摸日期", widget=DATE)
+    visited_on = FactDateField(label="排摸日期")
     finding = forms.ChoiceField(label="发现情况", choices=Finding.choices)
     notes = forms.CharField(label="情况记录", widget=forms.Textarea(attrs={"rows": 3}), required=False)
     next_visit_due = forms.DateField(label="下次排摸日期", widget=DATE)

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from bangfu.audit.actor import Actor
 from bangfu.audit.services import audit_record
+from bangfu.core.dates import future_fact
 from bangfu.core.money import ZERO
 from bangfu.orgs.scope import has_perm_at
 from bangfu.registry.models import Household, Person
@@ -75,8 +76,8 @@ def case_create(
         raise Refused("申请人须为该户在册成员。")
     if aid_type not in AidType.values:
         raise Refused("请选择帮扶类型。")
-    if application_date > timezone.localdate():
-        raise Refused("申请日期不能晚于今天。")
+    if message := future_fact(application_date, "申请日期"):
+        raise Refused(message)
     if not hardship.strip():
         raise Refused("请填写困难情况。")
     if aid_type == AidType.INSURANCE_SUPPLEMENT and (personal_share is None or personal_share <= ZERO):
@@ -402,8 +403,8 @@ def visit_record(
     _require(actor, "discovery.visit", household)
     if finding not in Finding.values:
         raise Refused("请选择发现情况。")
-    if visited_on > timezone.localdate():
-        raise Refused("排摸日期不能晚于今天。")
+    if message := future_fact(visited_on, "排摸日期"):
+        raise Refused(message)
     if next_visit_due <= visited_on:
         raise Refused("下次排摸日期须晚于本次排摸日期。")
     visit = ScreeningVisit.objects.create(

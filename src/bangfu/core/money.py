@@ -1,6 +1,8 @@
 """Money: Decimal, two places, defined once."""
 
-from decimal import ROUND_DOWN, Decimal, InvalidOperation
+import re
+import unicodedata
+from decimal import ROUND_DOWN, Decimal
 
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -33,14 +35,107 @@ def to_fen_down(value: Decimal) -> Decimal:
     return value.quantize(FEN, rounding=ROUND_DOWN)
 
 
-def parse_money(text: str) -> Decimal:
-    """A non-negative amount with at most two decimals, from a string; ValueError otherwise."""
-    try:
-        value = Decimal(text.strip().replace(",", ""))
-    except (InvalidOperation, AttributeError):
-        raise ValueError("金额格式不正确") from None
-    if not value.is_finite() or value < 0 or value != value.quantize(FEN):
-        raise ValueError("金额须为不小于0、最多两位小数的数")
+class MoneyError(ValueError):
+    """An amount that is not read: the message is for people (Chinese), the code for machines."""
+
+    def __init__(self, message: str, code: str = "invalid"):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+MAX_WHOLE_DIGITS = 12  # what MoneyField (14 digits, 2 places) can hold
+# An amount as a machine writes it (the evaluation contract and its OpenAPI schema): no sign, no
+# separators, no currency sign, at most two decimals.
+PLAIN_PATTERN = rf"^(0|[1-9][0-9]{{0,{MAX_WHOLE_DIGITS - 1}}})(\.[0-9]{{1,2}})?$"
+_PLAIN_EXACT = re.compile(PLAIN_PATTERN[1:-1])  # fullmatch: `$` would let a final newline through
+_PLAIN = re.compile(r"(?P<minus>-?)(?P<whole>0|[1-9][0-9]*)(?:\.(?P<fen>[0-9]+))?")
+# An amount as people type it: an optional minus, an optional ¥, the yuan written either without
+# separators or with a comma before every group of three, then the decimals.
+_TYPED = re.compile(
+    r"(?P<minus>-?)\s*¥?\s*(?P<whole>[0-9]+|[1-9][0-9]{0,2}(?:,[0-9]{3})+)(?:\.(?P<fen>[0-9]+))?\s*元?"
+)
+_EXAMPLE = "如 12345.67 或 12,345.67"
+
+
+def parse_money(value, *, negative: bool = False, plain: bool = False) -> Decimal:
+    """The one reader of amounts (forms, commands, API, imports): Decimal to the fen, or MoneyError.
+
+    `12345.67`, `12,345.67`, `¥12,345.67` and `￥１２，３４５．６７` are one amount. Anything that
+    could be read as another amount is refused rather than guessed: a comma out of place
+    (`12,3.4` is not 123.40), an exponent, a third decimal, NaN, Infinity, and a negative unless
+    `negative` allows it. `plain` reads only what PLAIN_PATTERN describes, for machine contracts.
+    Floats are refused: 0.1 as a float is not 0.10.
+    """
+    if plain and type(value) is str and _PLAIN_EXACT.fullmatch(value):
+        # The batch evaluation reads millions of these: what the pattern admits needs no other
+        # check, only its two places.
+        dot = value.find(".")
+        return Decimal(value + ".00" if dot < 0 else value + "0" if len(value) - dot == 2 else value)
+    if isinstance(value, bool | float):
+        raise MoneyError("金额须以文本或 Decimal 给出，不能是浮点数。", "not_text")
+    if isinstance(value, int):
+        return _checked(Decimal(value), negative)
+    if isinstance(value, Decimal):
+        return _checked(value, negative)
+    if not isinstance(value, str):
+        raise MoneyError("金额须以文本给出。", "not_text")
+    if plain:
+        match = _PLAIN.fullmatch(value)
+    else:
+        # Full-width digits, comma, point, space and ￥ (as a Chinese input method types them)
+        # read as the ASCII ones.
+        value = unicodedata.normalize("NFKC", value).strip()
+        match = _TYPED.fullmatch(value)
+    if not value:
+        raise MoneyError("请填写金额。", "empty")
+    if match is None:
+        code = _code(value)
+        if plain and code in ("invalid", "separators"):
+            raise MoneyError("金额须写成不带千位分隔符和货币符号的数字，如 1200.50。", code)
+        raise MoneyError(_WHY[code], code)
+    if match["minus"] and not negative:
+        raise MoneyError(_WHY["negative"], "negative")
+    if len(match["fen"] or "") > 2:
+        raise MoneyError(_WHY["decimals"], "decimals")
+    whole = match["whole"].replace(",", "")
+    return _checked(Decimal(f"{match['minus']}{whole}.{match['fen'] or '0'}"), negative)
+
+
+_WHY = {
+    "not_finite": "金额须为具体的数字（不能是 NaN 或无穷大）。",
+    "exponent": f"金额不能用科学计数法（如 1e3），请直接写出数字，{_EXAMPLE}。",
+    "separators": f"千位分隔符位置不对：逗号只能每三位一个（{_EXAMPLE}）。",
+    "invalid": f"金额格式不正确，请填写数字，{_EXAMPLE}。",
+    "decimals": "金额最多两位小数（到分）。",
+    "negative": "金额不能为负数。",
+    "too_large": "金额超出可记账的范围。",
+}
+
+
+def _code(text: str) -> str:
+    """Which kind of wrong a text that is not an amount is, to say so."""
+    lowered = text.lower()
+    if "nan" in lowered or "inf" in lowered:
+        return "not_finite"
+    if "e" in lowered and any(c.isdigit() for c in lowered):
+        return "exponent"
+    if "," in text:
+        return "separators"
+    return "invalid"
+
+
+def _checked(value: Decimal, negative: bool) -> Decimal:
+    if not value.is_finite():
+        raise MoneyError(_WHY["not_finite"], "not_finite")
+    if not value:
+        return ZERO  # -0 and 0E-7 are 0.00
+    if value < 0 and not negative:
+        raise MoneyError(_WHY["negative"], "negative")
+    if value.adjusted() >= MAX_WHOLE_DIGITS:
+        raise MoneyError(_WHY["too_large"], "too_large")
+    if value != value.quantize(FEN):
+        raise MoneyError(_WHY["decimals"], "decimals")
     return value.quantize(FEN)
 
 

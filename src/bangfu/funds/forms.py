@@ -1,11 +1,11 @@
 """Forms of the fund pages: they parse and check the shape of input (a date, an amount with two
 decimals); every rule of the ledger (balances, caps, agreements, earmarks) is the services'."""
 
-import unicodedata
 from decimal import Decimal
 
 from django import forms
 
+from bangfu.core.forms import FactDateField, MoneyField
 from bangfu.orgs.models import Organisation, OrgKind
 
 from .models import DONATION_KINDS, FundKind, FundSource, TransactionKind
@@ -15,38 +15,16 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TEXT_ROWS = {"rows": 3}
 
 
-class MoneyField(forms.DecimalField):
-    """An amount as people type it: thousands separators and full-width digits are accepted."""
-
-    def to_python(self, value):
-        if isinstance(value, str):
-            value = unicodedata.normalize("NFKC", value).replace(",", "").replace("，", "").strip()
-            value = value.removeprefix("¥").removesuffix("元").strip()
-        return super().to_python(value)
+def money(label: str, help_text: str = "") -> MoneyField:
+    # A movement of money is never zero or negative (a correction is a reversal).
+    return MoneyField(label=label, min_value=Decimal("0.01"), help_text=help_text or "单位：元，最多两位小数。")
 
 
-def money(label: str, help_text: str = "") -> forms.DecimalField:
-    return MoneyField(
-        label=label,
-        max_digits=14,
-        decimal_places=2,
-        min_value=Decimal("0.01"),
-        help_text=help_text or "单位：元，最多两位小数。",
-        error_messages={
-            "invalid": "请填写金额（数字，例如 12000.00）。",
-            "min_value": "金额须大于零。",
-            "max_decimal_places": "金额最多两位小数（到分）。",
-            "max_digits": "金额超出可记账的范围。",
-            "max_whole_digits": "金额超出可记账的范围。",
-        },
-        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
-    )
-
-
-def date_field(label: str = "记账日期") -> forms.DateField:
-    return forms.DateField(
-        label=label, widget=DATE, error_messages={"invalid": "日期格式不正确，请按“年-月-日”填写。"}
-    )
+def date_field(label: str = "记账日期", *, fact: bool = True) -> forms.DateField:
+    """A movement's date records a fact (money received, allocated, spent): never after today.
+    An agreement's dates plan (`fact=False`)."""
+    kind, extra = (FactDateField, {}) if fact else (forms.DateField, {"widget": DATE})
+    return kind(label=label, error_messages={"invalid": "日期格式不正确，请按“年-月-日”填写。"}, **extra)
 
 
 def org_field(label: str, orgs) -> forms.ModelChoiceField:
@@ -105,6 +83,9 @@ class FundSourceForm(forms.Form):
         max_value=32767,
         initial=100,
         help_text="个案发放按此顺序从小到大支用。",
+        # Text, not type=number: the browser would read `1,00` as 100 before the server could refuse it.
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+        error_messages={"invalid": "支用顺序须为整数，如 100。"},
     )
 
 
@@ -117,8 +98,8 @@ class AgreementForm(forms.Form):
     )
     number = forms.CharField(label="协议编号", max_length=40)
     amount = money("协议金额")
-    valid_from = date_field("起始日期")
-    valid_to = date_field("终止日期")
+    valid_from = date_field("起始日期", fact=False)
+    valid_to = date_field("终止日期", fact=False)
     duties = forms.CharField(label="双方职责", widget=forms.Textarea(attrs=TEXT_ROWS))
     reporting = forms.CharField(
         label="报告义务", widget=forms.Textarea(attrs=TEXT_ROWS), initial="每月按时填报业务及资金使用报表。"

@@ -16,14 +16,14 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from bangfu.audit.actor import Actor
 from bangfu.audit.services import audit_record
-from bangfu.core.money import FEN, format_yuan, to_fen_down
+from bangfu.core.money import MoneyError, format_yuan, parse_money, to_fen_down
 from bangfu.orgs.models import Organisation, OrgKind
 from bangfu.orgs.scope import has_perm_at
 
@@ -42,8 +42,6 @@ from .models import (
     TransactionKind,
 )
 from .parameters import management_fee_rate, work_expense_rate
-
-MAX_AMOUNT = Decimal("999999999999.99")  # what MoneyField (14 digits, 2 places) can hold
 
 
 class FundsRefused(Exception):
@@ -70,20 +68,14 @@ class Line:
 
 
 def _amount(value, label: str = "金额") -> Decimal:
-    """A positive amount in fen. Never a float; more than two decimals is refused, not rounded."""
-    if isinstance(value, float | bool):
-        raise FundsRefused(f"{label}须以文本或 Decimal 给出，不能是浮点数。", "invalid_input")
+    """A positive amount in fen, read by the one money parser: never a float, never rounded."""
     try:
-        amount = Decimal(str(value).strip().replace(",", ""))
-    except (InvalidOperation, ValueError):
-        raise FundsRefused(f"{label}格式不正确：{value!r}。", "invalid_input") from None
-    if not amount.is_finite() or amount != amount.quantize(FEN):
-        raise FundsRefused(f"{label}须为最多两位小数的数：{value!r}。", "invalid_input")
+        amount = parse_money(value)
+    except MoneyError as e:
+        raise FundsRefused(f"{label}：{e.message}", "invalid_input") from None
     if amount <= 0:
         raise FundsRefused(f"{label}须大于零。", "invalid_input")
-    if amount > MAX_AMOUNT:
-        raise FundsRefused(f"{label}超出可记账的范围。", "invalid_input")
-    return amount.quantize(FEN)
+    return amount
 
 
 def _day(value, label: str = "记账日期") -> date:

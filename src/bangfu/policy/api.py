@@ -15,13 +15,15 @@ from django.http import HttpResponse
 from ninja import Router, Schema
 
 from bangfu.apierrors import ErrorObject
+from bangfu.core.money import PLAIN_PATTERN
 
 from .engine import respond
 from .selectors import network_districts, policy_book
 
 router = Router(tags=["policy"])
 
-_AMOUNT = {"type": "string", "pattern": r"^(0|[1-9][0-9]{0,11})(\.[0-9]{1,2})?$", "examples": ["1200.50"]}
+# The pattern the engine reads amounts by (core.money), so the schema and the behaviour agree.
+_AMOUNT = {"type": "string", "pattern": PLAIN_PATTERN, "examples": ["1200.50"]}
 _DATE = {
     "type": "string",
     "format": "date",

@@ -20,7 +20,7 @@ from decimal import Decimal
 
 import orjson
 
-from bangfu.core.money import ZERO, format_yuan, to_fen_down
+from bangfu.core.money import ZERO, MoneyError, format_yuan, parse_money, to_fen_down
 
 from .parameters import (
     CATEGORIES,
@@ -152,7 +152,6 @@ class PolicyBook:
 # --- reading a request ------------------------------------------------------------------------
 
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-_AMOUNT = re.compile(r"(?:0|[1-9][0-9]{0,11})(?:\.[0-9]{1,2})?")
 _DIVISION = re.compile(r"[0-9]{6}")
 
 _TOP_FIELDS = frozenset(
@@ -201,20 +200,13 @@ def _amount(value, field: str) -> Decimal:
     if type(value) is not str:
         kind = "JSON 数字" if isinstance(value, int | float) and not isinstance(value, bool) else "该类型"
         raise _invalid(f'{field} 须为字符串形式的金额（如 "1200.50"），不能是{kind}。', field)
-    if _AMOUNT.fullmatch(value) is None:
-        if value[:1] == "-" and _AMOUNT.fullmatch(value[1:]):
-            raise _invalid(f"{field} 不能为负数：“{value}”。", field)
-        raise _invalid(
-            f'{field} 的金额格式无效：“{_shown(value)}”。应为不小于 0、最多两位小数的数，如 "1200.50"。',
-            field,
-        )
-    # Two places always, so every amount leaves the engine written the same way.
-    dot = value.find(".")
-    if dot < 0:
-        value += ".00"
-    elif len(value) - dot == 2:
-        value += "0"
-    return Decimal(value)
+    # The one money parser, in its plain form: the contract is for machines, and its OpenAPI
+    # pattern (money.PLAIN_PATTERN) says exactly what is read. Two places always, so every
+    # amount leaves the engine written the same way.
+    try:
+        return parse_money(value, plain=True)
+    except MoneyError as e:
+        raise _invalid(f"{field}：{e.message}（收到“{_shown(value)}”）", field) from None
 
 
 def _date(value, field: str) -> date:

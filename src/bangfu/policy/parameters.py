@@ -21,6 +21,8 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+from bangfu.core.money import MoneyError, parse_money
+
 PARAMS_DIR = Path(__file__).parent / "params"
 
 CATEGORIES = ("dibao", "low_income", "rigid_expense", "other")
@@ -72,7 +74,6 @@ SPEC_BY_NAME: dict[str, Spec] = {s.name: s for s in SPECS}
 _MONEY_TEXT = re.compile(r"(0|[1-9][0-9]{0,11})\.[0-9]{2}")
 _RATE_TEXT = re.compile(r"(0|1)\.[0-9]{2,4}")
 _COUNT_TEXT = re.compile(r"0|[1-9][0-9]{0,3}")
-_MONEY_LOOSE = re.compile(r"(0|[1-9][0-9]{0,11})(\.[0-9]{1,2})?")
 
 
 class ParameterError(ValueError):
@@ -116,9 +117,13 @@ def canonical_text(spec: Spec, raw) -> str:
         text = ",".join(raw)
     elif isinstance(raw, str):
         text = raw.strip()
-        if spec.kind == MONEY and _MONEY_LOOSE.fullmatch(text):
-            # 20000 and 20000.5 are written 20000.00 and 20000.50, so one amount has one text.
-            text = f"{Decimal(text):.2f}"
+        if spec.kind == MONEY:
+            # Read as every typed amount is (20,000 is 20000); then written with two places, so
+            # one amount has one text.
+            try:
+                text = f"{parse_money(text):.2f}"
+            except MoneyError as e:
+                raise ParameterError(f"{spec.label}：{e.message}") from None
     else:
         # Money and rates are never floats: 0.6 in a file would be a binary fraction.
         raise ParameterError(f'{spec.label}：取值类型不对（金额和比例须写成字符串，如 "0.60"）。')

@@ -10,6 +10,7 @@ import re
 from django import forms
 from django.forms import formset_factory
 
+from bangfu.core.forms import FactDateField, MoneyField
 from bangfu.core.idnumber import IdNumberError, validate_id_number
 from bangfu.orgs.models import Organisation, OrgKind
 
@@ -47,8 +48,8 @@ class MemberForm(forms.Form):
         label="户籍区", queryset=Organisation.objects.none(), required=False, empty_label="（非本市户籍）"
     )
     resides_in_district = forms.BooleanField(label="在本区居住", required=False, initial=True)
-    resides_since = forms.DateField(
-        label="居住起始日期", required=False, widget=DATE, error_messages={"invalid": "请填写有效日期。"}
+    resides_since = FactDateField(
+        label="居住起始日期", required=False, error_messages={"invalid": "请填写有效日期。"}
     )
     non_local_spouse_or_child = forms.BooleanField(
         label="外省市配偶或子女（与本市户籍居民共同生活）", required=False
@@ -255,22 +256,9 @@ class MeansForm(forms.Form):
     kind = forms.ChoiceField(
         label="类别", choices=[("", "请选择"), *MeansKind.choices], error_messages=_required("类别")
     )
-    amount = forms.DecimalField(
-        label="金额（元）",
-        max_digits=14,
-        decimal_places=2,
-        min_value=0,
-        error_messages={
-            **_required("金额"),
-            "invalid": "请填写数字金额，如 2,650.00 写作 2650.00。",
-            "min_value": "金额不能为负数。",
-            "max_decimal_places": "金额最多两位小数。",
-            "max_digits": "金额过大，请核对。",
-            "max_whole_digits": "金额过大，请核对。",
-        },
-    )
-    as_of = forms.DateField(
-        label="核定日期", widget=DATE, error_messages={**_required("核定日期"), "invalid": "请填写有效日期。"}
+    amount = MoneyField(label="金额（元）", error_messages=_required("金额"), help_text="")
+    as_of = FactDateField(
+        label="核定日期", error_messages={**_required("核定日期"), "invalid": "请填写有效日期。"}
     )
     description = forms.CharField(
         label="说明", max_length=100, required=False, help_text="如：退休金、存款、房屋"

@@ -1,0 +1,77 @@
+"""Form fields every app's forms share: an amount as people type it, and a date that records a fact.
+
+They read and check the shape of one value; the rules of a procedure stay in its services.
+"""
+
+from decimal import Decimal
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.utils import timezone
+
+from .dates import future_fact
+from .money import MoneyError, format_yuan, parse_money
+
+
+class MoneyInput(forms.TextInput):
+    """Text, not type=number: a number input cannot take `12,345.67`, and browsers read what is
+    typed into one by their own rules (Chromium drops every comma, so `12,3.4` became 123.4)
+    before the server could refuse it. inputmode=decimal still brings up the digit keypad."""
+
+    def __init__(self, attrs=None):
+        super().__init__({"inputmode": "decimal", "autocomplete": "off", **(attrs or {})})
+
+
+class MoneyField(forms.Field):
+    """An amount in yuan: read by `parse_money`, so a form refuses exactly what the API and the
+    commands refuse, with the same Chinese message. Cleans to a Decimal with two places."""
+
+    widget = MoneyInput
+
+    def __init__(self, *, negative: bool = False, min_value=None, max_value=None, **kwargs):
+        kwargs.setdefault("help_text", "单位：元，最多两位小数，如 12345.67 或 12,345.67。")
+        super().__init__(**kwargs)
+        self.negative = negative
+        if min_value is not None:
+            message = "金额须大于零。" if min_value == Decimal("0.01") else f"金额不能小于{format_yuan(min_value)}。"
+            self.validators.append(MinValueValidator(Decimal(min_value), message))
+        if max_value is not None:
+            self.validators.append(MaxValueValidator(Decimal(max_value), f"金额不能超过{format_yuan(max_value)}。"))
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        try:
+            return parse_money(value, negative=self.negative)
+        except MoneyError as e:
+            raise ValidationError(e.message, code=e.code) from None
+
+    def prepare_value(self, value):
+        # An initial Decimal is shown as it would be typed; a bound field shows what was typed.
+        return f"{value:.2f}" if isinstance(value, Decimal) else value
+
+
+class FactDateInput(forms.DateInput):
+    """A date picker that offers no day after today (the field checks it again on the server)."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+    def get_context(self, name, value, attrs):
+        # Today is read at each render, not when the form class is built.
+        return super().get_context(name, value, {**(attrs or {}), "max": timezone.localdate().isoformat()})
+
+
+class FactDateField(forms.DateField):
+    """A date that records a fact: never in the future (core.dates says why, naming the field)."""
+
+    widget = FactDateInput
+
+    def validate(self, value):
+        super().validate(value)
+        message = future_fact(value, self.label or "日期")
+        if message:
+            raise ValidationError(message, code="future")
