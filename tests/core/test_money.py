@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bangfu.core.forms import FactDateField, MoneyField
-from bangfu.core.money import PLAIN_PATTERN, MoneyError, format_yuan, parse_money
+from bangfu.core.money import CONTRACT_PATTERN, MoneyError, format_yuan, parse_money
 
 D = Decimal
 
@@ -86,12 +86,17 @@ def test_values_that_are_not_text():
         assert e.value.code == code
 
 
-def test_the_plain_form_reads_only_what_its_pattern_says():
-    assert str(parse_money("1200.5", plain=True)) == "1200.50"
-    for text in ("1,200.50", "¥600.00", " 12.00", "６００.００", "012", "600.", "+1"):
+def test_the_contract_form_reads_the_ascii_forms_people_write_and_nothing_to_guess():
+    for text in ("1200.5", "1,200.50", "¥1,200.50", "¥1200.5"):
+        assert str(parse_money(text, contract=True)) == "1200.50"
+    for text in (" 12.00", "６００.００", "012", "600.", "+1", "¥ 600", "600元"):
         with pytest.raises(MoneyError) as e:
-            parse_money(text, plain=True)
-        assert "不带千位分隔符和货币符号" in e.value.message
+            parse_money(text, contract=True)
+        assert "如 1200.50、1,200.50 或 ¥1,200.50" in e.value.message
+    for text, code in (("12,3.4", "separators"), ("1e3", "exponent"), ("1.001", "decimals"), ("-5", "negative")):
+        with pytest.raises(MoneyError) as e:
+            parse_money(text, contract=True)
+        assert e.value.code == code
 
 
 @given(amounts)
@@ -99,7 +104,8 @@ def test_an_amount_written_with_or_without_separators_reads_back_exactly(amount)
     assert parse_money(f"{amount:.2f}") == amount
     assert parse_money(f"{amount:,.2f}") == amount
     assert parse_money(format_yuan(amount)) == amount
-    assert parse_money(f"{amount:.2f}", plain=True) == amount
+    assert parse_money(f"{amount:.2f}", contract=True) == amount
+    assert parse_money(f"¥{amount:,.2f}", contract=True) == amount
 
 
 @given(amounts.filter(lambda a: a > 0))
@@ -132,14 +138,14 @@ def test_any_text_is_read_exactly_or_refused_never_an_other_error(text):
 
 
 @given(st.text(alphabet="0123456789.,-¥e ", max_size=16))
-def test_the_plain_pattern_and_the_plain_reader_agree(text):
+def test_the_contract_pattern_and_the_contract_reader_agree(text):
     """The OpenAPI schema's pattern is the engine's grammar: no text one accepts the other refuses."""
     try:
-        parse_money(text, plain=True)
+        parse_money(text, contract=True)
         read = True
     except MoneyError:
         read = False
-    assert read == bool(re.fullmatch(PLAIN_PATTERN.strip("^$"), text))
+    assert read == bool(re.fullmatch(CONTRACT_PATTERN.strip("^$"), text))
 
 
 # --- the form fields ---------------------------------------------------------------------------

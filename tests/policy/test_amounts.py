@@ -10,7 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from bangfu.core.money import PLAIN_PATTERN
+from bangfu.core.money import CONTRACT_PATTERN
 from bangfu.orgs.models import Organisation
 from bangfu.policy.models import Policy
 
@@ -21,9 +21,9 @@ URL = "/api/v1/policy/evaluate"
 FIELD = "medical.invoices[0].self_paid"
 
 REFUSED = [
-    ("12,3.4", "不带千位分隔符和货币符号"),
-    ("1,200.50", "不带千位分隔符和货币符号"),
-    ("¥1200.50", "不带千位分隔符和货币符号"),
+    ("12,3.4", "千位分隔符位置不对"),
+    ("1 200.50", "如 1200.50、1,200.50 或 ¥1,200.50"),
+    ("１２００.５０", "如 1200.50、1,200.50 或 ¥1,200.50"),
     ("1e3", "不能用科学计数法"),
     ("1200.505", "最多两位小数（到分）"),
     ("NaN", "不能是 NaN 或无穷大"),
@@ -69,12 +69,20 @@ def test_an_amount_read_is_answered_with_two_places(db):
     assert status == 0 and body["max_amount"] == "720.30"
 
 
-def test_the_schema_states_the_pattern_the_engine_reads(client, db):
-    schema = client.get("/api/v1/openapi.json").json()
+@pytest.mark.parametrize("amount", ["1200.50", "1,200.50", "¥1,200.50", "¥1200.5"])
+def test_the_api_and_the_command_read_the_same_amount_however_it_is_written(cast, login, amount):
+    status, body = cli(with_self_paid(amount))
+    api = login(cast.assessor_a).post(URL, with_self_paid(amount), content_type="application/json").json()
+    assert status == 0 and body == api and body["max_amount"] == "720.30"
+
+
+def test_the_schema_states_the_pattern_the_engine_reads(cast, login):
+    schema = login(cast.assessor_a).get("/api/v1/openapi.json").json()
     body = schema["paths"]["/api/v1/policy/evaluate"]["post"]["requestBody"]["content"]["application/json"]
     invoice = body["schema"]["properties"]["medical"]["properties"]["invoices"]["items"]
-    assert invoice["properties"]["self_paid"]["pattern"] == PLAIN_PATTERN
-    assert body["schema"]["properties"]["requested_amount"]["pattern"] == PLAIN_PATTERN
+    assert invoice["properties"]["self_paid"]["pattern"] == CONTRACT_PATTERN
+    requested = body["schema"]["properties"]["requested_amount"]["anyOf"]
+    assert {"type": "null"} in requested and CONTRACT_PATTERN in [t.get("pattern") for t in requested]
 
 
 @pytest.fixture

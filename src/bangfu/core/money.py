@@ -45,11 +45,16 @@ class MoneyError(ValueError):
 
 
 MAX_WHOLE_DIGITS = 12  # what MoneyField (14 digits, 2 places) can hold
-# An amount as a machine writes it (the evaluation contract and its OpenAPI schema): no sign, no
-# separators, no currency sign, at most two decimals.
-PLAIN_PATTERN = rf"^(0|[1-9][0-9]{{0,{MAX_WHOLE_DIGITS - 1}}})(\.[0-9]{{1,2}})?$"
-_PLAIN_EXACT = re.compile(PLAIN_PATTERN[1:-1])  # fullmatch: `$` would let a final newline through
-_PLAIN = re.compile(r"(?P<minus>-?)(?P<whole>0|[1-9][0-9]*)(?:\.(?P<fen>[0-9]+))?")
+# An amount in a machine contract (the evaluation request, imports, and their OpenAPI schema): the
+# ASCII forms people write — `12345.67`, `12,345.67`, `¥12,345.67` — and nothing that needs
+# guessing: no sign, no spaces, no full-width digits, at most two decimals. The same text is the
+# schema's pattern, so what the schema admits and what the reader accepts cannot drift apart.
+CONTRACT_PATTERN = (
+    rf"^¥?(0|[1-9][0-9]{{0,{MAX_WHOLE_DIGITS - 1}}}|[1-9][0-9]{{0,2}}(,[0-9]{{3}}){{1,{MAX_WHOLE_DIGITS // 3 - 1}}})"
+    r"(\.[0-9]{1,2})?$"
+)
+_CONTRACT_EXACT = re.compile(CONTRACT_PATTERN[1:-1])  # fullmatch: `$` would let a final newline through
+_CONTRACT = re.compile(r"(?P<minus>-?)¥?(?P<whole>0|[1-9][0-9]*|[1-9][0-9]{0,2}(?:,[0-9]{3})+)(?:\.(?P<fen>[0-9]+))?")
 # An amount as people type it: an optional minus, an optional ¥, the yuan written either without
 # separators or with a comma before every group of three, then the decimals.
 _TYPED = re.compile(
@@ -58,18 +63,20 @@ _TYPED = re.compile(
 _EXAMPLE = "如 12345.67 或 12,345.67"
 
 
-def parse_money(value, *, negative: bool = False, plain: bool = False) -> Decimal:
+def parse_money(value, *, negative: bool = False, contract: bool = False) -> Decimal:
     """The one reader of amounts (forms, commands, API, imports): Decimal to the fen, or MoneyError.
 
     `12345.67`, `12,345.67`, `¥12,345.67` and `￥１２，３４５．６７` are one amount. Anything that
     could be read as another amount is refused rather than guessed: a comma out of place
     (`12,3.4` is not 123.40), an exponent, a third decimal, NaN, Infinity, and a negative unless
-    `negative` allows it. `plain` reads only what PLAIN_PATTERN describes, for machine contracts.
+    `negative` allows it. `contract` reads only what CONTRACT_PATTERN describes, for machine input.
     Floats are refused: 0.1 as a float is not 0.10.
     """
-    if plain and type(value) is str and _PLAIN_EXACT.fullmatch(value):
+    if contract and type(value) is str and _CONTRACT_EXACT.fullmatch(value):
         # The batch evaluation reads millions of these: what the pattern admits needs no other
         # check, only its two places.
+        if not value[0].isdigit() or "," in value:
+            value = value.lstrip("¥").replace(",", "")
         dot = value.find(".")
         return Decimal(value + ".00" if dot < 0 else value + "0" if len(value) - dot == 2 else value)
     if isinstance(value, bool | float):
@@ -80,8 +87,8 @@ def parse_money(value, *, negative: bool = False, plain: bool = False) -> Decima
         return _checked(value, negative)
     if not isinstance(value, str):
         raise MoneyError("金额须以文本给出。", "not_text")
-    if plain:
-        match = _PLAIN.fullmatch(value)
+    if contract:
+        match = _CONTRACT.fullmatch(value)
     else:
         # Full-width digits, comma, point, space and ￥ (as a Chinese input method types them)
         # read as the ASCII ones.
@@ -91,8 +98,8 @@ def parse_money(value, *, negative: bool = False, plain: bool = False) -> Decima
         raise MoneyError("请填写金额。", "empty")
     if match is None:
         code = _code(value)
-        if plain and code in ("invalid", "separators"):
-            raise MoneyError("金额须写成不带千位分隔符和货币符号的数字，如 1200.50。", code)
+        if contract and code == "invalid":
+            raise MoneyError("金额须写成数字，如 1200.50、1,200.50 或 ¥1,200.50（不带空格和正负号）。", code)
         raise MoneyError(_WHY[code], code)
     if match["minus"] and not negative:
         raise MoneyError(_WHY["negative"], "negative")

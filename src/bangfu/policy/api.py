@@ -15,7 +15,7 @@ from django.http import HttpResponse
 from ninja import Router, Schema
 
 from bangfu.apierrors import ErrorObject
-from bangfu.core.money import PLAIN_PATTERN
+from bangfu.core.money import CONTRACT_PATTERN
 
 from .engine import respond
 from .selectors import network_districts, policy_book
@@ -23,7 +23,7 @@ from .selectors import network_districts, policy_book
 router = Router(tags=["policy"])
 
 # The pattern the engine reads amounts by (core.money), so the schema and the behaviour agree.
-_AMOUNT = {"type": "string", "pattern": PLAIN_PATTERN, "examples": ["1200.50"]}
+_AMOUNT = {"type": "string", "pattern": CONTRACT_PATTERN, "examples": ["1200.50"]}
 _DATE = {
     "type": "string",
     "format": "date",
@@ -131,7 +131,7 @@ REQUEST_SCHEMA = _object(
         },
     },
     required=["district", "application_date", "aid_type", "household"],
-    description="金额一律为字符串（十进制、最多两位小数、不为负），不接受 JSON 数字；未知字段一律拒绝。",
+    description="金额一律为字符串（十进制、最多两位小数、不为负；可写千位分隔符和 ¥，如 1,200.50、¥1,200.50），不接受 JSON 数字；未知字段一律拒绝。",
 )
 
 

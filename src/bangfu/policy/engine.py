@@ -200,11 +200,11 @@ def _amount(value, field: str) -> Decimal:
     if type(value) is not str:
         kind = "JSON 数字" if isinstance(value, int | float) and not isinstance(value, bool) else "该类型"
         raise _invalid(f'{field} 须为字符串形式的金额（如 "1200.50"），不能是{kind}。', field)
-    # The one money parser, in its plain form: the contract is for machines, and its OpenAPI
-    # pattern (money.PLAIN_PATTERN) says exactly what is read. Two places always, so every
+    # The one money parser, in its contract form: `1200.50`, `1,200.50` and `¥1,200.50` alike,
+    # and its OpenAPI pattern (money.CONTRACT_PATTERN) says exactly what is read. Two places always, so every
     # amount leaves the engine written the same way.
     try:
-        return parse_money(value, plain=True)
+        return parse_money(value, contract=True)
     except MoneyError as e:
         raise _invalid(f"{field}：{e.message}（收到“{_shown(value)}”）", field) from None
 
