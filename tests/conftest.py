@@ -6,9 +6,12 @@ SQLite; browser tests (marked `e2e`) need Debian's chromium and fail in CI witho
 """
 
 import os
+from datetime import date, datetime, timedelta
+from datetime import timezone as dt_timezone
 from types import SimpleNamespace
 
 import pytest
+import time_machine
 
 os.environ.setdefault("BANGFU_TESTING", "1")
 
@@ -37,9 +40,51 @@ CAST = {
 }
 
 
+# Shanghai's clock as a fixed offset (it has kept UTC+8 without summer time since 1991). Not a
+# ZoneInfo, so time-machine moves the clock and leaves the process's own time zone (UTC) alone:
+# code that takes the UTC date for Shanghai's still shows up.
+SHANGHAI = dt_timezone(timedelta(hours=8))
+# The days the date-sensitive tests (the demo's year, the reports) run on: New Year's Day, a leap
+# day, the 1st and the 11th of a month (the demo's cases fall from the 12th), New Year's Eve.
+# Each at a time when Shanghai's date is not the UTC date, or when the day is about to end.
+EDGE_DAYS = (
+    "2027-01-01 00:30",
+    "2028-02-29 12:00",
+    "2026-12-01 00:00",
+    "2026-12-11 23:59",
+    "2026-12-31 23:59",
+)
+ORDINARY_DAY = "2026-06-17 10:00"  # a Wednesday in mid-month: what `today` is unless a test says otherwise
+
+
+def shanghai(moment: str) -> datetime:
+    """'2027-01-01 00:30' as that moment in Shanghai."""
+    return datetime.fromisoformat(moment).replace(tzinfo=SHANGHAI)
+
+
+@pytest.fixture
+def today(request) -> date:
+    """The clock frozen at a moment in Shanghai, for the whole test and its later fixtures; the
+    day. An ordinary day unless parametrized: `@pytest.mark.parametrize("today", EDGE_DAYS,
+    indirect=True)`. Request it before `db` and the data fixtures so they see the same day."""
+    moment = shanghai(getattr(request, "param", ORDINARY_DAY))
+    with time_machine.travel(moment, tick=False):
+        yield moment.date()
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers",
+        "after_flushes: runs at the end of the session, after the tests that lift the guards to flush",
+    )
+
+
+@pytest.hookimpl(trylast=True)  # after pytest-django has put the transactional tests last
 def pytest_collection_modifyitems(config, items):
     from django.conf import settings
 
+    # Tests that check what the flushes of the live-server and parallel tests leave behind go last.
+    items.sort(key=lambda item: item.get_closest_marker("after_flushes") is not None)
     on_postgres = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
     if on_postgres:
         return
@@ -125,6 +170,7 @@ def flushable_db(transactional_db):
 
     _restore_migration_data()
     yield
+    lifted_flushes.append(connection.vendor)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SET session_replication_role = replica")
@@ -146,6 +192,7 @@ def flushable_db(transactional_db):
 
 
 _close_after_flush: list = []
+lifted_flushes: list[str] = []  # one entry per flush run with the guards lifted, this session
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -166,6 +213,7 @@ def browser_page(flushable_db, live_server):
     # Playwright's sync API runs an event loop in this thread; the ORM calls the test
     # makes around it are still synchronous and safe.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from django.db import connections
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -177,6 +225,13 @@ def browser_page(flushable_db, live_server):
         page = context.new_page()
         page.set_default_timeout(15000)
         page.base_url = live_server.url
-        yield page
-        context.close()
-        browser.close()
+        try:
+            yield page
+        finally:
+            # While playwright's event loop runs in this thread, Django keeps the thread's
+            # connections in a context variable, not in the thread local: the test's own queries
+            # opened one there, which nothing else closes. Left open, it keeps a session on the
+            # test database when PostgreSQL is asked to drop it.
+            connections.close_all()
+            context.close()
+            browser.close()

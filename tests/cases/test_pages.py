@@ -7,7 +7,6 @@ from datetime import timedelta
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from bangfu.audit.actor import Actor
 from bangfu.cases import services
@@ -54,9 +53,9 @@ def test_tile_links_open_the_same_cases(cast, login, roster):
     assert [x.pk for x in rows] == [c.pk]
 
 
-def test_overdue_follow_up_shows_in_red_for_the_assessor(cast, login, roster):
+def test_overdue_follow_up_shows_in_red_for_the_assessor(today, cast, login, roster):
     c = _paid(cast, roster)
-    c.follow_ups.update(due_date=timezone.localdate() - timedelta(days=1))
+    c.follow_ups.update(due_date=today - timedelta(days=1))
     html = login(cast.assessor_a).get("/").content.decode()
     assert re.search(
         r'tile tile-warn"[^>]*>\s*<span class="tile-figure">1</span>\s*<span class="tile-label">回访逾期',
@@ -67,7 +66,7 @@ def test_overdue_follow_up_shows_in_red_for_the_assessor(cast, login, roster):
 # --- discovery (SPEC §3) ----------------------------------------------------------------------
 
 
-def test_due_list_shows_households_not_yet_visited(cast, login):
+def test_due_list_shows_households_not_yet_visited(today, cast, login):
     h = factories.household()
     other = factories.household("310105002")
     client = login(cast.assessor_a)
@@ -75,18 +74,17 @@ def test_due_list_shows_households_not_yet_visited(cast, login):
     assert h in due and other not in due
     r = client.post(
         reverse("cases:visit_new", args=[h.pk]),
-        {"visited_on": str(timezone.localdate()), "finding": "none", "notes": "一切正常",
-         "next_visit_due": str(timezone.localdate() + timedelta(days=90))},
+        {"visited_on": str(today), "finding": "none", "notes": "一切正常",
+         "next_visit_due": str(today + timedelta(days=90))},
     )  # fmt: skip
     assert r.status_code == 302
     assert h not in list(client.get(reverse("cases:discovery")).context["due"])
     assert ScreeningVisit.objects.get(household=h).by == cast.assessor_a
 
 
-def test_visit_finding_opens_an_application(cast, login):
+def test_visit_finding_opens_an_application(today, cast, login):
     h = factories.household()
     client = login(cast.assessor_a)
-    today = timezone.localdate()
     r = client.post(
         reverse("cases:visit_new", args=[h.pk]),
         {"visited_on": str(today), "finding": "sudden_illness", "notes": "户主突发重病",
@@ -99,9 +97,8 @@ def test_visit_finding_opens_an_application(cast, login):
     assert case.state == CaseState.APPLIED and case.application_date == today
 
 
-def test_visit_without_finding_cannot_open_application(cast, login):
+def test_visit_without_finding_cannot_open_application(today, cast, login):
     h = factories.household()
-    today = timezone.localdate()
     r = login(cast.assessor_a).post(
         reverse("cases:visit_new", args=[h.pk]),
         {"visited_on": str(today), "finding": "none", "next_visit_due": str(today + timedelta(days=30)),
@@ -111,9 +108,8 @@ def test_visit_without_finding_cannot_open_application(cast, login):
     assert not Case.objects.filter(household=h).exists() and not ScreeningVisit.objects.exists()
 
 
-def test_visit_bad_dates_refused(cast, login):
+def test_visit_bad_dates_refused(today, cast, login):
     h = factories.household()
-    today = timezone.localdate()
     r = login(cast.assessor_a).post(
         reverse("cases:visit_new", args=[h.pk]),
         {"visited_on": str(today), "finding": "sudden_illness", "next_visit_due": str(today)},
@@ -122,7 +118,7 @@ def test_visit_bad_dates_refused(cast, login):
     assert not ScreeningVisit.objects.exists()
 
 
-def test_lead_shows_for_the_street_and_a_visit_closes_it(cast, login):
+def test_lead_shows_for_the_street_and_a_visit_closes_it(today, cast, login):
     h = factories.household()
     lead = services.lead_raise(
         actor=Actor.system("monitoring"),
@@ -133,7 +129,6 @@ def test_lead_shows_for_the_street_and_a_visit_closes_it(cast, login):
     client = login(cast.assessor_a)
     assert lead in list(client.get(reverse("cases:discovery")).context["leads"])
     assert login(cast.intake_b).get(reverse("cases:discovery")).status_code == 403  # no discovery role
-    today = timezone.localdate()
     client = login(cast.assessor_a)
     client.post(
         reverse("cases:visit_new", args=[h.pk]) + f"?lead={lead.pk}",
@@ -279,11 +274,11 @@ def test_action_form_bad_input(cast, client, roster, setup, user, action, data, 
     assert (c.state, c.transitions.count(), Payment.objects.count(), PanelReview.objects.count()) == before
 
 
-def test_review_on_a_case_without_policy_is_refused_not_500(cast, act, roster):
+def test_review_on_a_case_without_policy_is_refused_not_500(today, cast, act, roster):
     """An application dated outside every policy version: a clear refusal, never a 500."""
     c = factories.case(cast.intake_a)
     _do(cast.assessor_a, c, "investigate", **_investigation())
-    Case.objects.filter(pk=c.pk).update(application_date=timezone.localdate())
+    Case.objects.filter(pk=c.pk).update(application_date=today)
     r = act(cast.panel_a, c, "review", **review_data(roster))
     assert r.status_code == 400 and "没有生效的帮扶政策" in r.content.decode()
     assert not PanelReview.objects.filter(case=c).exists()

@@ -89,7 +89,14 @@ def _dibao(cast, roster):
     return factories.case(cast.intake_a, factories.household(category="dibao"))
 
 
-FUTURE = str(timezone.localdate() + timedelta(days=10))
+@pytest.fixture(autouse=True)
+def _on_a_fixed_day(today):
+    """Payments are dated today and help-first paperwork is due after it: the clock is frozen."""
+
+
+def _in_ten_days() -> str:
+    return str(timezone.localdate() + timedelta(days=10))
+
 
 # action -> (owner, how to bring a case to where the action is legal, POST data)
 MATRIX = {
@@ -100,7 +107,7 @@ MATRIX = {
     "refer": ("approver_a", _big, lambda r: {"amount": "30000.00"}),
     "approve_district": ("district_cn", _referred, lambda r: {"amount": "30000.00"}),
     "help_first": (
-        "approver_a", _applied, lambda r: {"amount": "3000.00", "reason": "火灾", "paperwork_due": FUTURE}
+        "approver_a", _applied, lambda r: {"amount": "3000.00", "reason": "火灾", "paperwork_due": _in_ten_days()}
     ),
     "pay": ("cashier_a", _approved, lambda r: {"method": "cash", "idempotency_key": str(uuid.uuid4())}),
     "follow_up": ("assessor_a", lambda cast, roster: _paid(cast, roster, receipt=True),

@@ -296,13 +296,11 @@ def test_payment_is_made_once_on_double_submit_and_new_key(cast, act, roster):
     assert PaymentRecord.objects.count() == 1 and Transition.objects.filter(case=c, action="pay").count() == 1
 
 
-def test_help_first_pays_then_shows_missing_steps_and_overdue(cast, act, roster, login):
+def test_help_first_pays_then_shows_missing_steps_and_overdue(today, cast, act, roster, login):
     from datetime import timedelta
 
-    from django.utils import timezone
-
     c = factories.case(cast.intake_a, invoices=())
-    due = timezone.localdate() + timedelta(days=10)
+    due = today + timedelta(days=10)
     r = act(
         cast.approver_a, c, "help_first", amount="3000.00", reason="突发火灾后住院", paperwork_due=str(due)
     )
@@ -318,7 +316,7 @@ def test_help_first_pays_then_shows_missing_steps_and_overdue(cast, act, roster,
     assert "须在" in page and "民主评议" in page and "调查评估" in page
     r = act(cast.assessor_a, c, "follow_up", outcome="好转", feedback="满意")
     assert r.status_code == 400 and "补齐手续" in text(r)
-    Case.objects.filter(pk=c.pk).update(paperwork_due=timezone.localdate() - timedelta(days=1))
+    Case.objects.filter(pk=c.pk).update(paperwork_due=today - timedelta(days=1))
     page = text(login(cast.approver_a).get(reverse("cases:detail", args=[c.pk])))
     assert "补办手续已逾期" in page
     assert (

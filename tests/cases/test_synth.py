@@ -7,7 +7,6 @@ from decimal import Decimal
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import transaction
-from django.utils import timezone
 
 from bangfu.audit.actor import Actor
 from bangfu.cases.models import Case, CaseState, FollowUp, PaymentRecord, Transition
@@ -21,9 +20,8 @@ S = CaseState
 
 
 @pytest.fixture
-def recent_policy(cast):
+def recent_policy(today, cast):
     """Changning's rules published for the last two years, so that cases can be recent."""
-    today = timezone.localdate()
     draft = policy_services.policy_draft_create(
         actor=Actor.for_user(cast.finance_cn, "test"), district=cast.district_cn.role_assignments.get().org,
         code="changning-test", title="测试版本", document="测试", valid_from=today - timedelta(days=730),

@@ -6,6 +6,7 @@ from datetime import date
 from io import BytesIO
 
 import pytest
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from bangfu.funds import services
@@ -15,7 +16,9 @@ from tests.funds.conftest import DISTRICT, STREET, as_, key
 
 @pytest.mark.e2e
 def test_foundation_opens_the_dashboard_and_downloads_a_monthly_report(browser_page, cast, org):
-    today = date.today()
+    # The browser keeps the real clock (its session cookie must not look expired), so this test
+    # cannot freeze time; Shanghai's date, not the machine's UTC date, is the dashboard's month.
+    today = timezone.localdate()
     fd = as_(cast.foundation_fin)
     lottery = services.fund_source_create(actor=fd, code="FC", name="市级福彩金", kind="lottery")
     services.lottery_funds_receive(

@@ -23,6 +23,7 @@ from bangfu.funds.models import Agreement, MonthlyReport
 from bangfu.funds.services import FundsRefused
 from bangfu.funds.verify import ledger_problems
 from tests.cases import factories
+from tests.conftest import EDGE_DAYS
 
 from .conftest import DISTRICT, OTHER_STREET, STREET, D, as_, key
 
@@ -284,13 +285,25 @@ def test_district_report_is_reviewed_by_the_foundation(month, cast, login, org):
     assert MonthlyReport.objects.get(pk=report.pk).status == "accepted"
 
 
-def test_a_month_not_over_cannot_be_filed(funded, cast, org):
-    today = timezone.localdate()
-    with pytest.raises(FundsRefused, match="尚未结束"):
-        report_services.monthly_report_file(
-            actor=as_(cast.approver_a), org=org(STREET), year=today.year, month=today.month
-        )
+@pytest.mark.parametrize("today", EDGE_DAYS, indirect=True)
+def test_this_month_waits_and_last_month_is_due_on_the_tenth(today, funded, cast, org, login):
+    """On New Year's Day, a leap day, the 1st, the 11th and New Year's Eve (Shanghai time, some
+    while the UTC date is still the day before): this month and the next cannot be filed; the
+    reports page opens on last month, due on the 10th of this month and overdue from the 11th."""
+    street, filer = org(STREET), as_(cast.approver_a)
+    following = (today.year + 1, 1) if today.month == 12 else (today.year, today.month + 1)
+    for year, month in ((today.year, today.month), following):
+        with pytest.raises(FundsRefused, match="尚未结束"):
+            report_services.monthly_report_file(actor=filer, org=street, year=year, month=month)
     assert not MonthlyReport.objects.exists()
+    last = (today.year - 1, 12) if today.month == 1 else (today.year, today.month - 1)
+    r = login(cast.foundation_fin).get("/funds/reports/")
+    assert (r.context["year"], r.context["month"], r.context["due"]) == (*last, today.replace(day=10))
+    overdue = today.day > 10
+    counts = r.context["counts"]
+    assert counts["overdue"] == (counts["expected"] if overdue else 0)
+    report = report_services.monthly_report_file(actor=filer, org=street, year=last[0], month=last[1])
+    assert report.filed_late == overdue
 
 
 def test_bad_decision_and_bad_month_never_500(month, cast, login):

@@ -89,7 +89,7 @@ def _jz(pk) -> str:
 # --- clean ledgers ----------------------------------------------------------------------------------
 
 
-def test_a_sound_ledger_with_every_movement_passes(donations_used_2021, cast, org, agreement):
+def test_a_sound_ledger_with_every_movement_passes(today, donations_used_2021, cast, org, agreement):
     """A case payment and its reversal, a work expense exactly at its cap, raised money passed
     through and returned in full: nothing to report, exit status 0."""
     street = org(STREET)
@@ -100,7 +100,7 @@ def test_a_sound_ledger_with_every_movement_passes(donations_used_2021, cast, or
     record = paid_case(cast, "4000.00")
     services.payment_post(payment_record=record)
     services.transaction_reverse(
-        actor=as_(cast.finance_cn), txn=Transaction.objects.get(payment_record=record), day=date.today(),
+        actor=as_(cast.finance_cn), txn=Transaction.objects.get(payment_record=record), day=today,
         reason="发放有误",
     )  # fmt: skip
     services.work_expense_record(

@@ -11,6 +11,12 @@ from bangfu.orgs.models import Organisation, RoleAssignment, User
 from bangfu.orgs.roles import Role
 from bangfu.registry.models import Household, Person
 from bangfu.web.management.commands.demo import DEMO_PASSWORD, DEMO_USERS
+from tests.conftest import EDGE_DAYS
+
+
+@pytest.fixture(autouse=True)
+def _on_a_fixed_day(today):
+    """The demo's households and year of money are made as of today: the clock is frozen."""
 
 
 def demo() -> str:
@@ -57,7 +63,9 @@ def test_street_roles_at_both_changning_streets_and_one_huangpu_street(db):
         assert {Role.DISTRICT_APPROVER, Role.DISTRICT_FINANCE} <= roles
 
 
-def test_printed_logins_work(db):
+@pytest.mark.parametrize("today", EDGE_DAYS, indirect=True)
+def test_printed_logins_work(today, db):
+    """Every login works and every home page (this month's tiles and queues) opens, on any day."""
     output = demo()
     logins = printed_logins(output)
     assert set(logins) == {u[0] for u in DEMO_USERS}

@@ -11,6 +11,10 @@ the monthly reports have something real to show.
 The case procedure dates what it records by the clock (a payment is paid "today"), so each
 case is worked with the clock set to its day (`_clock`): the demo replays the year.
 
+Whatever day it runs on, the year is complete and nothing lies ahead of today: each month's
+movements have their usual day of the month (`_Demo.day`), and in the current month what would
+come after today happens today, so even on the 1st the month has its cases and its project aid.
+
 Case aid needs a district policy in force on the application date; 长民发〔2016〕31号 ended on
 2021-12-31, so where a demo district has none for the demo year, a demo version is drafted by
 district finance from the Changning parameters and published by the district approver
@@ -94,16 +98,17 @@ def _months(today: date) -> list[date]:
 
 
 @contextlib.contextmanager
-def _clock(day: date) -> Iterator[None]:
-    """The case procedure's clock set to `day` (10:00 Shanghai time), for replaying the year."""
-    moment = timezone.make_aware(datetime.combine(day, time(10, 0)))
+def _clock(day: date, now: datetime) -> Iterator[None]:
+    """The case procedure's clock set to `day` (10:00 Shanghai time), for replaying the year;
+    never later than `now`, so that what is done today is not stamped with an hour to come."""
+    moment = min(timezone.make_aware(datetime.combine(day, time(10, 0))), now)
     with mock.patch("django.utils.timezone.now", return_value=moment):
         yield
 
 
 class _Demo:
-    def __init__(self, today: date):
-        self.today = today
+    def __init__(self, today: date, now: datetime):
+        self.today, self.now = today, now
         self.months = _months(today)
         self.start = self.months[0]
         self.users = {u.username: u for u in User.objects.filter(username__in=self._usernames())}
@@ -124,10 +129,9 @@ class _Demo:
     def key(self, what: str) -> str:
         return f"demo:{what}:{next(self.keys)}"
 
-    def day(self, month: date, dom: int) -> date | None:
-        """Day `dom` of the month, or None if it is still to come."""
-        d = month.replace(day=min(dom, 28))
-        return d if d <= self.today else None
+    def day(self, month: date, dom: int) -> date:
+        """Day `dom` of the month (the 28th at most), or today if that day is still to come."""
+        return min(month.replace(day=min(dom, 28)), self.today)
 
     # --- the year -------------------------------------------------------------------------------
 
@@ -232,8 +236,6 @@ class _Demo:
         fin, officer = self.actor("fd_finance"), self.actor("fd_officer")
         foundation = self.org["SHBKHZ"]
         first = self.day(month, 2)
-        if first is None:
-            return
         if i % 3 == 0:  # each quarter: lottery funds in, allocations down
             services.lottery_funds_receive(
                 actor=fin, source=self.lottery, amount="1200000.00", day=first, memo=f"{month:%Y年%m月}季度市级福彩金到账",
@@ -258,7 +260,7 @@ class _Demo:
                 ):
                     services.allocation_make(
                         actor=officer, agreement=self.agreement[code], to_org=self.org[code], source=source,
-                        amount=amount, day=first + timedelta(days=3), memo=f"{month:%Y年%m月}季度下拨（{source.name}）",
+                        amount=amount, day=self.day(month, 5), memo=f"{month:%Y年%m月}季度下拨（{source.name}）",
                         idempotency_key=self.key("allocation"),
                     )  # fmt: skip
             for street, (district, _) in STREETS.items():
@@ -273,28 +275,24 @@ class _Demo:
                         actor=self.actor(DISTRICTS[district]), agreement=self.agreement[district],
                         to_org=self.org[street], source=source,
                         amount=amount,
-                        day=first + timedelta(days=6), memo=f"下拨{self.org[street].name}（{source.name}）",
+                        day=self.day(month, 8), memo=f"下拨{self.org[street].name}（{source.name}）",
                         idempotency_key=self.key("allocation"),
                     )  # fmt: skip
                 services.fiscal_matching_receive(
                     actor=self.actor(DISTRICTS[district]), org=self.org[street], source=self.fiscal[district],
-                    amount="30000.00", day=first + timedelta(days=8), memo="区财政配套资金到账",
+                    amount="30000.00", day=self.day(month, 10), memo="区财政配套资金到账",
                     idempotency_key=self.key("fiscal"),
                 )  # fmt: skip
         # The foundation's own project (lottery-funded), each month.
-        paid_on = self.day(month, 20)
-        if paid_on is not None:
-            services.aid_pay(
-                actor=fin, org=foundation, source=self.lottery, amount=str(Decimal("80000.00") + 5000 * (i % 4)),
-                day=paid_on, memo=f"市级项目帮扶（困难家庭学生助学）{month:%Y年%m月}发放", project_ref="XM-ZX-DEMO",
-                idempotency_key=self.key("project"),
-            )  # fmt: skip
-            self.summary.aid += Decimal("80000.00") + 5000 * (i % 4)
+        services.aid_pay(
+            actor=fin, org=foundation, source=self.lottery, amount=str(Decimal("80000.00") + 5000 * (i % 4)),
+            day=self.day(month, 20), memo=f"市级项目帮扶（困难家庭学生助学）{month:%Y年%m月}发放",
+            project_ref="XM-ZX-DEMO", idempotency_key=self.key("project"),
+        )  # fmt: skip
+        self.summary.aid += Decimal("80000.00") + 5000 * (i % 4)
         for street in STREETS:
             for n in range(CASES_PER_STREET_MONTH[i]):
-                day = self.day(month, 12 + 7 * n)
-                if day is not None:
-                    self.case(street, day, i, n)
+                self.case(street, self.day(month, 12 + 7 * n), i, n)
 
     # --- cases through the procedure -----------------------------------------------------------
 
@@ -342,7 +340,7 @@ class _Demo:
         prefix = STREETS[street][1]
         head = household.members.get(relationship="head", active=True)
         medical = (i + n) % 2 == 0
-        with _clock(day):
+        with _clock(day, self.now):
             if medical:
                 case = case_services.case_create(
                     actor=self.actor(f"{prefix}_intake"), household=household, applicant=head, aid_type="medical",
@@ -397,28 +395,23 @@ class _Demo:
 
     def raised_funds(self, month: date) -> None:
         """A street's charity day: raised, passed through the district, returned in full."""
-        raised_on = self.day(month, 15)
-        if raised_on is None:
-            return
         street, finance = self.org["310105001"], self.actor("cn_finance")
         services.donation_receive(
             actor=finance, org=street, source=self.undirected, donor="辖区企业及居民", amount="36000.00",
-            day=raised_on, memo="华阳路街道“蓝天下的至爱”慈善募捐", idempotency_key=self.key("raised"),
+            day=self.day(month, 15), memo="华阳路街道“蓝天下的至爱”慈善募捐", idempotency_key=self.key("raised"),
         )  # fmt: skip
         passed = services.raised_funds_pass_through(
             actor=finance, org=street, source=self.undirected, amount="36000.00", return_to=street,
-            day=raised_on + timedelta(days=5), memo="筹集资金经区上缴基金会", idempotency_key=self.key("pass"),
+            day=self.day(month, 20), memo="筹集资金经区上缴基金会", idempotency_key=self.key("pass"),
         )  # fmt: skip
         services.raised_funds_return(
-            actor=self.actor("fd_finance"), pass_through=passed, day=raised_on + timedelta(days=10)
+            actor=self.actor("fd_finance"), pass_through=passed, day=self.day(month, 25)
         )
 
     def work_expenses(self, month: date) -> None:
         """At the end of a quarter, each street charges work expenses: a share of what the cap
         allows (长民发〔2016〕31号 五.3), as far as the donation money left covers it."""
         day = self.day(month, 28)
-        if day is None:
-            return
         for street, (district, _) in STREETS.items():
             org = self.org[street]
             for source in (self.directed, self.undirected):
@@ -457,15 +450,14 @@ class _Demo:
 
     def reversal(self) -> None:
         """A fiscal matching entered twice by mistake, and its reversal."""
-        day = self.day(self.months[7], 9)
-        if day is None:
-            return
         finance = self.actor("hp_finance")
         twice = services.fiscal_matching_receive(
-            actor=finance, org=self.org["310101002"], source=self.fiscal["310101"], amount="30000.00", day=day,
-            memo="区财政配套资金到账", idempotency_key=self.key("fiscal"),
+            actor=finance, org=self.org["310101002"], source=self.fiscal["310101"], amount="30000.00",
+            day=self.day(self.months[7], 9), memo="区财政配套资金到账", idempotency_key=self.key("fiscal"),
         )  # fmt: skip
-        services.transaction_reverse(actor=finance, txn=twice, day=day + timedelta(days=1), reason="重复录入")
+        services.transaction_reverse(
+            actor=finance, txn=twice, day=self.day(self.months[7], 10), reason="重复录入"
+        )
 
 
 def demo_funds(*, today: date | None = None) -> Summary | None:
@@ -474,4 +466,5 @@ def demo_funds(*, today: date | None = None) -> Summary | None:
         return None
     # One transaction: a run that fails half-way leaves nothing, so the next run starts afresh.
     with transaction.atomic():
-        return _Demo(today or timezone.localdate()).run()
+        now = timezone.now()
+        return _Demo(today or timezone.localdate(now), now).run()
