@@ -11,9 +11,11 @@ import hashlib
 import secrets
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import translation
 
 from bangfu.audit.actor import Actor
 from bangfu.audit.services import audit_record
@@ -132,7 +134,8 @@ def user_create(
 
     The password must pass the password rules (not like the username, not common, long enough).
     """
-    validate_password(password, User(username=username, full_name=full_name))
+    with translation.override(settings.LANGUAGE_CODE):  # the rules' messages in Chinese, from the CLI too
+        validate_password(password, User(username=username, full_name=full_name))
     user = User.objects.create_user(username=username, password=password, full_name=full_name)
     audit_record(actor=actor, action="create", target=user, after={"username": username})
     for role, code in roles:
