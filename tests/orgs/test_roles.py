@@ -143,7 +143,7 @@ def test_security_admin_grants_a_role_and_the_audit_row_says_who_what_where_to_w
         "user": "newcomer", "role": "intake", "role_label": "受理员",
         "org": "310105001", "org_name": "华阳路街道",
     }  # fmt: skip
-    assert "secadmin 授予 newcomer（新同事）华阳路街道的“受理员”角色" == row.note
+    assert row.note == "secadmin 授予 newcomer（新同事）华阳路街道的“受理员”角色"
     assert row.ip == "127.0.0.1"
 
 
