@@ -206,6 +206,22 @@ def test_security_admin_grants_only_within_its_scope(make_user, org):
     assert _roles(newcomer) == {("intake", "310105002")}
 
 
+def test_security_admin_withdraws_only_within_its_scope(cast, login, make_user):
+    district_secadmin = make_user("secadmin_cn", [("security_admin", "310105")], is_staff=True)
+    held = cast.intake_hp.role_assignments.get()  # 南京东路街道, 黄浦区
+    response = _change(login(district_secadmin), cast.intake_hp, withdraw=[held])
+    assert response.status_code == 200 and "您没有在南京东路街道撤销角色的权限" in response.content.decode()
+    assert _roles(cast.intake_hp) == {("intake", "310101002")}
+
+
+def test_security_admin_picks_the_organisation_from_the_list(cast, login):
+    response = login(cast.secadmin).get(
+        "/admin/autocomplete/",
+        {"app_label": "orgs", "model_name": "roleassignment", "field_name": "org", "term": "华阳路"},
+    )
+    assert response.status_code == 200 and "华阳路街道" in str(response.json())
+
+
 def test_security_admin_sees_no_personal_data(cast, login):
     client = login(cast.secadmin)
     assert client.get("/households/").status_code == 403

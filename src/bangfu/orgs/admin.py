@@ -19,7 +19,7 @@ from bangfu.audit.services import audit_record
 
 from .models import ApiToken, Organisation, RoleAssignment, User
 from .scope import has_perm
-from .services import api_token_issue, grant_check, grant_role, token_hash, withdraw_role
+from .services import api_token_issue, grant_check, grant_role, token_hash, withdraw_check, withdraw_role
 
 # Groups and Django's model permissions are not used: roles decide (bangfu.orgs.roles).
 admin.site.unregister(Group)
@@ -99,6 +99,17 @@ class RoleAssignmentFormSet(BaseInlineFormSet):
         super().clean()
         if any(self.errors):
             return
+        # A form ticked for deletion counts for nothing in the formset's validity: a refused
+        # withdrawal is the formset's own error.
+        refused = []
+        for form in self.deleted_forms:
+            if form.instance.pk:
+                try:
+                    withdraw_check(actor=self.actor, assignment=form.instance)
+                except ValidationError as e:
+                    refused.extend(e.messages)
+        if refused:
+            raise ValidationError(refused)
         withdrawn = {f.instance.pk for f in self.deleted_forms if f.instance.pk}
         held = [a.role for a in self.instance.role_assignments.all() if a.pk not in withdrawn]
         new = [

@@ -74,6 +74,11 @@ def grant_check(*, actor: Actor, user: User, role: str, org: Organisation, held:
         )
 
 
+def withdraw_check(*, actor: Actor, assignment: RoleAssignment) -> None:
+    """Raise a ValidationError (in Chinese) unless `actor` may withdraw `assignment`."""
+    _refuse_granter(actor, assignment.user, assignment.org, "撤销")
+
+
 def _role_row(assignment: RoleAssignment) -> dict:
     return {
         "user": assignment.user.username,
@@ -110,7 +115,7 @@ def withdraw_role(*, actor: Actor, assignment: RoleAssignment) -> None:
     assignment = (
         RoleAssignment.objects.select_related("user", "org").select_for_update().get(pk=assignment.pk)
     )
-    _refuse_granter(actor, assignment.user, assignment.org, "撤销")
+    withdraw_check(actor=actor, assignment=assignment)
     row = _role_row(assignment)
     assignment.delete(withdrawn=True)
     audit_record(
