@@ -224,6 +224,8 @@ def test_security_admin_picks_the_organisation_from_the_list(cast, login):
 
 def test_security_admin_sees_no_personal_data(cast, login):
     client = login(cast.secadmin)
+    home = client.get("/").content.decode()
+    assert "启用的用户账号" in home and "在册家庭档案" not in home
     assert client.get("/households/").status_code == 403
     assert client.get("/cases/").status_code == 403
     assert client.get("/audit/").status_code == 403

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from axes.models import AccessAttempt
 from django.core.exceptions import ValidationError
 from django.test import Client
 
@@ -77,6 +78,9 @@ def test_every_try_is_in_the_audit_log_and_no_password_is(cast, clock):
         f"{r.note} {r.before} {r.after} {r.target_repr} {r.actor_label}" for r in AuditEntry.objects.all()
     )
     assert PASSWORD not in everything and not any(w in everything for w in WRONG)
+    # Nor does the lock's own record of the tries.
+    kept = " ".join(f"{a.get_data} {a.post_data}" for a in AccessAttempt.objects.all())
+    assert PASSWORD not in kept and not any(w in kept for w in WRONG)
 
 
 def test_rotating_addresses_and_browsers_does_not_escape_the_lock(cast, clock):
