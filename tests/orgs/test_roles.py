@@ -300,3 +300,13 @@ def test_an_account_holding_roles_is_not_deleted_by_the_system_admin(cast, login
     response = login(cast.sysadmin).post(f"/admin/orgs/user/{cast.intake_a.pk}/delete/", {"post": "yes"})
     assert response.status_code == 403
     assert User.objects.filter(pk=cast.intake_a.pk).exists()
+
+
+def test_accounts_holding_roles_are_not_deleted_from_the_list_either(cast, login, make_user):
+    idle = make_user("idle")
+    response = login(cast.sysadmin).post(
+        "/admin/orgs/user/",
+        {"action": "delete_selected", "_selected_action": [cast.intake_a.pk, idle.pk], "post": "yes"},
+    )
+    assert "无法删除" in response.content.decode()
+    assert User.objects.filter(pk__in=[cast.intake_a.pk, idle.pk]).count() == 2

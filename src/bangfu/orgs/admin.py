@@ -207,7 +207,8 @@ class UserAdmin(AuditedAdmin, DjangoUserAdmin):
         return _manages(request) or _grants(request)
 
     def has_delete_permission(self, request, obj=None):
-        # An account holding roles is not deleted before the security admin withdraws them.
+        # An account holding roles is not deleted before the security admin withdraws them
+        # (the list's "delete selected" asks this for each account too).
         return _manages(request) and (obj is None or not obj.role_assignments.exists())
 
     def user_change_password(self, request, id, form_url=""):
