@@ -308,5 +308,5 @@ def test_accounts_holding_roles_are_not_deleted_from_the_list_either(cast, login
         "/admin/orgs/user/",
         {"action": "delete_selected", "_selected_action": [cast.intake_a.pk, idle.pk], "post": "yes"},
     )
-    assert "无法删除" in response.content.decode()
+    assert response.status_code == 403
     assert User.objects.filter(pk__in=[cast.intake_a.pk, idle.pk]).count() == 2
