@@ -119,15 +119,18 @@ def _pages(report) -> None:
     from django.test.utils import CaptureQueriesContext
     from django.urls import reverse
 
+    from bangfu.audit.actor import Actor
     from bangfu.cases.models import Case
     from bangfu.orgs.models import Organisation, RoleAssignment, User
+    from bangfu.orgs.services import grant_role
 
     street = Organisation.objects.get(code=STREET)
     user, _ = User.objects.get_or_create(
         username="bench_street_cases", defaults={"full_name": "bench street"}
     )
     for role in ("intake", "assessor", "street_approver", "cashier"):
-        RoleAssignment.objects.get_or_create(user=user, org=street, role=role)
+        if not RoleAssignment.objects.filter(user=user, org=street, role=role).exists():
+            grant_role(actor=Actor.system("bench"), user=user, role=role, org=street)
     client = Client()
     client.force_login(user)
     in_street = Case.objects.filter(street=street)

@@ -124,7 +124,9 @@ def _pages(report) -> None:
     from django.db.models import Max, Min
     from django.test import Client
 
+    from bangfu.audit.actor import Actor
     from bangfu.orgs.models import Organisation, RoleAssignment, User
+    from bangfu.orgs.services import grant_role
     from bangfu.registry.models import Household, Person
 
     street = Organisation.objects.get(code=STREET)
@@ -138,7 +140,8 @@ def _pages(report) -> None:
     rng = random.Random(SEED)
     for who, role, org, households_filter in cast:
         user, _ = User.objects.get_or_create(username=f"bench_{who}", defaults={"full_name": f"bench {who}"})
-        RoleAssignment.objects.get_or_create(user=user, org=org, role=role)
+        if not RoleAssignment.objects.filter(user=user, org=org, role=role).exists():
+            grant_role(actor=Actor.system("bench"), user=user, role=role, org=org)
         client = Client()
         client.force_login(user)
 

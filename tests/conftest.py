@@ -105,12 +105,16 @@ def org():
 
 @pytest.fixture
 def make_user(db):
-    from bangfu.orgs.models import Organisation, RoleAssignment, User
+    from bangfu.audit.actor import Actor
+    from bangfu.orgs.models import Organisation, User
+    from bangfu.orgs.services import grant_role
 
     def make(username: str, roles=(), **extra):
         user = User.objects.create_user(username=username, password=PASSWORD, full_name=username, **extra)
-        for role, code in roles:
-            RoleAssignment.objects.create(user=user, org=Organisation.objects.get(code=code), role=role)
+        for role, code in roles:  # roles are granted only through the service
+            grant_role(
+                actor=Actor.system("tests"), user=user, role=role, org=Organisation.objects.get(code=code)
+            )
         return user
 
     return make
@@ -120,8 +124,11 @@ def make_user(db):
 def cast(make_user):
     """Every user of CAST, by name: `cast.intake_a` …"""
     users = {name: make_user(name, roles) for name, roles in CAST.items()}
-    users["sysadmin"].is_staff = users["sysadmin"].is_superuser = True
+    # The two administrators of the Django admin: staff, never superusers (roles decide).
+    # The security admin is kept out of CAST (it reaches no case or household at all).
+    users["sysadmin"].is_staff = True
     users["sysadmin"].save()
+    users["secadmin"] = make_user("secadmin", [("security_admin", "SHMZJ")], is_staff=True)
     return SimpleNamespace(**users)
 
 

@@ -12,6 +12,7 @@ Environment:
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -72,6 +73,9 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "huey.contrib.djhuey",
     "ninja",  # the API docs page and its Swagger UI assets, served by the application
+    # Before bangfu's apps: its login-failure handler runs first, so the audit row of a
+    # failed login knows whether it locked the account (bangfu.orgs.logins).
+    "axes",
     "bangfu.web",
     "bangfu.orgs",
     "bangfu.audit",
@@ -92,6 +96,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a locked-out login into the lockout page
 ]
 
 ROOT_URLCONF = "bangfu.urls"
@@ -153,12 +158,37 @@ if REDIS_URL:
 else:
     HUEY.update({"huey_class": "huey.SqliteHuey", "filename": str(DATA_DIR / "tasks.sqlite3")})
 
+# Logins (SPEC §10; 等级保护 2.0 三级 8.1.4.1): repeated wrong passwords for one account lock it
+# for a while, whatever address they come from; the lockout page says when to retry.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses a locked account before the password is checked
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_RESET_ON_SUCCESS = True
+# The lock runs from the failure that set it: tries during it are refused and logged, not counted.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "bangfu.web.views.lockout"
+AXES_CLIENT_IP_CALLABLE = "bangfu.audit.actor.client_ip"
+AXES_ENABLE_ADMIN = False  # locks lift by themselves; the audit log is where logins are read
+# axes.W006 warns that a lock by username alone can be dodged by rotating user agents: not
+# so here, the failures of one username are summed over every address and agent (tested).
+# An address lock would shut a whole street office out behind its one NAT address.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        "OPTIONS": {"user_attributes": ("username", "full_name", "email")},
+    },
+    {"NAME": "bangfu.orgs.passwords.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 if TESTING:
+    # Fast hashing under test; the password rules above stay in force.
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 LANGUAGE_CODE = "zh-hans"

@@ -1,5 +1,6 @@
 """Configuration through the Django admin: the system admin manages organisations, users
-and tokens, and sees no personal data; the audit log there is read-only."""
+and tokens, and sees no personal data; the security admin gives the roles (tests/orgs/
+test_roles.py tries every way around that); the audit log there is read-only."""
 
 import re
 
@@ -61,7 +62,7 @@ def _user_post(user: User, roles: list[tuple[str, int]]) -> dict:
 
 def test_role_at_the_wrong_kind_of_organisation_is_refused(cast, login, make_user, org):
     user = make_user("newcomer")
-    response = login(cast.sysadmin).post(
+    response = login(cast.secadmin).post(
         f"/admin/orgs/user/{user.pk}/change/", _user_post(user, [("intake", org("310105").pk)])
     )
     assert response.status_code == 200
@@ -71,7 +72,7 @@ def test_role_at_the_wrong_kind_of_organisation_is_refused(cast, login, make_use
 
 def test_role_is_given_through_the_user_page(cast, login, make_user, org):
     user = make_user("newcomer")
-    response = login(cast.sysadmin).post(
+    response = login(cast.secadmin).post(
         f"/admin/orgs/user/{user.pk}/change/", _user_post(user, [("intake", org("310105001").pk)])
     )
     assert response.status_code == 302

@@ -82,12 +82,56 @@ def test_full_chinese_names_and_organisations_are_printed(db):
     assert all(User.objects.get(username=u[0]).full_name == u[1] for u in DEMO_USERS)
 
 
-def test_system_admin_reaches_the_django_admin(db):
-    demo()
+def _admin_client(username: str) -> Client:
     client = Client()
-    client.post("/login/", {"username": "sysadmin", "password": DEMO_PASSWORD})
+    client.post("/login/", {"username": username, "password": DEMO_PASSWORD})
     assert client.get("/admin/").status_code == 200
-    assert not User.objects.filter(is_superuser=True).exclude(username="sysadmin").exists()
+    return client
+
+
+def _grant_post(user: User, role: str, org: Organisation) -> dict:
+    current = list(user.role_assignments.order_by("pk"))
+    data = {
+        "username": user.username, "full_name": user.full_name, "email": "", "is_active": "on",
+        "is_staff": "on" if user.is_staff else "", "date_joined_0": "2025-01-01", "date_joined_1": "00:00:00",
+        "role_assignments-TOTAL_FORMS": str(len(current) + 1),
+        "role_assignments-INITIAL_FORMS": str(len(current)),
+        "role_assignments-MIN_NUM_FORMS": "0", "role_assignments-MAX_NUM_FORMS": "1000",
+        f"role_assignments-{len(current)}-role": role, f"role_assignments-{len(current)}-org": str(org.pk),
+    }  # fmt: skip
+    for i, a in enumerate(current):
+        data.update({f"role_assignments-{i}-id": str(a.pk), f"role_assignments-{i}-user": str(user.pk)})
+        data.update({f"role_assignments-{i}-role": a.role, f"role_assignments-{i}-org": str(a.org_id)})
+    return data
+
+
+def test_demo_administrators_are_staff_never_superusers_and_only_secadmin_grants(db):
+    demo()
+    assert not User.objects.filter(is_superuser=True).exists()
+    sysadmin, secadmin = User.objects.get(username="sysadmin"), User.objects.get(username="secadmin")
+    assert sysadmin.is_staff and secadmin.is_staff
+    bureau = Organisation.objects.get(code="SHMZJ")
+    # The system admin, logged in with the printed password, tries to make itself supervisor.
+    client = _admin_client("sysadmin")
+    client.post(f"/admin/orgs/user/{sysadmin.pk}/change/", _grant_post(sysadmin, "supervisor", bureau))
+    assert set(sysadmin.role_assignments.values_list("role", flat=True)) == {"sysadmin"}
+    assert client.get("/households/").status_code == 403
+    # The security admin cannot make itself anything either…
+    client = _admin_client("secadmin")
+    client.post(f"/admin/orgs/user/{secadmin.pk}/change/", _grant_post(secadmin, "supervisor", bureau))
+    assert set(secadmin.role_assignments.values_list("role", flat=True)) == {"security_admin"}
+    assert client.get("/households/").status_code == 403
+    # …but grants a role to another account, and the log says who, what, where and to whom.
+    colleague = User.objects.get(username="city_auditor")
+    worker = User.objects.get(username="dept_wjw")
+    response = client.post(f"/admin/orgs/user/{worker.pk}/change/", _grant_post(worker, "supervisor", bureau))
+    assert response.status_code == 302
+    assert "supervisor" in set(worker.role_assignments.values_list("role", flat=True))
+    row = AuditEntry.objects.get(action="grant", user=secadmin)
+    assert row.target_id == str(worker.pk) and row.org == bureau and row.after["role"] == "supervisor"
+    # The auditor may not also be the supervisor.
+    client.post(f"/admin/orgs/user/{colleague.pk}/change/", _grant_post(colleague, "sysadmin", bureau))
+    assert set(colleague.role_assignments.values_list("role", flat=True)) == {"auditor"}
 
 
 def test_department_sits_under_the_bureau(db):

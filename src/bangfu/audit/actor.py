@@ -7,6 +7,16 @@ from dataclasses import dataclass
 from django.conf import settings
 
 
+def client_ip(request) -> str | None:
+    """The client's address: from the proxy's header when one is configured, else the socket's."""
+    header = settings.BANGFU_CLIENT_IP_HEADER
+    ip = None
+    if header:
+        # Only the proxy sets this header; take the address it saw (the first hop).
+        ip = (request.META.get(header) or "").split(",")[0].strip() or None
+    return ip or request.META.get("REMOTE_ADDR")
+
+
 @dataclass(frozen=True)
 class Actor:
     user: object | None
@@ -15,14 +25,8 @@ class Actor:
 
     @classmethod
     def from_request(cls, request) -> Actor:
-        header = settings.BANGFU_CLIENT_IP_HEADER
-        ip = None
-        if header:
-            # Only the proxy sets this header; take the address it saw (the first hop).
-            ip = (request.META.get(header) or "").split(",")[0].strip() or None
-        ip = ip or request.META.get("REMOTE_ADDR")
         user = request.user if request.user.is_authenticated else None
-        return cls(user=user, ip=ip, label=user.get_username() if user else "")
+        return cls(user=user, ip=client_ip(request), label=user.get_username() if user else "")
 
     @classmethod
     def system(cls, label: str) -> Actor:

@@ -1,24 +1,67 @@
 """Configuration in the Django admin: organisations, users and their roles, API tokens.
 
-The system admin works here. Registry models are deliberately not registered: the
-system admin manages people's accounts, not residents' files (SPEC §1). Every change
-made here also goes to the append-only audit log.
+The system admin manages accounts and configuration here; the security admin grants and
+withdraws roles on the user's page, through `grant_role` / `withdraw_role`, never their
+own. What each may do comes from their roles (SPEC §1), never from Django's superuser
+flag. Registry models are deliberately not registered: neither sees residents' files.
+Every change made here also goes to the append-only audit log.
 """
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.forms.models import BaseInlineFormSet
 from django.utils import timezone
 
 from bangfu.audit.actor import Actor
 from bangfu.audit.services import audit_record
 
 from .models import ApiToken, Organisation, RoleAssignment, User
-from .services import api_token_issue, api_token_revoke, token_hash
+from .scope import has_perm
+from .services import (
+    api_token_issue,
+    api_token_revoke,
+    grant_check,
+    grant_role,
+    token_hash,
+    withdraw_check,
+    withdraw_role,
+)
+
+# Groups and Django's model permissions are not used: roles decide (bangfu.orgs.roles).
+admin.site.unregister(Group)
+
+
+def _manages(request) -> bool:
+    return has_perm(request.user, "users.manage")
+
+
+def _grants(request) -> bool:
+    return has_perm(request.user, "roles.grant")
 
 
 class AuditedAdmin(admin.ModelAdmin):
-    """Mirror the admin's own change log into the audit log (who, when, from where)."""
+    """Mirror the admin's own change log into the audit log (who, when, from where).
+
+    Configuration is the system admin's: only `users.manage` reads and writes it here.
+    """
+
+    def has_module_permission(self, request):
+        return self.has_view_permission(request)
+
+    def has_view_permission(self, request, obj=None):
+        return _manages(request)
+
+    def has_add_permission(self, request):
+        return _manages(request)
+
+    def has_change_permission(self, request, obj=None):
+        return _manages(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return _manages(request)
 
     def _audit(self, request, obj, action: str, message) -> None:
         # The admin passes its change message as structured data; keep a plain summary.
@@ -50,32 +93,148 @@ class OrganisationAdmin(AuditedAdmin):
     autocomplete_fields = ("parent",)
     ordering = ("code",)
 
+    def has_view_permission(self, request, obj=None):
+        # The security admin picks the organisation of a role from this list.
+        return _manages(request) or _grants(request)
+
+
+class RoleAssignmentFormSet(BaseInlineFormSet):
+    """Checks every new role of the form with the service's own rules, against what the
+    user will hold once this form is saved (its withdrawals done)."""
+
+    actor: Actor | None = None  # set per request by the inline
+
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        # A form ticked for deletion counts for nothing in the formset's validity: a refused
+        # withdrawal is the formset's own error.
+        refused = []
+        for form in self.deleted_forms:
+            if form.instance.pk:
+                try:
+                    withdraw_check(actor=self.actor, assignment=form.instance)
+                except ValidationError as e:
+                    refused.extend(e.messages)
+        if refused:
+            raise ValidationError(refused)
+        withdrawn = {f.instance.pk for f in self.deleted_forms if f.instance.pk}
+        held = [a.role for a in self.instance.role_assignments.all() if a.pk not in withdrawn]
+        new = [
+            f
+            for f in self.forms
+            if f.instance._state.adding and f.has_changed() and f not in self.deleted_forms
+        ]
+        for form in new:
+            others = [f.cleaned_data["role"] for f in new if f is not form]
+            try:
+                grant_check(
+                    actor=self.actor,
+                    user=self.instance,
+                    role=form.cleaned_data["role"],
+                    org=form.cleaned_data["org"],
+                    held=held + others,
+                )
+            except ValidationError as e:
+                form.add_error(None, e)
+
 
 class RoleAssignmentInline(admin.TabularInline):
-    # RoleAssignment.clean() refuses a role at the wrong kind of organisation.
+    """Roles on the user's page: the security admin adds and withdraws them (never on their
+    own page); everyone else who reaches the page sees them read only. A role is granted
+    or withdrawn, never edited in place."""
+
     model = RoleAssignment
+    formset = RoleAssignmentFormSet
     extra = 1
     autocomplete_fields = ("org",)
     verbose_name = "角色"
-    verbose_name_plural = "角色（按组织）"
+    verbose_name_plural = "角色（按组织；由安全管理员授予和撤销）"
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.actor = Actor.from_request(request)
+        return formset
+
+    def _grants_for(self, request, obj) -> bool:
+        return obj is not None and obj.pk != request.user.pk and _grants(request)
+
+    def has_view_permission(self, request, obj=None):
+        return _manages(request) or _grants(request)
+
+    def has_add_permission(self, request, obj=None):
+        return self._grants_for(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._grants_for(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+_USER_FIELDS = (
+    "username",
+    "password",
+    "full_name",
+    "email",
+    "is_active",
+    "is_staff",
+    "last_login",
+    "date_joined",
+)
 
 
 @admin.register(User)
 class UserAdmin(AuditedAdmin, DjangoUserAdmin):
-    inlines = (RoleAssignmentInline,)
     list_display = ("username", "full_name", "roles", "is_active", "is_staff", "last_login")
     list_filter = ("is_active", "is_staff", "role_assignments__role")
     search_fields = ("username", "full_name", "role_assignments__org__name", "role_assignments__org__code")
     fieldsets = (
         (None, {"fields": ("username", "password")}),
         ("个人信息", {"fields": ("full_name", "email")}),
-        ("账号状态", {"fields": ("is_active", "is_staff", "is_superuser")}),
+        ("账号状态", {"fields": ("is_active", "is_staff")}),
         ("时间", {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("username", "full_name", "password1", "password2")}),
     )
     readonly_fields = ("last_login", "date_joined")
+
+    def get_inlines(self, request, obj):
+        # A new account starts with no role: the security admin grants them afterwards.
+        return () if obj is None else (RoleAssignmentInline,)
+
+    def get_readonly_fields(self, request, obj=None):
+        # The security admin reaches the page for the roles only; the account is the system admin's.
+        return super().get_readonly_fields(request, obj) if _manages(request) else _USER_FIELDS
+
+    def has_view_permission(self, request, obj=None):
+        return _manages(request) or _grants(request)
+
+    def has_change_permission(self, request, obj=None):
+        return _manages(request) or _grants(request)
+
+    def has_delete_permission(self, request, obj=None):
+        # An account holding roles is not deleted before the security admin withdraws them
+        # (the list's "delete selected" asks this for each account too).
+        return _manages(request) and (obj is None or not obj.role_assignments.exists())
+
+    def user_change_password(self, request, id, form_url=""):
+        if not _manages(request):
+            raise PermissionDenied
+        return super().user_change_password(request, id, form_url)
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not RoleAssignment:
+            return super().save_formset(request, form, formset, change)
+        # Roles change through the one service that checks and audits them.
+        actor = Actor.from_request(request)
+        formset.save(commit=False)
+        for assignment in formset.deleted_objects:
+            withdraw_role(actor=actor, assignment=assignment)
+        for assignment in formset.new_objects:
+            grant_role(actor=actor, user=form.instance, role=assignment.role, org=assignment.org)
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("role_assignments__org")

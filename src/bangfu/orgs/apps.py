@@ -6,4 +6,4 @@ class OrgsConfig(AppConfig):
     verbose_name = "组织与用户"
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401
+        from . import logins, signals  # noqa: F401

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
-from .roles import ROLE_ORG_KINDS, Role
+from .roles import ADMINISTRATOR_ROLES, ROLE_ORG_KINDS, Role
 
 
 class OrgKind(models.TextChoices):
@@ -77,6 +77,10 @@ class User(AbstractUser):
 
 
 class RoleAssignment(models.Model):
+    """A role held at an organisation. Granted and withdrawn only through
+    `bangfu.orgs.services.grant_role` / `withdraw_role`, which check who may grant it and
+    write the audit row; a plain save or delete is refused."""
+
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="role_assignments")
     org = models.ForeignKey(Organisation, verbose_name="组织", on_delete=models.PROTECT, related_name="+")
     role = models.CharField("角色", max_length=24, choices=Role.choices)
@@ -84,10 +88,30 @@ class RoleAssignment(models.Model):
     class Meta:
         verbose_name = "角色分配"
         verbose_name_plural = "角色分配"
-        constraints = [models.UniqueConstraint(fields=["user", "org", "role"], name="unique_role_per_org")]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "org", "role"], name="unique_role_per_org"),
+            # The database's own guard for the three administrators: one such role, once,
+            # per account (the service also refuses any other role beside it).
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(role__in=sorted(r.value for r in ADMINISTRATOR_ROLES)),
+                name="one_administrator_role_per_user",
+                violation_error_message="系统管理员、安全管理员和审计员须由不同的人担任，每个账号只能担任其中一个。",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.org.name} · {self.get_role_display()}"
+
+    def save(self, *args, granted: bool = False, **kwargs):
+        if not granted:
+            raise ValueError("角色只能由安全管理员通过授予角色的流程授予（grant_role）。")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, withdrawn: bool = False, **kwargs):
+        if not withdrawn:
+            raise ValueError("角色只能由安全管理员通过撤销角色的流程撤销（withdraw_role）。")
+        return super().delete(*args, **kwargs)
 
     def clean(self) -> None:
         if self.org_id and self.org.kind not in ROLE_ORG_KINDS.get(self.role, set()):

@@ -20,6 +20,7 @@ class Role(models.TextChoices):
     SUPERVISOR = "supervisor", "民政局监管"
     AUDITOR = "auditor", "审计"
     SYSADMIN = "sysadmin", "系统管理员"
+    SECURITY_ADMIN = "security_admin", "安全管理员"
     DEPARTMENT_OFFICER = "department_officer", "职能部门专员"
     VOLUNTEER = "volunteer", "志愿者"
 
@@ -38,6 +39,7 @@ ROLE_ORG_KINDS: dict[str, set[str]] = {
     Role.SUPERVISOR: {"bureau"},
     Role.AUDITOR: {"bureau", "foundation", "district", "street"},
     Role.SYSADMIN: {"bureau", "foundation", "district", "street"},
+    Role.SECURITY_ADMIN: {"bureau", "foundation", "district", "street"},
     Role.DEPARTMENT_OFFICER: {"department"},
     Role.VOLUNTEER: {"street"},
 }
@@ -49,7 +51,8 @@ _STAFF_READING_PERSONAL_DATA = {
 }  # fmt: skip
 
 # permission -> roles that grant it. Supervisor and auditor only ever read; the
-# system admin manages users and configuration and sees no personal data.
+# system admin manages accounts and configuration, the security admin grants and
+# withdraws roles; neither sees personal data.
 PERMISSIONS: dict[str, set[str]] = {
     "registry.view": _STAFF_READING_PERSONAL_DATA,
     "registry.edit": {Role.INTAKE, Role.ASSESSOR},
@@ -68,6 +71,7 @@ PERMISSIONS: dict[str, set[str]] = {
     "policy.draft": {Role.DISTRICT_APPROVER, Role.DISTRICT_FINANCE},
     "policy.publish": {Role.DISTRICT_APPROVER},
     "users.manage": {Role.SYSADMIN},
+    "roles.grant": {Role.SECURITY_ADMIN},
     # Case aid (SPEC §5): each step by the role SPEC §1 gives it.
     "cases.view": _STAFF_READING_PERSONAL_DATA,
     "cases.intake": {Role.INTAKE},
@@ -101,3 +105,8 @@ PERMISSIONS: dict[str, set[str]] = {
 }
 
 READ_ONLY_ROLES = {Role.SUPERVISOR, Role.AUDITOR}
+
+# The three administrators (三员: 系统管理员、安全管理员、审计员; GB/T 22239-2019 8.1.4) are
+# different people: an account holding one of these roles holds nothing else, so no
+# account is two of them and no administrator also does (or reads) the casework.
+ADMINISTRATOR_ROLES = {Role.SYSADMIN, Role.SECURITY_ADMIN, Role.AUDITOR}

@@ -1,16 +1,29 @@
-"""Writes for organisations, users and tokens."""
+"""Writes for organisations, users, roles and tokens.
+
+Roles are granted and withdrawn here and nowhere else (SPEC §1, §10): by a security
+admin whose scope reaches the organisation, never to or from themselves; the three
+administrators' roles are held by different people, each holding nothing else. A
+command acting on its own (the demo, a set-up script) is the only other granter, and
+every grant and withdrawal is an audit row: who, which role, at which organisation, to whom.
+"""
 
 import hashlib
 import secrets
+from collections.abc import Iterable
 from datetime import datetime
 
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from bangfu.audit.actor import Actor
 from bangfu.audit.services import audit_record
 
 from .models import ApiToken, Organisation, RoleAssignment, User, token_expiry
+from .roles import ADMINISTRATOR_ROLES, Role
+from .scope import has_perm_at
 
 
 def token_hash(token: str) -> str:
@@ -35,6 +48,99 @@ def api_token_issue(*, actor: Actor, user: User, name: str, expires_at: datetime
     return token
 
 
+def _is_system(actor: Actor) -> bool:
+    return actor.user is None and actor.label.startswith("system:")
+
+
+def _refuse_granter(actor: Actor, user: User, org: Organisation, verb: str) -> None:
+    """Who may grant or withdraw: a security admin reaching `org`, never for themselves."""
+    if _is_system(actor):
+        return
+    if actor.user is None or not has_perm_at(actor.user, "roles.grant", org):
+        raise ValidationError(f"您没有在{org.name}{verb}角色的权限：角色只能由安全管理员{verb}。")
+    if actor.user.pk == user.pk:
+        raise ValidationError(f"不能{verb}自己的角色：请由另一位安全管理员办理。")
+
+
+def grant_check(*, actor: Actor, user: User, role: str, org: Organisation, held: Iterable[str] | None = None):
+    """Raise a ValidationError (in Chinese) unless `actor` may give `user` `role` at `org`.
+
+    `held` is the roles the user will hold beside it (the admin passes what remains after
+    the withdrawals of the same form); by default, what the user holds now.
+    """
+    _refuse_granter(actor, user, org, "授予")
+    RoleAssignment(user=user, org=org, role=role).clean()
+    if held is None:
+        if RoleAssignment.objects.filter(user=user, org=org, role=role).exists():
+            raise ValidationError(f"{user}已在{org.name}担任“{Role(role).label}”。")
+        held = user.role_assignments.values_list("role", flat=True)
+    held = set(held)
+    clash = held & ADMINISTRATOR_ROLES if role not in ADMINISTRATOR_ROLES else held
+    if clash:
+        other = Role(sorted(clash)[0]).label
+        raise ValidationError(
+            f"系统管理员、安全管理员和审计员须由专人担任：{user}已担任“{other}”，"
+            f"不能再担任“{Role(role).label}”。"
+        )
+
+
+def withdraw_check(*, actor: Actor, assignment: RoleAssignment) -> None:
+    """Raise a ValidationError (in Chinese) unless `actor` may withdraw `assignment`."""
+    _refuse_granter(actor, assignment.user, assignment.org, "撤销")
+
+
+def _role_row(assignment: RoleAssignment) -> dict:
+    return {
+        "user": assignment.user.username,
+        "role": assignment.role,
+        "role_label": Role(assignment.role).label,
+        "org": assignment.org.code,
+        "org_name": assignment.org.name,
+    }
+
+
+@transaction.atomic
+def grant_role(*, actor: Actor, user: User, role: str, org: Organisation) -> RoleAssignment:
+    """Give `user` the role at `org`; the audit row names the granter, the role, the organisation and the grantee."""
+    # Lock the grantee: two grants racing for one account cannot both pass the checks.
+    user = User.objects.select_for_update().get(pk=user.pk)
+    grant_check(actor=actor, user=user, role=role, org=org)
+    assignment = RoleAssignment(user=user, org=org, role=role)
+    assignment.save(granted=True)
+    row = _role_row(assignment)
+    audit_record(
+        actor=actor,
+        action="grant",
+        target=user,
+        org=org,
+        after=row,
+        note=f"{actor.label or '匿名'} 授予 {user.username}（{user}）{org.name}的“{row['role_label']}”角色",
+    )
+    return assignment
+
+
+@transaction.atomic
+def withdraw_role(*, actor: Actor, assignment: RoleAssignment) -> None:
+    """Take the role back; the audit row says who withdrew which role at which organisation from whom."""
+    assignment = (
+        RoleAssignment.objects.select_related("user", "org").select_for_update().get(pk=assignment.pk)
+    )
+    withdraw_check(actor=actor, assignment=assignment)
+    row = _role_row(assignment)
+    assignment.delete(withdrawn=True)
+    audit_record(
+        actor=actor,
+        action="withdraw",
+        target=assignment.user,
+        org=assignment.org,
+        before=row,
+        note=(
+            f"{actor.label or '匿名'} 撤销 {assignment.user.username}（{assignment.user}）"
+            f"{assignment.org.name}的“{row['role_label']}”角色"
+        ),
+    )
+
+
 @transaction.atomic
 def api_token_revoke(*, actor: Actor, token: ApiToken) -> bool:
     """Revoke a token for good; False when it already was."""
@@ -49,13 +155,14 @@ def api_token_revoke(*, actor: Actor, token: ApiToken) -> bool:
 def user_create(
     *, actor: Actor, username: str, password: str, full_name: str = "", roles: list[tuple[str, str]] = ()
 ) -> User:
-    """Create a user holding `roles`, a list of (role, organisation code)."""
+    """Create a user holding `roles`, a list of (role, organisation code), granted by `actor`.
+
+    The password must pass the password rules (not like the username, not common, long enough).
+    """
+    with translation.override(settings.LANGUAGE_CODE):  # the rules' messages in Chinese, from the CLI too
+        validate_password(password, User(username=username, full_name=full_name))
     user = User.objects.create_user(username=username, password=password, full_name=full_name)
+    audit_record(actor=actor, action="create", target=user, after={"username": username})
     for role, code in roles:
-        assignment = RoleAssignment(user=user, org=Organisation.objects.get(code=code), role=role)
-        assignment.full_clean()
-        assignment.save()
-    audit_record(
-        actor=actor, action="create", target=user, after={"username": username, "roles": list(roles)}
-    )
+        grant_role(actor=actor, user=user, role=role, org=Organisation.objects.get(code=code))
     return user

@@ -5,9 +5,11 @@ Each role sees its work queues (counts, overdue in red) first, then its files.
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
 from django.shortcuts import render
 
 from bangfu.cases.selectors import work_queue_tiles
+from bangfu.orgs.logins import locked_until, retry_at_text
 from bangfu.orgs.scope import has_perm, scope_for
 from bangfu.registry.selectors import household_counts, household_counts_by_street, household_search
 
@@ -32,7 +34,19 @@ def home(request):
         context["can_funds"] = True
     if has_perm(user, "audit.view"):
         context["can_audit"] = True
-    if has_perm(user, "users.manage"):
+    if has_perm(user, "users.manage") or has_perm(user, "roles.grant"):
         users = get_user_model().objects
         context["user_counts"] = {"all": users.count(), "active": users.filter(is_active=True).count()}
     return render(request, "web/home.html", context)
+
+
+def lockout(request, original_response=None, credentials=None):
+    """The login page again, saying the account is locked and when to retry (django-axes'
+    AXES_LOCKOUT_CALLABLE). 429: too many attempts."""
+    username = (credentials or {}).get("username") or request.POST.get("username", "")
+    until = locked_until(username)
+    when = f"请于 {retry_at_text(until)} 之后再试" if until else "请稍后再试"
+    message = f"密码连续输错次数过多，该账号已暂时锁定。{when}。如非本人操作，请联系安全管理员。"
+    form = AuthenticationForm(request, initial={"username": username})
+    context = {"form": form, "lockout_message": message, "next": request.POST.get("next", "")}
+    return render(request, "registration/login.html", context, status=429)

@@ -41,7 +41,7 @@ _STREET_ROLES = (
     (Role.VOLUNTEER, "volunteer"),
 )
 
-# username, full name, role, organisation code (is_staff and is_superuser for the system admin).
+# username, full name, role, organisation code (is_staff for the system and security admins).
 DEMO_USERS = (
     *(
         (f"{prefix}_{suffix}", name, role, street)
@@ -62,6 +62,7 @@ DEMO_USERS = (
     ("bureau_supervisor", "刘卫国", Role.SUPERVISOR, BUREAU[0]),
     ("city_auditor", "俞惠娟", Role.AUDITOR, BUREAU[0]),
     ("sysadmin", "倪俊杰", Role.SYSADMIN, BUREAU[0]),
+    ("secadmin", "严佩琳", Role.SECURITY_ADMIN, BUREAU[0]),
     ("dept_wjw", "邵丽华", Role.DEPARTMENT_OFFICER, DEPARTMENT[0]),
 )
 
@@ -123,13 +124,12 @@ class Command(BaseCommand):
                 full_name=full_name,
                 roles=[(role, code)],
             )
-            if role == Role.SYSADMIN:
-                # The Django admin is where users and configuration are managed.
-                user.is_staff = user.is_superuser = True
-                user.save(update_fields=["is_staff", "is_superuser"])
-                audit_record(
-                    actor=actor, action="update", target=user, after={"is_staff": True, "is_superuser": True}
-                )
+            if role in (Role.SYSADMIN, Role.SECURITY_ADMIN):
+                # The Django admin is where accounts, configuration and roles are managed;
+                # staff only, never superuser: what each may do there comes from its role.
+                user.is_staff = True
+                user.save(update_fields=["is_staff"])
+                audit_record(actor=actor, action="update", target=user, after={"is_staff": True})
             created += 1
         return created
 
@@ -174,4 +174,7 @@ class Command(BaseCommand):
         for row in (header, tuple("-" * w for w in widths), *rows):
             out.write("  ".join(_pad(cell, w) for cell, w in zip(row, widths, strict=True)).rstrip())
         out.write("")
-        out.write(f"所有演示账号的密码均为 {DEMO_PASSWORD}；sysadmin 可进入 /admin/ 管理用户与配置。")
+        out.write(
+            f"所有演示账号的密码均为 {DEMO_PASSWORD}；sysadmin 可进入 /admin/ 管理账号与配置，"
+            "secadmin 在 /admin/ 的用户页面授予和撤销角色。"
+        )
