@@ -111,3 +111,17 @@ def test_lower_case_x_through_the_form(cast, login, household_a):
     )
     assert response.status_code == 302
     assert household_a.members.get(name="小明").id_number == number
+
+
+def test_a_birth_today_in_shanghai_is_valid_while_the_utc_date_is_still_yesterday():
+    import time_machine
+    from stdnum.cn import ric
+
+    body = "31010520261201001"
+    number = body + ric.calc_check_digit(body + "0")
+    # 07:00 in Shanghai on 1 December is 23:00 on 30 November in UTC.
+    with time_machine.travel("2026-11-30T23:00:00+00:00", tick=False):
+        assert validate_id_number(number).birth_date.isoformat() == "2026-12-01"
+    with time_machine.travel("2026-11-30T15:00:00+00:00", tick=False):  # still 30 November in Shanghai
+        with pytest.raises(IdNumberError):
+            validate_id_number(number)

@@ -10,6 +10,7 @@
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.utils import timezone
 from stdnum import numdb
 from stdnum.cn import ric
 from stdnum.exceptions import ValidationError as StdnumError
@@ -44,7 +45,8 @@ def validate_id_number(raw: str, *, today: date | None = None) -> IdNumber:
         birth = ric.get_birth_date(number)
     except StdnumError:
         raise IdNumberError("身份证号码中的出生日期无效。") from None
-    if birth > (today or date.today()) or birth.year < 1900:
+    # Shanghai's date, not the machine's (UTC): a child born this morning is valid at 07:00.
+    if birth > (today or timezone.localdate()) or birth.year < 1900:
         raise IdNumberError("身份证号码中的出生日期不合理。")
     warnings = []
     try:
