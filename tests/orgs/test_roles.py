@@ -310,3 +310,41 @@ def test_accounts_holding_roles_are_not_deleted_from_the_list_either(cast, login
     )
     assert response.status_code == 403
     assert User.objects.filter(pk__in=[cast.intake_a.pk, idle.pk]).count() == 2
+
+
+@pytest.mark.parametrize("target", ["secadmin", "auditor_city"])
+def test_system_admin_cannot_reset_another_administrators_password(cast, login, target):
+    """Whoever sets the security admin's password signs in as them and grants roles."""
+    victim = getattr(cast, target)
+    before = victim.password
+    client = login(cast.sysadmin)
+    url = f"/admin/orgs/user/{victim.pk}/password/"
+    page = client.get(url, follow=True)
+    assert "不能重设管理员账号的密码" in page.content.decode()
+    client.post(url, {"password1": "Brand-new-pass-2026", "password2": "Brand-new-pass-2026"})
+    victim.refresh_from_db()
+    assert victim.password == before
+    assert not victim.check_password("Brand-new-pass-2026")
+
+
+def test_system_admin_still_resets_a_staff_password(cast, login):
+    client = login(cast.sysadmin)
+    url = f"/admin/orgs/user/{cast.intake_a.pk}/password/"
+    client.post(url, {"password1": "Brand-new-pass-2026", "password2": "Brand-new-pass-2026"})
+    cast.intake_a.refresh_from_db()
+    assert cast.intake_a.check_password("Brand-new-pass-2026")
+
+
+@pytest.mark.parametrize("target", ["secadmin", "auditor_city", "sysadmin"])
+def test_no_token_is_issued_to_an_administrator(cast, login, target):
+    from bangfu.orgs.models import ApiToken
+    from bangfu.orgs.services import api_token_issue
+
+    holder = getattr(cast, target)
+    response = login(cast.sysadmin).post(
+        "/admin/orgs/apitoken/add/", {"user": holder.pk, "name": "借用", "expires_at": ""}
+    )
+    assert response.status_code == 200 and "不能为管理员账号签发令牌" in response.content.decode()
+    with pytest.raises(ValueError, match="不能为管理员账号签发令牌"):
+        api_token_issue(actor=Actor.for_user(cast.sysadmin), user=holder, name="借用")
+    assert not ApiToken.objects.filter(user=holder).exists()

@@ -13,6 +13,8 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms.models import BaseInlineFormSet
+from django.http import HttpResponseRedirect
+from django.urls import reverse
 from django.utils import timezone
 
 from bangfu.audit.actor import Actor
@@ -21,10 +23,12 @@ from bangfu.audit.services import audit_record
 from .models import ApiToken, Organisation, RoleAssignment, User
 from .scope import has_perm
 from .services import (
+    administrator_role,
     api_token_issue,
     api_token_revoke,
     grant_check,
     grant_role,
+    password_set_check,
     token_hash,
     withdraw_check,
     withdraw_role,
@@ -223,6 +227,13 @@ class UserAdmin(AuditedAdmin, DjangoUserAdmin):
     def user_change_password(self, request, id, form_url=""):
         if not _manages(request):
             raise PermissionDenied
+        user = self.get_object(request, id)
+        if user is not None:
+            try:
+                password_set_check(actor=Actor.from_request(request), user=user)
+            except ValidationError as refused:
+                messages.error(request, refused.messages[0])
+                return HttpResponseRedirect(reverse("admin:orgs_user_change", args=[user.pk]))
         return super().user_change_password(request, id, form_url)
 
     def save_formset(self, request, form, formset, change):
@@ -250,6 +261,12 @@ class ApiTokenAddForm(forms.ModelForm):
     class Meta:
         model = ApiToken
         fields = ("user", "name", "expires_at")
+
+    def clean_user(self):
+        user = self.cleaned_data["user"]
+        if administrator_role(user):
+            raise forms.ValidationError(f"不能为管理员账号签发令牌：{user}担任“{administrator_role(user)}”。")
+        return user
 
     def clean_expires_at(self):
         value = self.cleaned_data["expires_at"]
