@@ -96,6 +96,16 @@ def pytest_collection_modifyitems(config, items):
         items[:] = keep
 
 
+@pytest.fixture(autouse=True)
+def _fresh_organisation_tree():
+    """A test's organisations are rolled back with it, but the cached tree is not transactional:
+    move its version on after every test, so no later test sees a rolled-back organisation."""
+    yield
+    from bangfu.orgs.scope import bump_tree_version
+
+    bump_tree_version()
+
+
 @pytest.fixture
 def org():
     from bangfu.orgs.models import Organisation

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404
 
@@ -21,12 +22,21 @@ _TREE_VERSION_KEY = "orgs:tree-version"
 _tree_cache: dict = {"version": None, "children": {}, "kind": {}}
 
 
-def bump_tree_version() -> None:
-    """Called when an organisation changes, so every process reloads the tree."""
+def _incr_tree_version() -> None:
     try:
         cache.incr(_TREE_VERSION_KEY)
     except ValueError:
         cache.set(_TREE_VERSION_KEY, 1, None)
+
+
+def bump_tree_version() -> None:
+    """Called when an organisation changes, so every process reloads the tree.
+
+    Once now, for this transaction's own reads, and once more when it commits: a process that
+    reloaded in between read the tree without the change and would keep it.
+    """
+    _incr_tree_version()
+    transaction.on_commit(_incr_tree_version)
 
 
 def _tree() -> tuple[dict[int, list[int]], dict[int, str]]:
