@@ -7,16 +7,26 @@ the contract's error object. Money is `Decimal` from input to output and leaves 
 
 The rules are those of SPEC §6 for 长民发〔2016〕31号; every number comes from a parameter
 of the policy, and every trace step names that parameter and its clause.
+
+In reading order: the error, the versions (values resolved by date), reading a request (the
+contract), then the rules, one function per clause with the clause quoted in its docstring
+(residency, each aid type's conditions and maximum, the annual caps, the approval level),
+composed by `evaluate_request` in the order of the trace. The rules stay in this module
+rather than one per district: they are written against the parameters, not against
+Changning's numbers (a district's numbers and clauses are data), and they share `Request`
+and `Param` with the reader; a district whose rules differ in shape, not in numbers, would
+get a module of its own.
 """
 
 from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import NamedTuple
 
 import orjson
 
@@ -88,6 +98,9 @@ class Param:
     generally: bool
 
 
+Values = dict[str, Param]  # one version's values on one day, by parameter name
+
+
 class ParameterSet:
     """One policy version, with its values resolved for every sub-period where none change."""
 
@@ -106,10 +119,10 @@ class ParameterSet:
         # Values keyed by start date (OpenFisca style): precompute one snapshot per change
         # point, so an evaluation does a single bisect instead of one search per parameter.
         self._starts = sorted({v.start for v in data.values} | {data.valid_from})
-        self._snapshots: list[dict[str, Param]] = []
+        self._snapshots: list[Values] = []
         ordered = sorted(data.values, key=lambda v: v.start)
         for start in self._starts:
-            snap: dict[str, Param] = {}
+            snap: Values = {}
             for v in ordered:
                 if v.start <= start:
                     snap[v.name] = Param(
@@ -120,7 +133,7 @@ class ParameterSet:
     def covers(self, day: date) -> bool:
         return self.valid_from <= day <= self.valid_to
 
-    def at(self, day: date) -> dict[str, Param]:
+    def at(self, day: date) -> Values:
         return self._snapshots[bisect_right(self._starts, day) - 1]
 
     def summary(self) -> dict:
@@ -346,7 +359,14 @@ def parse_request(data, districts: Mapping[str, str]) -> Request:
     return r
 
 
-# --- evaluating -------------------------------------------------------------------------------
+# --- evaluating: the rules of SPEC §6, one function per clause -------------------------------
+#
+# `evaluate_request` composes them in the order of the trace: residency (三), the conditions of
+# the aid type, the annual caps (三(四)); then, only when every condition is met, the maximum
+# of the aid type, cut to what is left of the year (三(四)), and the approval level (四(三)).
+# Each function appends its own trace steps and reasons and reads each number from `p`, the
+# values of the version in force on the application date. Before the maximum, only a
+# condition not met gives a reason, so a request is eligible when none was given.
 
 
 def years_before(day: date, years: int) -> date:
@@ -368,9 +388,14 @@ def _limit_reason(code: str, message: str, p: Param, limit: str) -> dict:
     return {"code": code, "message": message, "parameter": p.name, "limit": limit, "generally": p.generally}
 
 
-def evaluate(data, book: PolicyBook) -> dict:
-    """One request dict -> one answer dict; raises EvaluationError (invalid_input, no_policy_in_force)."""
-    r = parse_request(data, book.districts)
+def _noted(message: str, p: Param) -> str:
+    """A limit the document qualifies with 一般 says how it may be exceeded."""
+    return message + EXCEPTION_NOTE if p.generally else message
+
+
+def _policy_in_force(r: Request, book: PolicyBook) -> ParameterSet:
+    """The district's version whose validity covers the application date (for 长民发〔2016〕31号:
+    末段, 自 2016 年 7 月 1 日起施行，有效期至 2021 年 12 月 31 日); none is an error, never a zero."""
     ps = book.in_force(r.district, r.day)
     if ps is None:
         name = book.districts.get(r.district) or r.district
@@ -381,139 +406,209 @@ def evaluate(data, book: PolicyBook) -> dict:
             "application_date",
             422,
         )
-    return evaluate_request(r, ps)
+    return ps
 
 
-def evaluate_request(r: Request, ps: ParameterSet) -> dict:
-    """The rules of SPEC §6 over one checked request and one policy version."""
-    p = ps.at(r.day)
-    trace: list[dict] = [_step("policy.select", ps._validity, ps.code)]
-    add = trace.append
-    reasons: list[dict] = []
-    eligible = True
-
-    # 三: 本区户籍 and 长期在本区居住, including the out-of-province spouse or child living
-    # with a registered resident (taken as given: staff verify it, SPEC §6).
-    residency_problems = []
+def _residency(r: Request, p: Values, trace: list, reasons: list) -> None:
+    """三: 凡具有本区户籍，并长期在本区居住生活的居民（含与本区户籍居民在本区共同生活的外省市户籍
+    配偶、子女）. The spouse or child is taken as given: staff verify it (SPEC §6). Either
+    condition not met: `residency`, naming both."""
+    problems = []
     prm = p["residency.requires_residence"]
     lives_here = r.resides or not prm.value
-    add(_step("residency.residence", prm, "met" if lives_here else "not_met"))
+    trace.append(_step("residency.residence", prm, "met" if lives_here else "not_met"))
     if not lives_here:
-        residency_problems.append("家庭未在本区长期居住生活")
+        problems.append("家庭未在本区长期居住生活")
     prm = p["residency.requires_hukou"]
     if not prm.value or r.hukou_district == r.district:
-        add(_step("residency.hukou", prm, "met", r.hukou_district))
+        trace.append(_step("residency.hukou", prm, "met", r.hukou_district))
     else:
         prm = p["residency.non_local_spouse_or_child"]
         admitted = prm.value and r.non_local
-        add(_step("residency.hukou", prm, "met" if admitted else "not_met", r.hukou_district))
+        trace.append(_step("residency.hukou", prm, "met" if admitted else "not_met", r.hukou_district))
         if not admitted:
-            residency_problems.append(
-                "申请人不具有本区户籍，也不是与本区户籍居民在本区共同生活的外省市户籍配偶、子女"
-            )
-    if residency_problems:
-        eligible = False
+            problems.append("申请人不具有本区户籍，也不是与本区户籍居民在本区共同生活的外省市户籍配偶、子女")
+    if problems:
         reasons.append(
             {
                 "code": "residency",
-                "message": f"不符合户籍与居住条件：{'；'.join(residency_problems)}（依据：{prm.reference}）。",
+                "message": f"不符合户籍与居住条件：{'；'.join(problems)}（依据：{prm.reference}）。",
             }
         )
 
-    aid = r.aid_type
-    eligible_expense = ZERO
-    if aid == "medical":
-        # 四(一): invoices of a regular hospital, within one year of the application
-        # (inclusive at both ends), not nursing or nutrition receipts.
-        window = p["medical.invoice_window_years"]
-        regular = p["medical.regular_hospital_only"]
-        excluded = p["medical.excluded_fee_types"]
-        day = r.day
-        start = years_before(day, window.value)
-        add(_step("medical.window", window, f"{start.isoformat()}/{day.isoformat()}"))
-        counted = 0
-        for number, when, is_regular, fee_type, self_paid in r.invoices:
-            if regular.value and not is_regular:
-                add(_step("medical.invoice", regular, "not_regular_hospital", number))
-            elif fee_type in excluded.value:
-                add(_step("medical.invoice", excluded, "excluded_fee_type", number))
-            elif when < start or when > day:
-                add(_step("medical.invoice", window, "outside_window", number))
-            else:
-                counted += 1
-                eligible_expense += self_paid
-                add(_step("medical.invoice", window, "counted", number))
-        if not counted or not eligible_expense:
-            eligible = False
-            fees = "、".join(FEE_TYPE_ZH[c] for c in FEE_TYPES if c in excluded.value)
-            reasons.append(
-                {
-                    "code": "no_eligible_expense",
-                    "message": f"没有可计入的自负医疗费用：发票须由正规医院开具，日期在 {start.isoformat()} 至 "
-                    f"{day.isoformat()} 之间（含），且不是{fees}收据（依据：{window.reference}）。",
-                }
-            )
-    elif aid == "insurance_supplement":
-        # 三(二): dibao or low-income households with a serious illness, for a person who
-        # completely lost the capacity to work and must pay the pension contribution at once.
-        cats = p["insurance_supplement.categories"]
-        in_category = r.category in cats.value
-        add(_step("insurance_supplement.category", cats, "met" if in_category else "not_met", r.category))
-        if not in_category:
-            eligible = False
-            allowed = "、".join(CATEGORY_ZH[c] for c in CATEGORIES if c in cats.value)
-            reasons.append(
-                {
-                    "code": "category_not_eligible",
-                    "message": f"补缴金帮扶仅适用于{allowed}；本户为{CATEGORY_ZH[r.category]}（依据：{cats.reference}）。",
-                }
-            )
-        conds = p["insurance_supplement.conditions"]
-        given = {"serious_illness": r.serious_illness, "lost_work_capacity": r.lost_work_capacity}
-        missing = [c for c in ("serious_illness", "lost_work_capacity") if c in conds.value and not given[c]]
-        add(
-            _step(
-                "insurance_supplement.conditions",
-                conds,
-                "not_met" if missing else "met",
-                ",".join(missing) or None,
-            )
-        )
-        if missing:
-            eligible = False
-            reasons.append(
-                {
-                    "code": "condition_not_met",
-                    "message": f"补缴金帮扶的条件未满足：{'、'.join(CONDITION_ZH[c] for c in missing)}（依据：{conds.reference}）。",
-                }
-            )
-    elif aid == "emergency":
-        # 三(三): fire, drowning, a traffic or another major accident, with casualties or
-        # major property loss.
-        events = p["emergency.events"]
-        conds = p["emergency.conditions"]
-        event_ok = r.event in events.value
-        add(_step("emergency.event", events, "met" if event_ok else "not_met", r.event))
-        loss_ok = r.casualty or "casualty_or_major_loss" not in conds.value
-        add(
-            _step(
-                "emergency.conditions",
-                conds,
-                "met" if loss_ok else "not_met",
-                None if loss_ok else "casualty_or_major_loss",
-            )
-        )
-        if not (event_ok and loss_ok):
-            eligible = False
-            what = "、".join(EVENT_ZH[e] for e in EMERGENCY_EVENTS if e in events.value)
-            reasons.append(
-                {
-                    "code": "condition_not_met",
-                    "message": f"突发事件帮扶须因{what}造成人员伤亡或重大财产损失（依据：{events.reference}）。",
-                }
-            )
 
-    # 三(四): per household per calendar year of the application, every aid type.
+# Each aid type is a pair: its conditions, which return the base its maximum is computed on
+# (None when the maximum needs none), and its maximum over that base, which returns the
+# maximum (None: the type has none of its own) and the parameter that sets it.
+
+
+def _medical_conditions(r: Request, p: Values, trace: list, reasons: list) -> Decimal:
+    """三(一) 大重病医疗帮扶, with the invoices of 四(一): 医疗发票（正规医院开具的医嘱发票、申请一年内
+    有效，不包括陪护费、营养费等收据）. An invoice counts when it is of a regular hospital, not of an
+    excluded fee type, and dated from the same calendar date a year before the application to
+    the application date, both inclusive. The base is the self-paid amount of the invoices that
+    count; none, or nothing self-paid: `no_eligible_expense`."""
+    window = p["medical.invoice_window_years"]
+    regular = p["medical.regular_hospital_only"]
+    excluded = p["medical.excluded_fee_types"]
+    day = r.day
+    start = years_before(day, window.value)
+    trace.append(_step("medical.window", window, f"{start.isoformat()}/{day.isoformat()}"))
+    counted = 0
+    expense = ZERO
+    for number, when, is_regular, fee_type, self_paid in r.invoices:
+        if regular.value and not is_regular:
+            trace.append(_step("medical.invoice", regular, "not_regular_hospital", number))
+        elif fee_type in excluded.value:
+            trace.append(_step("medical.invoice", excluded, "excluded_fee_type", number))
+        elif when < start or when > day:
+            trace.append(_step("medical.invoice", window, "outside_window", number))
+        else:
+            counted += 1
+            expense += self_paid
+            trace.append(_step("medical.invoice", window, "counted", number))
+    if not counted or not expense:
+        fees = "、".join(FEE_TYPE_ZH[c] for c in FEE_TYPES if c in excluded.value)
+        reasons.append(
+            {
+                "code": "no_eligible_expense",
+                "message": f"没有可计入的自负医疗费用：发票须由正规医院开具，日期在 {start.isoformat()} 至 "
+                f"{day.isoformat()} 之间（含），且不是{fees}收据（依据：{window.reference}）。",
+            }
+        )
+    return expense
+
+
+def _medical_maximum(r: Request, p: Values, expense: Decimal, trace: list) -> tuple[Decimal, Param]:
+    """三(一)1–3: 按照不超过个人实际承担的自负医疗费用 60%（低保对象）、50%（低收入对象）、40%（其他
+    对象）给予帮扶. A category without a rate of its own is 其他对象; 不超过: down to the fen."""
+    rate = p.get(f"medical.rate.{r.category}") or p["medical.rate.other"]
+    maximum = to_fen_down(expense * rate.value)
+    trace.append(_step("medical.rate", rate, str(maximum), str(expense)))
+    return maximum, rate
+
+
+def _insurance_conditions(r: Request, p: Values, trace: list, reasons: list) -> Decimal:
+    """三(二) 补缴金帮扶: 低保、低收入大重病家庭中，因完全丧劳需一次性补缴社会保险金办理退休事宜的
+    对象. Another category: `category_not_eligible`; serious illness or the complete loss of
+    work capacity missing: `condition_not_met`. (补缴金额影响其基本生活 is for the review panel
+    to judge, not an input: docs/policy.md.) The base is the personal share."""
+    cats = p["insurance_supplement.categories"]
+    in_category = r.category in cats.value
+    trace.append(
+        _step("insurance_supplement.category", cats, "met" if in_category else "not_met", r.category)
+    )
+    if not in_category:
+        allowed = "、".join(CATEGORY_ZH[c] for c in CATEGORIES if c in cats.value)
+        reasons.append(
+            {
+                "code": "category_not_eligible",
+                "message": f"补缴金帮扶仅适用于{allowed}；本户为{CATEGORY_ZH[r.category]}（依据：{cats.reference}）。",
+            }
+        )
+    conds = p["insurance_supplement.conditions"]
+    given = {"serious_illness": r.serious_illness, "lost_work_capacity": r.lost_work_capacity}
+    missing = [c for c in ("serious_illness", "lost_work_capacity") if c in conds.value and not given[c]]
+    trace.append(
+        _step(
+            "insurance_supplement.conditions",
+            conds,
+            "not_met" if missing else "met",
+            ",".join(missing) or None,
+        )
+    )
+    if missing:
+        reasons.append(
+            {
+                "code": "condition_not_met",
+                "message": f"补缴金帮扶的条件未满足：{'、'.join(CONDITION_ZH[c] for c in missing)}（依据：{conds.reference}）。",
+            }
+        )
+    return r.personal_share
+
+
+def _insurance_maximum(r: Request, p: Values, share: Decimal, trace: list) -> tuple[Decimal, Param]:
+    """三(二): 按照不超过个人需补缴部分的 50%给予帮扶; 不超过: down to the fen."""
+    rate = p["insurance_supplement.rate"]
+    maximum = to_fen_down(share * rate.value)
+    trace.append(_step("insurance_supplement.rate", rate, str(maximum), str(share)))
+    return maximum, rate
+
+
+def _emergency_conditions(r: Request, p: Values, trace: list, reasons: list) -> None:
+    """三(三) 突发事件帮扶: 因家庭遭受火灾或者家庭成员遭遇溺水、车祸等重大事故，造成人员伤亡或重大
+    财产损失的家庭. Another event, or no casualty or major loss: `condition_not_met`."""
+    events = p["emergency.events"]
+    conds = p["emergency.conditions"]
+    event_ok = r.event in events.value
+    trace.append(_step("emergency.event", events, "met" if event_ok else "not_met", r.event))
+    loss_ok = r.casualty or "casualty_or_major_loss" not in conds.value
+    trace.append(
+        _step(
+            "emergency.conditions",
+            conds,
+            "met" if loss_ok else "not_met",
+            None if loss_ok else "casualty_or_major_loss",
+        )
+    )
+    if not (event_ok and loss_ok):
+        what = "、".join(EVENT_ZH[e] for e in EMERGENCY_EVENTS if e in events.value)
+        reasons.append(
+            {
+                "code": "condition_not_met",
+                "message": f"突发事件帮扶须因{what}造成人员伤亡或重大财产损失（依据：{events.reference}）。",
+            }
+        )
+
+
+def _emergency_maximum(r: Request, p: Values, base: None, trace: list) -> tuple[Decimal, Param]:
+    """三(三): 一般给予不超过 2 万元的一次性帮扶 — a fixed amount; 一般: an exception needs a written
+    reason and the district (the parameter's `generally`)."""
+    fixed = p["emergency.max_amount"]
+    trace.append(_step("emergency.max_amount", fixed, str(fixed.value)))
+    return fixed.value, fixed
+
+
+def _other_conditions(r: Request, p: Values, trace: list, reasons: list) -> None:
+    """三(四) 其他帮扶: no condition of its own; residency and the annual caps apply."""
+    return None
+
+
+def _other_maximum(r: Request, p: Values, base: None, trace: list) -> tuple[None, None]:
+    """三(四) 其他帮扶: no maximum of its own; what is left of the year's 8 万元 is the maximum."""
+    return None, None
+
+
+class _AidRule(NamedTuple):
+    """An aid type's rule: its conditions, then (only when every condition is met) its maximum."""
+
+    conditions: Callable[[Request, Values, list, list], Decimal | None]
+    maximum: Callable[[Request, Values, Decimal | None, list], tuple[Decimal | None, Param | None]]
+
+
+_AID_RULES = {
+    "medical": _AidRule(_medical_conditions, _medical_maximum),
+    "insurance_supplement": _AidRule(_insurance_conditions, _insurance_maximum),
+    "emergency": _AidRule(_emergency_conditions, _emergency_maximum),
+    "other": _AidRule(_other_conditions, _other_maximum),
+}
+assert tuple(_AID_RULES) == AID_TYPES  # every aid type the contract admits has its rule
+
+
+class _Year(NamedTuple):
+    """The household's calendar year of the application, as the annual caps found it."""
+
+    year: int
+    prior_total: Decimal
+    cap: Param  # annual.max_amount
+    remaining: Decimal
+
+
+def _annual_caps(r: Request, p: Values, trace: list, reasons: list) -> _Year:
+    """三(四): 每个家庭或对象每年帮扶次数一般不超过两次，全年累计帮扶资金不超过 8 万元 — for every aid
+    type (docs/policy.md), over the prior aid in the calendar year of the application. As many
+    events as allowed already (一般): `annual_count_exceeded`; nothing left of the amount:
+    `annual_amount_exhausted`."""
     year = r.day.year
     prior_count = 0
     prior_total = ZERO
@@ -523,104 +618,113 @@ def evaluate_request(r: Request, ps: ParameterSet) -> dict:
             prior_total += amount
     max_events = p["annual.max_events"]
     count_ok = prior_count < max_events.value
-    add(_step("annual.count", max_events, "met" if count_ok else "exceeded", str(prior_count)))
+    trace.append(_step("annual.count", max_events, "met" if count_ok else "exceeded", str(prior_count)))
     if not count_ok:
-        eligible = False
         message = f"本户 {year} 年已获帮扶 {prior_count} 次，已达每年不超过 {max_events.text} 次的限制（依据：{max_events.reference}）。"
-        if max_events.generally:
-            message += EXCEPTION_NOTE
-        reasons.append(_limit_reason("annual_count_exceeded", message, max_events, max_events.text))
-    max_total = p["annual.max_amount"]
-    remaining = max_total.value - prior_total
+        reasons.append(
+            _limit_reason("annual_count_exceeded", _noted(message, max_events), max_events, max_events.text)
+        )
+    cap = p["annual.max_amount"]
+    remaining = cap.value - prior_total
     if remaining < ZERO:
         remaining = ZERO
-    add(_step("annual.amount", max_total, str(remaining), str(prior_total)))
+    trace.append(_step("annual.amount", cap, str(remaining), str(prior_total)))
     if not remaining:
-        eligible = False
         reasons.append(
             _limit_reason(
                 "annual_amount_exhausted",
-                f"本户 {year} 年已获帮扶 {format_yuan(prior_total)}，全年累计不超过 {format_yuan(max_total.value)}，"
-                f"已无剩余额度（依据：{max_total.reference}）。",
-                max_total,
-                max_total.text,
+                f"本户 {year} 年已获帮扶 {format_yuan(prior_total)}，全年累计不超过 {format_yuan(cap.value)}，"
+                f"已无剩余额度（依据：{cap.reference}）。",
+                cap,
+                cap.text,
             )
         )
+    return _Year(year, prior_total, cap, remaining)
 
-    if not eligible:
-        return {
-            "eligible": False,
-            "max_amount": "0.00",
-            "recommended_amount": "0.00",
-            "approval_level": None,
-            "policy": ps.summary(),
-            "reasons": reasons,
-            "trace": trace,
-        }
 
-    # The maximum of the aid type; the documents say 不超过: round down to the fen.
-    if aid == "medical":
-        rate = p.get(f"medical.rate.{r.category}") or p["medical.rate.other"]
-        type_max = to_fen_down(eligible_expense * rate.value)
-        type_param = rate
-        add(_step("medical.rate", rate, str(type_max), str(eligible_expense)))
-    elif aid == "insurance_supplement":
-        rate = p["insurance_supplement.rate"]
-        type_max = to_fen_down(r.personal_share * rate.value)
-        type_param = rate
-        add(_step("insurance_supplement.rate", rate, str(type_max), str(r.personal_share)))
-    elif aid == "emergency":
-        type_param = p["emergency.max_amount"]
-        type_max = type_param.value
-        add(_step("emergency.max_amount", type_param, str(type_max)))
+def _cut_to_year(
+    aid: str, type_max: Decimal | None, type_param: Param | None, y: _Year, reasons: list
+) -> tuple[Decimal, Param]:
+    """三(四): the maximum of the aid type, or none, cut to what is left of the year's amount
+    (`capped_by_annual_limit`); returns the maximum and the parameter that set it."""
+    if type_max is not None and type_max <= y.remaining:
+        return type_max, type_param
+    if type_max is None:
+        message = f"{AID_TYPE_ZH[aid]}无单项上限，按全年累计不超过 {format_yuan(y.cap.value)} 的剩余额度 {format_yuan(y.remaining)} 确定上限"
     else:
-        type_param = None  # 三(四) 其他帮扶: no maximum of its own, only the annual caps
-        type_max = None
-
-    if type_max is None or type_max > remaining:
-        max_amount = remaining
-        limit_param = max_total
-        if type_max is None:
-            message = f"{AID_TYPE_ZH[aid]}无单项上限，按全年累计不超过 {format_yuan(max_total.value)} 的剩余额度 {format_yuan(remaining)} 确定上限"
-        else:
-            message = f"本户 {year} 年已获帮扶 {format_yuan(prior_total)}，全年累计不超过 {format_yuan(max_total.value)}，上限由 {format_yuan(type_max)} 降为剩余额度 {format_yuan(remaining)}"
-        reasons.append(
-            _limit_reason(
-                "capped_by_annual_limit",
-                f"{message}（依据：{max_total.reference}）。",
-                max_total,
-                str(remaining),
-            )
+        message = f"本户 {y.year} 年已获帮扶 {format_yuan(y.prior_total)}，全年累计不超过 {format_yuan(y.cap.value)}，上限由 {format_yuan(type_max)} 降为剩余额度 {format_yuan(y.remaining)}"
+    reasons.append(
+        _limit_reason(
+            "capped_by_annual_limit", f"{message}（依据：{y.cap.reference}）。", y.cap, str(y.remaining)
         )
-    else:
-        max_amount = type_max
-        limit_param = type_param
+    )
+    return y.remaining, y.cap
 
-    # 四(三): the amount to approve is the request cut to the maximum, or the maximum.
+
+def _approval(
+    r: Request, p: Values, max_amount: Decimal, limit: Param, trace: list, reasons: list
+) -> tuple[Decimal, str]:
+    """四(三): 帮扶金额在 2 万元及以下（含 2 万元）的个案，由街镇综合帮扶工作组审批。帮扶金额在 2 万元
+    以上的个案由街镇综合帮扶工作组报区服务社审批. The amount to approve is the request cut to
+    the maximum (`requested_above_maximum`), or the maximum when nothing is requested."""
     requested = r.requested
     if requested is None:
         recommended = max_amount
     elif requested > max_amount:
         recommended = max_amount
-        message = f"申请金额 {format_yuan(requested)} 超过上限 {format_yuan(max_amount)}，建议金额按上限计（依据：{limit_param.reference}）。"
-        if limit_param.generally:
-            message += EXCEPTION_NOTE
-        reasons.append(_limit_reason("requested_above_maximum", message, limit_param, str(max_amount)))
+        message = f"申请金额 {format_yuan(requested)} 超过上限 {format_yuan(max_amount)}，建议金额按上限计（依据：{limit.reference}）。"
+        reasons.append(
+            _limit_reason("requested_above_maximum", _noted(message, limit), limit, str(max_amount))
+        )
     else:
         recommended = requested
     street_limit = p["approval.street_limit"]
     level = "street" if recommended <= street_limit.value else "district"
-    add(_step("approval.level", street_limit, level, str(recommended)))
+    trace.append(_step("approval.level", street_limit, level, str(recommended)))
+    return recommended, level
 
+
+def _answer(
+    ps: ParameterSet,
+    eligible: bool,
+    max_amount: str,
+    recommended: str,
+    level: str | None,
+    reasons: list,
+    trace: list,
+) -> dict:
     return {
-        "eligible": True,
-        "max_amount": str(max_amount),
-        "recommended_amount": str(recommended),
+        "eligible": eligible,
+        "max_amount": max_amount,
+        "recommended_amount": recommended,
         "approval_level": level,
         "policy": ps.summary(),
         "reasons": reasons,
         "trace": trace,
     }
+
+
+def evaluate(data, book: PolicyBook) -> dict:
+    """One request dict -> one answer dict; raises EvaluationError (invalid_input, no_policy_in_force)."""
+    r = parse_request(data, book.districts)
+    return evaluate_request(r, _policy_in_force(r, book))
+
+
+def evaluate_request(r: Request, ps: ParameterSet) -> dict:
+    """The rules of SPEC §6 over one checked request and one policy version, clause by clause."""
+    p = ps.at(r.day)
+    trace: list[dict] = [_step("policy.select", ps._validity, ps.code)]
+    reasons: list[dict] = []
+    rule = _AID_RULES[r.aid_type]
+    _residency(r, p, trace, reasons)
+    base = rule.conditions(r, p, trace, reasons)
+    year = _annual_caps(r, p, trace, reasons)
+    if reasons:  # a condition not met: the reasons say which
+        return _answer(ps, False, "0.00", "0.00", None, reasons, trace)
+    type_max, type_param = rule.maximum(r, p, base, trace)
+    max_amount, limit = _cut_to_year(r.aid_type, type_max, type_param, year, reasons)
+    recommended, level = _approval(r, p, max_amount, limit, trace, reasons)
+    return _answer(ps, True, str(max_amount), str(recommended), level, reasons, trace)
 
 
 def respond(body: bytes | str, book: PolicyBook) -> tuple[int, dict]:
