@@ -15,7 +15,7 @@ construction. Transactions are written already sealed. After the load a SQL aggr
 that every transaction sums to zero per source (it must find none), and the tables are
 vacuumed and analysed as autovacuum would have done on a live database.
 
-Measured, median of 5 after a warm-up: `reports.monthly_figures(<the 17 districts>, 2025, 12)`
+Measured, median of 5 after a warm-up: `reports.monthly.monthly_figures(<the 17 districts>, 2025, 12)`
 (every posting up to the month's end is read: the opening balances need all of history) and
 one hand-written SQL statement computing the same figures (ledger columns by district × source,
 district × organisation and district; cases by aid type, category, street and in total;
@@ -327,7 +327,7 @@ WHERE c.application_date BETWEEN %(start)s AND %(end)s GROUP BY s.parent_id
 
 def _from_django(figures: dict, sources: dict, orgs: dict) -> dict:
     """The figures as {(district id, section, key, column): value}, zeros left out."""
-    from bangfu.funds.reports import FUND_KEYS
+    from bangfu.funds.reports.figures import FUND_KEYS
 
     out = {}
 
@@ -359,7 +359,7 @@ def _from_django(figures: dict, sources: dict, orgs: dict) -> dict:
 
 
 def _from_sql(rows) -> dict:
-    from bangfu.funds.reports import FUND_KEYS
+    from bangfu.funds.reports.figures import FUND_KEYS
 
     out = {}
     for section, d, key, *values in rows:
@@ -375,15 +375,15 @@ def _from_sql(rows) -> dict:
 def _measure(report) -> None:
     from django.db import connection
 
-    from bangfu.funds import reports
     from bangfu.funds.models import FundSource
+    from bangfu.funds.reports import monthly
     from bangfu.orgs.models import Organisation
 
     districts = list(Organisation.objects.filter(kind="district").order_by("code"))
-    start, end = reports.month_bounds(YEAR, MONTH)
+    start, end = monthly.month_bounds(YEAR, MONTH)
 
     def django_run():
-        return reports.monthly_figures(districts, YEAR, MONTH)
+        return monthly.monthly_figures(districts, YEAR, MONTH)
 
     def sql_run():
         with connection.cursor() as cur:
@@ -424,7 +424,7 @@ def _measure(report) -> None:
     times = []
     for _ in range(RUNS):
         t = time.perf_counter()
-        reports.monthly_figures(one, YEAR, MONTH)
+        monthly.monthly_figures(one, YEAR, MONTH)
         times.append(time.perf_counter() - t)
     report("funds_report_one_district_s", statistics.median(times), "s", f"长宁区 alone, median of {RUNS}")
 

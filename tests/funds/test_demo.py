@@ -17,9 +17,11 @@ from django.utils import timezone
 
 from bangfu.audit.actor import Actor
 from bangfu.cases.models import Case, CaseState, PaymentRecord
-from bangfu.funds import report_services, reports
 from bangfu.funds.demo import _months, demo_funds
 from bangfu.funds.models import Account, Agreement, Posting, Transaction, TransactionKind
+from bangfu.funds.reports import services as report_services
+from bangfu.funds.reports.annual import annual_figures
+from bangfu.funds.reports.monthly import monthly_report_figures
 from bangfu.funds.services import FundsRefused
 from bangfu.funds.verify import ledger_problems
 from bangfu.orgs.models import Organisation, User
@@ -107,7 +109,7 @@ def test_a_whole_clean_year_on_any_day(demo, today):
     # last month's is filed by the street, accepted by the district, and still verifies clean.
     street, district = Organisation.objects.get(code="310105001"), Organisation.objects.get(code="310105")
     paid = PaymentRecord.objects.filter(street__parent=district, paid_on__gte=_first(today))
-    figures = reports.monthly_report_figures(district, today.year, today.month)
+    figures = monthly_report_figures(district, today.year, today.month)
     assert figures["cases"]["total"]["cases"] == paid.count()
     assert figures["cases"]["total"]["amount"] == sum((r.payment.amount for r in paid), Decimal(0))
     filer, reviewer = (
@@ -120,7 +122,7 @@ def test_a_whole_clean_year_on_any_day(demo, today):
     report_services.monthly_report_accept(actor=reviewer, report=report)
     assert report.figures["cases"]["total"]["cases"] > 0
     assert [str(p) for p in ledger_problems()] == []
-    annual = reports.annual_figures(district, today.year)
+    annual = annual_figures(district, today.year)
     assert annual["months"][today.month - 1]["aid"] > 0
     assert annual["unposted"]["cases"] == 0
 

@@ -18,8 +18,20 @@ from pypdf import PdfReader
 
 from bangfu.cases import services as case_services
 from bangfu.cases.models import Case, CaseState, PaymentRecord
-from bangfu.funds import report_services, reports, services
+from bangfu.funds import services
 from bangfu.funds.models import Agreement, MonthlyReport
+from bangfu.funds.reports import services as report_services
+from bangfu.funds.reports.annual import annual_figures
+from bangfu.funds.reports.figures import FUND_KEYS
+from bangfu.funds.reports.monthly import (
+    REPORT_DUE_DAYS,
+    due_date,
+    monthly_figures,
+    monthly_report_figures,
+    parse_month,
+)
+from bangfu.funds.reports.selectors import filing_status
+from bangfu.funds.reports.snapshot import flatten, to_json
 from bangfu.funds.services import FundsRefused
 from bangfu.funds.verify import ledger_problems
 from tests.cases import factories
@@ -103,14 +115,14 @@ def _row(rows, label):
 
 
 def _flows(**given):
-    return {k: D(given.get(k, "0.00")) for k in reports.FUND_KEYS}
+    return {k: D(given.get(k, "0.00")) for k in FUND_KEYS}
 
 
 # --- the figures -----------------------------------------------------------------------------------
 
 
 def test_street_month_against_hand_computation(month, org):
-    f = reports.monthly_report_figures(org(STREET), 2021, 3)
+    f = monthly_report_figures(org(STREET), 2021, 3)
     funds = f["funds"]
     # 市级福彩金: 200,000 since January; 50,000 allocated on 5 March; case B took 1,000.
     lottery = _flows(opening="200000", transfers_in="50000", receipts="50000", aid_cases="1000",
@@ -122,13 +134,13 @@ def test_street_month_against_hand_computation(month, org):
                         payments="3000", closing="3000")  # fmt: skip
     for label, expected in (("市级福彩金", lottery), ("长宁区财政配套", fiscal), ("非定向捐赠", undirected)):
         row = _row(funds["by_source"], label)
-        assert {k: row[k] for k in reports.FUND_KEYS} == expected, label
+        assert {k: row[k] for k in FUND_KEYS} == expected, label
     assert len(funds["by_source"]) == 3
     total = _flows(opening="210000", external="8000", transfers_in="53000", receipts="61000", aid_cases="16000",
                    transfers_out="3000", payments="19000", closing="252000")  # fmt: skip
     assert funds["total"] == total
     assert [r["key"] for r in funds["by_org"]] == [STREET]
-    assert {k: funds["by_org"][0][k] for k in reports.FUND_KEYS} == total
+    assert {k: funds["by_org"][0][k] for k in FUND_KEYS} == total
 
     cases = f["cases"]
     assert cases["total"] == {"key": "total", "label": "合计", "cases": 2, "households": 2,
@@ -147,7 +159,7 @@ def test_street_month_against_hand_computation(month, org):
 
 
 def test_district_month_consolidates_the_district_and_its_streets(month, org):
-    f = reports.monthly_report_figures(org(DISTRICT), 2021, 3)
+    f = monthly_report_figures(org(DISTRICT), 2021, 3)
     funds = f["funds"]
     expected_sources = {
         # 300,000 at the district + 200,000 at 华阳路; allocations 70,000 out of the district and
@@ -160,12 +172,12 @@ def test_district_month_consolidates_the_district_and_its_streets(month, org):
         "非定向捐赠": _flows(external="3000", transfers_in="6000", receipts="9000", transfers_out="6000",
                         payments="6000", closing="3000"),
     }  # fmt: skip
-    assert {r["label"]: {k: r[k] for k in reports.FUND_KEYS} for r in funds["by_source"]} == expected_sources
+    assert {r["label"]: {k: r[k] for k in FUND_KEYS} for r in funds["by_source"]} == expected_sources
     assert funds["total"] == _flows(
         opening="510000", external="8000", transfers_in="76000", receipts="84000", aid_cases="18000",
         transfers_out="76000", payments="94000", closing="500000",
     )  # fmt: skip
-    by_org = {r["key"]: {k: r[k] for k in reports.FUND_KEYS} for r in funds["by_org"]}
+    by_org = {r["key"]: {k: r[k] for k in FUND_KEYS} for r in funds["by_org"]}
     assert by_org[DISTRICT] == _flows(opening="300000", transfers_in="3000", receipts="3000", transfers_out="73000",
                                       payments="73000", closing="230000")  # fmt: skip
     assert by_org[OTHER_STREET] == _flows(transfers_in="20000", receipts="20000", aid_cases="2000", payments="2000",
@@ -195,24 +207,24 @@ def test_district_month_consolidates_the_district_and_its_streets(month, org):
 def test_a_batch_gives_the_same_figures_as_one_report_at_a_time(month, org):
     codes = [DISTRICT, "310101", STREET, OTHER_STREET]
     orgs = [org(c) for c in codes]
-    batch = reports.monthly_figures(orgs, 2021, 3)
+    batch = monthly_figures(orgs, 2021, 3)
     for o in orgs:
-        one = reports.monthly_report_figures(o, 2021, 3)
-        assert reports.flatten(batch[o.pk]) == reports.flatten(one)
+        one = monthly_report_figures(o, 2021, 3)
+        assert flatten(batch[o.pk]) == flatten(one)
     assert batch[org("310101").pk]["funds"]["total"] == _flows()
 
 
 def test_due_date_is_the_tenth_of_the_next_month():
-    assert reports.due_date(2021, 3) == date(2021, 4, 10)
-    assert reports.due_date(2024, 12) == date(2025, 1, 10)
-    assert reports.REPORT_DUE_DAYS[0].reference.startswith("沪民救发〔2025〕1号 四(二)")
+    assert due_date(2021, 3) == date(2021, 4, 10)
+    assert due_date(2024, 12) == date(2025, 1, 10)
+    assert REPORT_DUE_DAYS[0].reference.startswith("沪民救发〔2025〕1号 四(二)")
 
 
 def test_bad_month_text_says_how_to_write_it():
     with pytest.raises(ValueError, match="年-月"):
-        reports.parse_month("2021/3")
+        parse_month("2021/3")
     with pytest.raises(ValueError, match="月份 1–12"):
-        reports.parse_month("2021-13")
+        parse_month("2021-13")
 
 
 # --- filing and review through HTTP ------------------------------------------------------------------
@@ -234,7 +246,7 @@ def test_file_return_refile_accept(month, cast, login, org):
     assert "已报送" in _messages(r)
     report = MonthlyReport.objects.get(org=org(STREET), year=2021, month=3)
     assert report.status == "submitted" and report.filings == 1 and report.filed_by == cast.approver_a
-    assert report.figures == reports.to_json(reports.monthly_report_figures(org(STREET), 2021, 3)) | {
+    assert report.figures == to_json(monthly_report_figures(org(STREET), 2021, 3)) | {
         "computed_at": report.figures["computed_at"]
     }
     # The street cannot review its own report; the district cannot file it.
@@ -323,13 +335,13 @@ def test_bad_decision_and_bad_month_never_500(month, cast, login):
 
 def test_foundation_sees_who_has_not_filed(month, cast, login, org):
     login(cast.approver_a).post(_url(suffix="/file/"))
-    rows = reports.filing_status(user=cast.foundation_fin, year=2021, month=3, today=date(2021, 4, 11))
+    rows = filing_status(user=cast.foundation_fin, year=2021, month=3, today=date(2021, 4, 11))
     by_code = {r.org.code: r for r in rows}
     assert len(rows) == 17 + 215  # every district-level organisation and street
     assert by_code[STREET].status_label == "已报送·待审核" and not by_code[STREET].overdue
     assert by_code[OTHER_STREET].status_label == "逾期未报送" and by_code[OTHER_STREET].overdue
     assert by_code["310101"].overdue
-    before_due = reports.filing_status(user=cast.foundation_fin, year=2021, month=3, today=date(2021, 4, 10))
+    before_due = filing_status(user=cast.foundation_fin, year=2021, month=3, today=date(2021, 4, 10))
     assert not any(r.overdue for r in before_due)
     r = login(cast.foundation_fin).get("/funds/reports/?month=2021-03")
     text = r.content.decode()
@@ -444,7 +456,7 @@ def test_pdf_carries_the_chinese_text_and_figures(month, cast, login):
 
 
 def test_annual_inspection(month, cast, login, org):
-    f = reports.annual_figures(org(DISTRICT), 2021)
+    f = annual_figures(org(DISTRICT), 2021)
     assert f["funds"]["total"]["opening"] == D("0.00")
     # 500,000 came in from the foundation; 19,000 of cases paid (18,000 in March, 1,000 in April).
     assert f["funds"]["total"]["aid_cases"] == D("19000.00")
@@ -482,7 +494,7 @@ def test_work_expense_over_its_cap_is_a_finding(month, cast, org):
         actor=fin, org=street, source=s.undirected, amount="100.00", day=date(2021, 5, 4), memo="工作经费",
         idempotency_key=key(),
     )  # fmt: skip
-    f = reports.annual_figures(org(DISTRICT), 2021)
+    f = annual_figures(org(DISTRICT), 2021)
     cap = _row(f["caps"], "华阳路街道")
     assert (cap["used"], cap["rate"], cap["cap"], cap["spent"], cap["held"]) == (
         D("2000.00"), "5%", D("100.00"), D("100.00"), True,

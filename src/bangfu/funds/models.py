@@ -314,7 +314,7 @@ class MonthlyReport(models.Model):
 
     @property
     def due(self):
-        from .reports import due_date
+        from .reports.monthly import due_date
 
         return due_date(self.year, self.month)
 

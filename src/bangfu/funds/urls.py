@@ -1,6 +1,7 @@
 from django.urls import path
 
-from . import report_views, views
+from . import views
+from .reports import views as report_views
 
 app_name = "funds"
 urlpatterns = [
@@ -21,7 +22,7 @@ urlpatterns = [
     path("transactions/<int:pk>/", views.transaction_detail, name="transaction"),
     path("transactions/<int:pk>/reverse/", views.transaction_reverse, name="transaction_reverse"),
 ]
-# 业务及资金使用报表 and 年度专项检查 (report_views.py).
+# 业务及资金使用报表 and 年度专项检查 (reports/views.py).
 _MONTHLY, _ANNUAL = "reports/<str:code>/<int:year>-<int:month>", "reports/annual/<str:code>/<int:year>"
 urlpatterns += [
     path("reports/", report_views.report_index, name="reports"),

@@ -603,7 +603,8 @@ def _reports(v: Verification) -> None:
     from collections import defaultdict
 
     from .models import MonthlyReport
-    from .reports import differences, monthly_figures
+    from .reports.monthly import monthly_figures
+    from .reports.snapshot import differences
 
     by_month = defaultdict(list)
     for report in MonthlyReport.objects.filter(status=MonthlyReport.Status.ACCEPTED).select_related("org"):

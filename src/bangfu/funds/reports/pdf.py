@@ -17,7 +17,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 
 from bangfu.core.money import format_yuan
 
-from .reports import CASE_COLUMNS, FUND_COLUMNS
+from .figures import CASE_COLUMNS, FUND_COLUMNS
 
 FONT = "STSong-Light"
 if FONT not in pdfmetrics.getRegisteredFontNames():

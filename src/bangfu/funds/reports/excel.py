@@ -12,7 +12,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
-from .reports import CASE_COLUMNS, FUND_COLUMNS
+from .figures import CASE_COLUMNS, FUND_COLUMNS
 
 MONEY = "#,##0.00"
 COUNT = "#,##0"

@@ -27,9 +27,10 @@ from bangfu.audit.services import audit_record
 from bangfu.orgs.models import Organisation, OrgKind
 from bangfu.orgs.scope import has_perm_at
 
-from .models import MonthlyReport
-from .reports import monthly_report_figures, to_json
-from .services import FundsRefused
+from ..models import MonthlyReport
+from ..services import FundsRefused
+from .monthly import monthly_report_figures
+from .snapshot import to_json
 
 S = MonthlyReport.Status
 

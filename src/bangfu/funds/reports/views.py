@@ -13,8 +13,9 @@ from django.views.decorators.http import require_POST
 from bangfu.audit.actor import Actor
 from bangfu.orgs.scope import require_perm_somewhere
 
-from . import report_excel, report_pdf, report_services, reports
-from .services import FundsRefused
+from ..services import FundsRefused
+from . import excel, monthly, pdf, selectors, services
+from .charts import chart_data
 
 
 def _month(year: int, month: int) -> tuple[int, int]:
@@ -28,19 +29,19 @@ def report_index(request):
     """The month's filing status of every district and street in scope: who filed, who is late."""
     require_perm_somewhere(request.user, "funds.view")
     error = ""
-    year, month = reports.previous_month()
+    year, month = monthly.previous_month()
     if request.GET.get("month"):
         try:
-            year, month = reports.parse_month(request.GET["month"])
+            year, month = monthly.parse_month(request.GET["month"])
         except ValueError as exc:
             error = f"{exc}已显示上月。"
-    rows = reports.filing_status(user=request.user, year=year, month=month)
-    counts = reports.filing_counts(rows)
+    rows = selectors.filing_status(user=request.user, year=year, month=month)
+    counts = selectors.filing_counts(rows)
     districts = [r.org for r in rows if r.org.kind == "district"]
     return render(
         request,
         "funds/reports/index.html",
-        {"rows": rows, "year": year, "month": month, "due": reports.due_date(year, month), "counts": counts,
+        {"rows": rows, "year": year, "month": month, "due": monthly.due_date(year, month), "counts": counts,
          "districts": districts, "error": error, "month_value": f"{year}-{month:02d}"},
     )  # fmt: skip
 
@@ -48,19 +49,17 @@ def report_index(request):
 @login_required
 def monthly_report(request, code: str, year: int, month: int):
     year, month = _month(year, month)
-    page = reports.monthly_report_page(user=request.user, code=code, year=year, month=month)
-    return render(
-        request, "funds/reports/monthly.html", {**page, "charts": reports.chart_data(page["figures"])}
-    )
+    page = selectors.monthly_report_page(user=request.user, code=code, year=year, month=month)
+    return render(request, "funds/reports/monthly.html", {**page, "charts": chart_data(page["figures"])})
 
 
 @login_required
 @require_POST
 def monthly_report_file(request, code: str, year: int, month: int):
     year, month = _month(year, month)
-    org = reports.report_org_get(user=request.user, code=code)
+    org = selectors.report_org_get(user=request.user, code=code)
     try:
-        report_services.monthly_report_file(
+        services.monthly_report_file(
             actor=Actor.from_request(request),
             org=org,
             year=year,
@@ -77,15 +76,15 @@ def monthly_report_file(request, code: str, year: int, month: int):
 @require_POST
 def monthly_report_review(request, code: str, year: int, month: int):
     year, month = _month(year, month)
-    report = reports.monthly_report_get(user=request.user, code=code, year=year, month=month)
+    report = selectors.monthly_report_get(user=request.user, code=code, year=year, month=month)
     decision, remarks = request.POST.get("decision"), request.POST.get("remarks", "")
     actor = Actor.from_request(request)
     try:
         if decision == "accept":
-            report_services.monthly_report_accept(actor=actor, report=report, remarks=remarks)
+            services.monthly_report_accept(actor=actor, report=report, remarks=remarks)
             messages.success(request, "报表已审核通过。")
         elif decision == "return":
-            report_services.monthly_report_return(actor=actor, report=report, remarks=remarks)
+            services.monthly_report_return(actor=actor, report=report, remarks=remarks)
             messages.success(request, "报表已退回填报单位。")
         else:
             messages.error(request, "请选择“审核通过”或“退回”。")
@@ -109,43 +108,39 @@ _XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @login_required
 def monthly_report_xlsx(request, code: str, year: int, month: int):
     year, month = _month(year, month)
-    page = reports.monthly_report_page(user=request.user, code=code, year=year, month=month, compare=False)
+    page = selectors.monthly_report_page(user=request.user, code=code, year=year, month=month, compare=False)
     name = f"{page['org'].name}{year}年{month}月业务及资金使用报表.xlsx"
-    return _download(report_excel.monthly_workbook(page), _XLSX, name)
+    return _download(excel.monthly_workbook(page), _XLSX, name)
 
 
 @login_required
 def monthly_report_pdf(request, code: str, year: int, month: int):
     year, month = _month(year, month)
-    page = reports.monthly_report_page(user=request.user, code=code, year=year, month=month, compare=False)
+    page = selectors.monthly_report_page(user=request.user, code=code, year=year, month=month, compare=False)
     name = f"{page['org'].name}{year}年{month}月业务及资金使用报表.pdf"
-    return _download(report_pdf.monthly_pdf(page), "application/pdf", name, inline=True)
+    return _download(pdf.monthly_pdf(page), "application/pdf", name, inline=True)
 
 
 def _annual(request, code: str, year: int) -> dict:
     if not 2000 <= year <= 2100:
         raise Http404
-    return reports.annual_report_page(user=request.user, code=code, year=year)
+    return selectors.annual_report_page(user=request.user, code=code, year=year)
 
 
 @login_required
 def annual_report(request, code: str, year: int):
     page = _annual(request, code, year)
-    return render(
-        request, "funds/reports/annual.html", {**page, "charts": reports.chart_data(page["figures"])}
-    )
+    return render(request, "funds/reports/annual.html", {**page, "charts": chart_data(page["figures"])})
 
 
 @login_required
 def annual_report_xlsx(request, code: str, year: int):
     page = _annual(request, code, year)
-    return _download(
-        report_excel.annual_workbook(page), _XLSX, f"{page['org'].name}{year}年度专项检查报告.xlsx"
-    )
+    return _download(excel.annual_workbook(page), _XLSX, f"{page['org'].name}{year}年度专项检查报告.xlsx")
 
 
 @login_required
 def annual_report_pdf(request, code: str, year: int):
     page = _annual(request, code, year)
-    pdf = report_pdf.annual_pdf(page)
-    return _download(pdf, "application/pdf", f"{page['org'].name}{year}年度专项检查报告.pdf", inline=True)
+    content = pdf.annual_pdf(page)
+    return _download(content, "application/pdf", f"{page['org'].name}{year}年度专项检查报告.pdf", inline=True)
