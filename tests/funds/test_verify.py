@@ -18,7 +18,7 @@ from bangfu.funds import selectors, services
 from bangfu.funds.models import Account, Allocation, Posting, Transaction
 from bangfu.funds.verify import ledger_problems, ledger_verify
 
-from .conftest import DISTRICT, OTHER_STREET, STREET, D, as_, key, paid_case
+from .conftest import DISTRICT, OTHER_STREET, STREET, D, as_, key, paid_case, unposted_case
 
 SQLITE_GUARDS = (
     "funds_posting_no_update", "funds_posting_no_delete", "funds_posting_open_transaction",
@@ -316,9 +316,8 @@ def test_verify_catches_case_aid_with_no_payment(funded, org, posted):
 
 
 def test_verify_catches_a_payment_whose_record_was_deleted(sources, cast):
-    record = paid_case(cast, "100.00")  # no money: stays unposted, nothing refers to it
-    record.refresh_from_db()
-    assert record.posted_at is None
+    record = unposted_case(cast, "100.00")  # left unposted by an earlier version: nothing refers to it
+    _lift_guards()
     _raw("DELETE FROM cases_paymentrecord WHERE id = %s", [record.pk])
     assert _found("payments", grace=timedelta(0)) == [
         f"发放 #{record.payment_id} 没有待入账记录（交接记录丢失）。"

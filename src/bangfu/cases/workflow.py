@@ -52,7 +52,6 @@ from .models import (
     Tier,
 )
 from .models import CaseState as S
-from .signals import payment_recorded
 
 # 沪民救发〔2025〕1号 三(二)4: these households may skip the home investigation.
 FAST_TRACK_CATEGORIES = ("dibao", "low_income", "rigid_expense")
@@ -463,6 +462,11 @@ def _do_help_first(case: Case, actor: Actor, data: dict) -> None:
 
 
 def _do_pay(case: Case, actor: Actor, data: dict) -> None:
+    """The payment, its ledger posting and its follow-up, in the one database transaction of
+    `transition` (SPEC §10): a payment the street's fund cannot cover is refused and leaves
+    nothing behind; a payment that stands has its posting."""
+    from bangfu.funds.services import FundsRefused, payment_post
+
     payment = Payment.objects.create(
         case=case,
         amount=case.approved_amount,
@@ -471,7 +475,6 @@ def _do_pay(case: Case, actor: Actor, data: dict) -> None:
         paid_by=actor.user,
     )
     today = timezone.localdate()
-    # The ledger hand-over (SPEC §7), in this same transaction: no payment without its record.
     record = PaymentRecord.objects.create(
         payment=payment,
         case=case,
@@ -482,7 +485,13 @@ def _do_pay(case: Case, actor: Actor, data: dict) -> None:
         category=str(household_category_on(case.household, case.application_date)),
         paid_on=today,
     )
-    transaction.on_commit(lambda: payment_recorded.send(sender=PaymentRecord, record_id=record.pk))
+    # 专款专用 (沪民救发〔2025〕1号 四(二)): paid from the street's earmarked money for case aid, which
+    # must cover it now. The funds app locks the street's fund rows (after the household and
+    # case rows held here) and refuses with the figures; raising rolls the payment back.
+    try:
+        payment_post(payment_record=record, actor=actor)
+    except FundsRefused as e:
+        raise Refused(f"不能发放：{e.message}请待区、街镇资金到账后再发放。") from None
     # 回访反馈: scheduled at payment, with a due date.
     FollowUp.objects.create(case=case, due_date=today + timedelta(days=FOLLOW_UP_DAYS))
 
