@@ -22,7 +22,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Count, Sum
+from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -224,6 +224,15 @@ def committed_this_year(case: Case) -> tuple[int, Decimal]:
     return row["n"], row["total"]
 
 
+def district_exception() -> Q:
+    """Cases the district approved with a written reason to go beyond a 一般 limit
+    (长民发〔2016〕31号 三(四)): the events of the year beyond the second need one."""
+    district_approval = Approval.objects.filter(
+        case=OuterRef("pk"), tier=Tier.DISTRICT, decision=Decision.APPROVE
+    )
+    return ~Q(exception_reason="") & Exists(district_approval)
+
+
 def judge_amount(case: Case, amount: Decimal) -> tuple[list[str], list[str]]:
     """(hard refusals, "generally" limits exceeded) for paying `amount` on this case.
 
@@ -336,10 +345,7 @@ def _caps_hold_at_payment(case: Case, data: dict) -> str | None:
     same household may have been approved or paid since this one was approved."""
     r = rules.rules_for(case)
     events, total = committed_this_year(case)
-    exception = (
-        bool(case.exception_reason)
-        and case.approvals.filter(tier=Tier.DISTRICT, decision=Decision.APPROVE).exists()
-    )
+    exception = Case.objects.filter(district_exception(), pk=case.pk).exists()
     if events >= int(r.max_events.value) and not (exception and r.max_events.generally):
         return f"本户本年已有{events}次帮扶，发放将超过每年{r.max_events.value}次的限制（{r.max_events.reference}），不能发放。"
     if total + case.approved_amount > r.max_amount.value:
