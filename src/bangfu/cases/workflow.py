@@ -546,7 +546,8 @@ STEPS: tuple[Step, ...] = (
     # 先帮扶、事后补办手续 (三(二)4): the street approves an emergency payment at once.
     Step("help_first", "先帮扶、后补办", (S.APPLIED, S.REVIEWING), S.APPROVED, "cases.approve_street",
          needs=(_no_duplicate_invoices, _help_first_allowed), effect=_do_help_first),
-    # 签收发放 (四(四)): exactly once; caps re-checked under the household lock.
+    # 签收发放 (四(四)): exactly once; caps re-checked under the household lock; funded, and posted
+    # to the ledger with it (`_do_pay`).
     Step("pay", "发放", (S.APPROVED,), S.PAID, "cases.pay",
          needs=(_no_duplicate_invoices, _caps_hold_at_payment), effect=_do_pay),
     Step("receipt", "登记签收", (S.PAID,), None, "cases.pay", needs=(_no_receipt_yet,), effect=_do_receipt),
