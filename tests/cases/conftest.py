@@ -10,6 +10,13 @@ def roster(db):
 
 
 @pytest.fixture
+def street_funds(db):
+    """Case money at 华阳路街道 and 江苏路街道: a payment needs money behind it (SPEC §10)."""
+    for code in ("310105001", "310105002"):
+        factories.fund_street(code)
+
+
+@pytest.fixture
 def act(client):
     """act(user, case, action, **data) -> response of the POST, as that user."""
 

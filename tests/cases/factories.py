@@ -65,6 +65,35 @@ def case(
     return c
 
 
+def fund_street(street_code: str = "310105001", amount: str = "100000.00", day: date = date(2021, 1, 1)):
+    """Case money at the street (a fiscal matching receipt through the funds service): a case is
+    paid only from what its street holds (SPEC §10). Dated before any test's payment."""
+    from bangfu.funds import services as funds
+    from bangfu.funds.models import FundSource
+
+    actor = Actor.system("tests")
+    source = FundSource.objects.filter(code="T-CZ").first() or funds.fund_source_create(
+        actor=actor, code="T-CZ", name="测试财政配套", kind="fiscal_matching"
+    )
+    return funds.fiscal_matching_receive(
+        actor=actor, org=Organisation.objects.get(code=street_code), source=source, amount=amount, day=day,
+        memo="测试：街镇个案帮扶资金到账", idempotency_key=f"test-fund-{street_code}-{next(_seq)}",
+    )  # fmt: skip
+
+
+def approve(c, amount: Decimal | str, by=None):
+    """The case approved as the procedure leaves it (state, amount and the transition), without
+    walking every step: for tests whose subject is what comes after approval."""
+    from bangfu.cases.models import Case, CaseState, Transition
+
+    Case.objects.filter(pk=c.pk).update(state=CaseState.APPROVED, approved_amount=Decimal(amount))
+    Transition.objects.create(
+        case_id=c.pk, action="approve", from_state=c.state, to_state=CaseState.APPROVED, user=by,
+        actor_label="测试", comment="测试：已审批",
+    )  # fmt: skip
+    return Case.objects.get(pk=c.pk)
+
+
 def panel(street_code: str = "310105001", n: int = 7):
     from bangfu.cases.models import PanelMember
 

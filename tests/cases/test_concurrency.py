@@ -49,6 +49,7 @@ def run_together(work, n: int = THREADS) -> list:
 
 
 def test_many_cashiers_pay_one_case_once(cast):
+    factories.fund_street()  # money for more than one payment: only the case's lock stops a second
     c = factories.case(cast.intake_a)
     Case.objects.filter(pk=c.pk).update(state=CaseState.APPROVED, approved_amount=Decimal("4000.00"))
     shared = uuid.uuid4()
@@ -114,6 +115,7 @@ def test_parallel_district_approvals_never_exceed_80000(cast):
 
 
 def test_parallel_payments_of_one_household_respect_caps(cast):
+    factories.fund_street("310105001", "50000.00")  # the money is there: the caps refuse
     h = factories.household()
     ids = []
     for _ in range(THREADS):

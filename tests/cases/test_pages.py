@@ -16,7 +16,8 @@ from . import factories
 from .conftest import INVESTIGATION, review_data
 from .test_permissions import _approved, _do, _investigation, _paid, _reviewed, _to_reviewing
 
-pytestmark = pytest.mark.django_db
+# The streets hold case money: these tests pay cases (a payment needs money behind it).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("street_funds")]
 
 
 def tiles(client) -> dict[str, int]:

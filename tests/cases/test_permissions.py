@@ -21,7 +21,8 @@ from . import factories
 from .conftest import INVESTIGATION, review_data
 from .test_procedure import _png
 
-pytestmark = pytest.mark.django_db
+# The streets hold case money: these tests pay cases (a payment needs money behind it).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("street_funds")]
 
 # Users who cannot see a case of 华阳路街道 (310105001) at all.
 OUT_OF_SCOPE = {"intake_b", "intake_hp", "district_hp", "sysadmin", "volunteer_a"}

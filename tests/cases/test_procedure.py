@@ -7,11 +7,13 @@ from django.urls import reverse
 
 from bangfu.audit.models import AuditEntry
 from bangfu.cases.models import Approval, Case, CaseState, PaymentRecord, Transition
+from bangfu.funds.models import Posting
 
 from . import factories
 from .conftest import INVESTIGATION, review_data
 
-pytestmark = pytest.mark.django_db
+# The streets hold case money: these tests pay cases (a payment needs money behind it).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("street_funds")]
 
 
 def text(response) -> str:
@@ -71,7 +73,11 @@ def test_full_procedure_each_step_by_its_role(cast, act, roster, login):
     c.refresh_from_db()
     assert c.state == CaseState.PAID and c.payment.amount == Decimal("4000.00")
     record = PaymentRecord.objects.get()
-    assert record.amount == Decimal("4000.00") and record.posted_at is None and record.category == "other"
+    assert record.amount == Decimal("4000.00") and record.category == "other"
+    # Posted with the payment, in its transaction: the street's aid and fund, for this case.
+    posting = Posting.objects.get(transaction__payment_record=record, account="aid")
+    assert record.posted_at and record.ledger_reference == posting.transaction.number
+    assert (posting.amount, posting.case_id, posting.org_id) == (Decimal("4000.00"), c.pk, c.street_id)
     assert c.follow_ups.get().due_date > c.payment.paid_at.date()
     # Follow-up before the signed receipt is refused.
     r = act(cast.assessor_a, c, "follow_up", outcome="好转", feedback="感谢")

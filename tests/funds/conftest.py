@@ -114,14 +114,37 @@ def donations_used_2021(sources, cast, org, agreement):
 
 
 def paid_case(cast, amount: str = "4000.00"):
-    """A case of 华阳路街道 paid through the case procedure; returns its PaymentRecord."""
+    """A case of 华阳路街道 paid through the case procedure (posted with its payment, so the
+    street must hold the money); returns its PaymentRecord."""
     from bangfu.cases import services as case_services
-    from bangfu.cases.models import Case, CaseState
     from tests.cases import factories
 
-    c = factories.case(cast.intake_a)
-    Case.objects.filter(pk=c.pk).update(state=CaseState.APPROVED, approved_amount=Decimal(amount))
+    c = factories.approve(factories.case(cast.intake_a), amount)
     payment = case_services.case_pay(
-        case=Case.objects.get(pk=c.pk), actor=as_(cast.cashier_a), method="cash", idempotency_key=uuid.uuid4()
+        case=c, actor=as_(cast.cashier_a), method="cash", idempotency_key=uuid.uuid4()
     )
     return payment.record
+
+
+def unposted_case(cast, amount: str = "4000.00"):
+    """A payment as an earlier version left it: the case paid and its record written, the
+    posting left to the background, and not made (the street had no money then). Written
+    straight into the tables, rows the append-only guards let in (inserts only)."""
+    from django.utils import timezone
+
+    from bangfu.cases.models import Case, CaseState, Payment, PaymentRecord, Transition
+    from tests.cases import factories
+
+    c = factories.approve(factories.case(cast.intake_a), amount)
+    payment = Payment.objects.create(
+        case=c, amount=c.approved_amount, method="cash", idempotency_key=uuid.uuid4(), paid_by=cast.cashier_a
+    )
+    Case.objects.filter(pk=c.pk).update(state=CaseState.PAID)
+    Transition.objects.create(
+        case=c, action="pay", from_state=CaseState.APPROVED, to_state=CaseState.PAID, user=cast.cashier_a,
+        actor_label="cashier_a",
+    )  # fmt: skip
+    return PaymentRecord.objects.create(
+        payment=payment, case=c, household_id=c.household_id, street_id=c.street_id, amount=payment.amount,
+        aid_type=c.aid_type, category="other", paid_on=timezone.localdate(),
+    )  # fmt: skip

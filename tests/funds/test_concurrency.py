@@ -7,8 +7,7 @@ between them and an overdrawn fund or a broken cap.
 
 import threading
 import uuid
-from datetime import date
-from decimal import Decimal
+from datetime import date, timedelta
 
 import pytest
 from django.db import connection
@@ -16,7 +15,7 @@ from django.db.models import Sum
 
 from bangfu.audit.actor import Actor
 from bangfu.cases import services as case_services
-from bangfu.cases.models import Case, CaseState, PaymentRecord
+from bangfu.cases.models import Case, CaseState, Payment, PaymentRecord
 from bangfu.cases.workflow import Refused
 from bangfu.funds import services
 from bangfu.funds.models import Account, Allocation, Posting
@@ -85,37 +84,63 @@ def test_parallel_project_payments_never_overdraw_the_street_fund(funded, cast, 
 
 
 def test_parallel_case_payments_never_overdraw_the_street_fund(funded, cast, org):
+    """24 cashiers' connections pay 24 cases of different households of one street at once,
+    against case money that covers only some: each payment is posted with it or refused."""
     street = org(STREET)
-    # Leave 30,000 of case money at the street: 15 of the 24 payments of 2,000 fit.
+    # Leave 35,000 of case money at the street, in two sources: 30,000 of lottery and 5,000
+    # of fiscal matching (drawn first). 17 of the 24 payments of 2,000 fit; 1,000 is left.
     services.aid_pay(
         actor=as_(cast.finance_cn), org=street, source=funded.lottery, amount="170000.00", day=date(2021, 2, 1),
         memo="项目发放", idempotency_key=key(), project_ref="P-1",
     )  # fmt: skip
-    ids = [factories.case(cast.intake_a).pk for _ in range(THREADS)]
-    Case.objects.filter(pk__in=ids).update(state=CaseState.APPROVED, approved_amount=Decimal("2000.00"))
+    services.fiscal_matching_receive(
+        actor=as_(cast.finance_cn), org=street, source=funded.fiscal, amount="5000.00", day=date(2021, 2, 1),
+        memo="街道财政配套", idempotency_key=key(),
+    )  # fmt: skip
+    fund = D("35000.00")
+    ids = [factories.approve(factories.case(cast.intake_a), "2000.00").pk for _ in range(THREADS)]
+    assert len({Case.objects.get(pk=pk).household_id for pk in ids}) == THREADS
 
     def pay(i):
-        payment = case_services.case_pay(
+        return case_services.case_pay(
             case=Case.objects.get(pk=ids[i]), actor=Actor.for_user(cast.cashier_a), method="cash",
             idempotency_key=uuid.uuid4(),
         )  # fmt: skip
-        # The task posts after the commit; post here as well, racing the other threads' tasks.
-        try:
-            return services.payment_post(payment_record=payment.record)
-        except FundsRefused as e:
-            return e
 
-    run_together(pay)
-    assert PaymentRecord.objects.count() == THREADS  # every case paid in cash by the street
-    posted = PaymentRecord.objects.filter(posted_at__isnull=False)
-    assert posted.count() == 15
-    today_aid = Posting.objects.filter(account=Account.AID, case__isnull=False).aggregate(t=Sum("amount"))[
-        "t"
-    ]
-    assert today_aid == D("30000.00")
-    assert balance(org_id=street.pk, source_id=funded.lottery.pk) == 0
-    # The nine the fund could not cover stay unposted for `ledger verify` to report after the grace.
-    assert ledger_problems() == []
+    results = run_together(pay)
+    paid = [r for r in results if isinstance(r, Payment)]
+    refused = [r for r in results if isinstance(r, Refused)]
+    assert len(paid) + len(refused) == THREADS, [r for r in results if not isinstance(r, Payment | Refused)]
+    lottery = balance(org_id=street.pk, source_id=funded.lottery.pk)
+    fiscal = balance(org_id=street.pk, source_id=funded.fiscal.pk)
+    paid_sum = sum((p.amount for p in paid), D("0.00"))
+    print(
+        f"\nparallel case payments: connections={THREADS} tried={len(results)} paid={len(paid)} "
+        f"refused={len(refused)} fund={fund} paid_sum={paid_sum} balance_after={lottery + fiscal} "
+        f"(lottery {lottery}, fiscal {fiscal})"
+    )
+    assert (len(paid), len(refused)) == (17, 7)
+    assert paid_sum == D("34000.00") <= fund
+    assert (lottery, fiscal) == (D("1000.00"), D("0.00"))  # fiscal first (draw order 10), then lottery
+    # Never below zero, on any day since the money came.
+    for source in (funded.lottery, funded.fiscal):
+        assert (
+            lowest_balance_from(
+                org_id=street.pk, source_id=source.pk, account=Account.FUND, day=date(2021, 1, 1)
+            )
+            >= 0
+        )
+    # Each refusal read the balance the others left, under the lock, and says so.
+    assert all("发放 ¥2,000.00" in str(r) and "合计 ¥1,000.00，尚缺 ¥1,000.00" in str(r) for r in refused)
+    # Every payment has its posting; every refused case is as it was.
+    assert PaymentRecord.objects.count() == Payment.objects.count() == 17
+    assert not PaymentRecord.objects.filter(posted_at__isnull=True).exists()
+    for payment in paid:
+        aid = Posting.objects.filter(transaction__payment_record__payment=payment, account=Account.AID)
+        assert aid.aggregate(t=Sum("amount"))["t"] == payment.amount
+    assert Case.objects.filter(pk__in=ids, state=CaseState.PAID).count() == 17
+    assert Case.objects.filter(pk__in=ids, state=CaseState.APPROVED, payment__isnull=True).count() == 7
+    assert ledger_problems(grace=timedelta(0)) == []
 
 
 def test_parallel_work_expenses_never_break_the_cap(donations_used_2021, cast, org):

@@ -19,7 +19,7 @@ def spent(funded, cast, org):
     foundation (10,000 in March), and 黄浦区 with money of its own (fiscal matching)."""
     # Paid today: outside 2021, inside the default twelve months. (The task posts it after the
     # commit, which a test transaction never reaches: post it here.)
-    services.payment_post(payment_record=paid_case(cast, "4000.00"))
+    paid_case(cast, "4000.00")  # posted with the payment
     services.aid_pay(
         actor=as_(cast.foundation_fin), org=org("SHBKHZ"), source=funded.lottery, amount="10000.00",
         day=date(2021, 3, 5), memo="市级项目", idempotency_key=key(), project_ref="XM-1",

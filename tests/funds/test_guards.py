@@ -182,18 +182,11 @@ def test_postgres_refuses_to_commit_an_unsealed_balanced_transaction(funded, org
         _raw("SET CONSTRAINTS ALL IMMEDIATE")
 
 
-def test_verify_reports_an_unposted_payment_only_after_the_grace(funded, cast):
-    from bangfu.cases.models import PaymentRecord
+def test_verify_reports_an_unposted_payment_only_after_the_grace(cast):
+    """A record an earlier version left for the background to post, and nothing posted."""
+    from .conftest import unposted_case
 
-    from .conftest import paid_case
-
-    record = paid_case(cast, "100.00")
-    record.refresh_from_db()
-    late = [p for p in ledger_problems(grace=timedelta(0)) if p.check == "payments"]
-    if record.posted_at is None:
-        # Nothing posted it yet: an alarm at once without grace, none within the 15 minutes.
-        assert not [p for p in ledger_problems(grace=timedelta(minutes=15)) if p.check == "payments"]
-        assert len(late) == 1
-    else:
-        # The case procedure enqueued the posting task itself (inline under test).
-        assert not late and PaymentRecord.objects.get(pk=record.pk).ledger_reference
+    record = unposted_case(cast, "100.00")
+    assert not [p for p in ledger_problems(grace=timedelta(minutes=15)) if p.check == "payments"]
+    late = [p.message for p in ledger_problems(grace=timedelta(0)) if p.check == "payments"]
+    assert late == [f"个案发放 {record.event_id}（¥100.00，{record.paid_on}）没有入账。"]

@@ -5,11 +5,12 @@ catching a report whose figures no longer match the books."""
 import json
 import re
 import uuid
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 from io import BytesIO
 
 import pytest
+import time_machine
 from django.db import connection
 from django.utils import timezone
 from openpyxl import load_workbook
@@ -17,7 +18,6 @@ from openpyxl.utils import get_column_letter
 from pypdf import PdfReader
 
 from bangfu.cases import services as case_services
-from bangfu.cases.models import Case, CaseState, PaymentRecord
 from bangfu.funds import services
 from bangfu.funds.models import Agreement, MonthlyReport
 from bangfu.funds.reports import services as report_services
@@ -43,15 +43,15 @@ M = "2021-03"
 
 
 def _pay(cast, cashier, intake, street_code, category, aid_type, amount, paid_on):
-    """A case paid through the case procedure, its payment dated `paid_on`, posted to the ledger."""
+    """A case paid through the case procedure on `paid_on` (the clock set to that day, 10:00
+    Shanghai time), posted to the ledger with its payment."""
     h = factories.household(street_code, category=category)
-    c = factories.case(intake, h, aid_type=aid_type)
-    Case.objects.filter(pk=c.pk).update(state=CaseState.APPROVED, approved_amount=D(amount))
-    payment = case_services.case_pay(
-        case=Case.objects.get(pk=c.pk), actor=as_(cashier), method="cash", idempotency_key=uuid.uuid4()
-    )
-    PaymentRecord.objects.filter(pk=payment.record.pk).update(paid_on=paid_on)
-    services.payment_post(payment_record=PaymentRecord.objects.get(pk=payment.record.pk))
+    c = factories.approve(factories.case(intake, h, aid_type=aid_type), amount)
+    with time_machine.travel(timezone.make_aware(datetime.combine(paid_on, time(10, 0))), tick=False):
+        payment = case_services.case_pay(
+            case=c, actor=as_(cashier), method="cash", idempotency_key=uuid.uuid4()
+        )
+    assert payment.record.paid_on == paid_on and payment.record.posted_at is not None
     return payment.record
 
 

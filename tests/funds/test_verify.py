@@ -18,13 +18,23 @@ from bangfu.funds import selectors, services
 from bangfu.funds.models import Account, Allocation, Posting, Transaction
 from bangfu.funds.verify import ledger_problems, ledger_verify
 
-from .conftest import DISTRICT, OTHER_STREET, STREET, D, as_, key, paid_case
+from .conftest import DISTRICT, OTHER_STREET, STREET, D, as_, key, paid_case, unposted_case
 
 SQLITE_GUARDS = (
     "funds_posting_no_update", "funds_posting_no_delete", "funds_posting_open_transaction",
     "funds_transaction_no_delete", "funds_transaction_insert_open", "funds_transaction_seal_only",
     "funds_transaction_seal_balanced",
+    # cases/0002: the case's payments, payment records and transitions
+    "cases_transition_no_update", "cases_transition_no_delete", "cases_payment_receipt_once",
+    "cases_payment_no_delete", "cases_paymentrecord_posted_once", "cases_paymentrecord_no_delete",
 )  # fmt: skip
+GUARDED_TABLES = (
+    "funds_posting",
+    "funds_transaction",
+    "cases_payment",
+    "cases_paymentrecord",
+    "cases_transition",
+)
 
 
 def _raw(sql, params=()):
@@ -33,13 +43,14 @@ def _raw(sql, params=()):
 
 
 def _lift_guards():
-    """Every trigger of migration funds/0002 off."""
+    """Every trigger of migrations funds/0002 and cases/0002 off, as an attacker with access
+    to the database would first do."""
     if connection.vendor == "postgresql":
         # ALTER TABLE refuses to run with trigger events pending: run the deferred checks of the
         # fixtures' (balanced) writes now.
         _raw("SET CONSTRAINTS ALL IMMEDIATE")
-        _raw("ALTER TABLE funds_posting DISABLE TRIGGER USER")
-        _raw("ALTER TABLE funds_transaction DISABLE TRIGGER USER")
+        for table in GUARDED_TABLES:
+            _raw(f"ALTER TABLE {table} DISABLE TRIGGER USER")
     else:
         for name in SQLITE_GUARDS:
             _raw(f"DROP TRIGGER {name}")
@@ -98,7 +109,6 @@ def test_a_sound_ledger_with_every_movement_passes(today, donations_used_2021, c
         day=date(2021, 2, 1), memo="街道财政配套", idempotency_key=key(),
     )  # fmt: skip
     record = paid_case(cast, "4000.00")
-    services.payment_post(payment_record=record)
     services.transaction_reverse(
         actor=as_(cast.finance_cn), txn=Transaction.objects.get(payment_record=record), day=today,
         reason="发放有误",
@@ -279,6 +289,7 @@ def test_verify_catches_a_payment_whose_transaction_was_unlinked(posted):
 
 
 def test_verify_catches_a_payment_record_whose_amount_was_changed(posted):
+    _lift_guards()
     _raw("UPDATE cases_paymentrecord SET amount = %s WHERE id = %s", ["4100.00", posted.pk])
     txn = Transaction.objects.get(payment_record=posted)
     assert _found("payments") == [
@@ -316,9 +327,8 @@ def test_verify_catches_case_aid_with_no_payment(funded, org, posted):
 
 
 def test_verify_catches_a_payment_whose_record_was_deleted(sources, cast):
-    record = paid_case(cast, "100.00")  # no money: stays unposted, nothing refers to it
-    record.refresh_from_db()
-    assert record.posted_at is None
+    record = unposted_case(cast, "100.00")  # left unposted by an earlier version: nothing refers to it
+    _lift_guards()
     _raw("DELETE FROM cases_paymentrecord WHERE id = %s", [record.pk])
     assert _found("payments", grace=timedelta(0)) == [
         f"发放 #{record.payment_id} 没有待入账记录（交接记录丢失）。"
@@ -342,6 +352,154 @@ def test_verify_catches_a_payment_posted_twice(posted):
     _raw("UPDATE funds_transaction SET payment_record_id = %s WHERE id = %s", [posted.pk, second])
     assert f"发放记录 #{posted.pk} 入账了 2 次。" in _found("payments")
     assert txn.pk != second
+
+
+# --- the case's money and its procedure ------------------------------------------------------------------
+# Each change below is one an attacker with database access could make: through a path the
+# guards allow (the case row itself), or with the guards of cases/0002 lifted first.
+
+
+def _case_of(record):
+    from bangfu.cases.models import Case
+
+    return Case.objects.get(pk=record.case_id)
+
+
+def test_verify_catches_a_payment_multiplied_by_ten(posted):
+    _lift_guards()
+    _raw("UPDATE cases_payment SET amount = amount * 10 WHERE id = %s", [posted.payment_id])
+    assert _found("payments") == [
+        f"发放 #{posted.payment_id}（个案 {_case_of(posted).number}）金额 ¥40,000.00，"
+        "与核定金额 ¥4,000.00、入账的帮扶支出 ¥4,000.00不符。"
+    ]
+
+
+def test_verify_catches_a_payment_whose_approved_amount_was_changed(posted):
+    """The case row takes UPDATEs (the procedure moves it): an amount approved afterwards."""
+    _raw("UPDATE cases_case SET approved_amount = %s WHERE id = %s", ["4400.00", posted.case_id])
+    assert _found("payments") == [
+        f"发放 #{posted.payment_id}（个案 {_case_of(posted).number}）金额 ¥4,000.00，与核定金额 ¥4,400.00不符。"
+    ]
+
+
+def test_verify_catches_a_paid_case_set_back_to_approved(posted):
+    _raw("UPDATE cases_case SET state = 'approved' WHERE id = %s", [posted.case_id])
+    number = _case_of(posted).number
+    assert _found("procedure") == [
+        f"个案 {number} 状态为“待发放”，但最后一条流转记录的去向为“已发放·待回访”。",
+        f"发放 #{posted.payment_id} 的个案 {number} 状态为“待发放”，已发放的个案应为“已发放·待回访”或“已结案”。",
+    ]
+
+
+def test_verify_catches_a_case_whose_transitions_were_deleted(posted):
+    _lift_guards()
+    _raw("DELETE FROM cases_transition WHERE case_id = %s", [posted.case_id])
+    number = _case_of(posted).number
+    assert _found("procedure") == [
+        f"个案 {number} 没有流转记录，状态却为“已发放·待回访”。",
+        f"个案 {number} 为“已发放·待回访”，但没有发放流转记录。",
+    ]
+
+
+def test_verify_catches_a_paid_case_whose_pay_transition_was_deleted(posted):
+    _lift_guards()
+    _raw("DELETE FROM cases_transition WHERE case_id = %s AND action = 'pay'", [posted.case_id])
+    number = _case_of(posted).number
+    assert _found("procedure") == [
+        f"个案 {number} 状态为“已发放·待回访”，但最后一条流转记录的去向为“待发放”。",
+        f"个案 {number} 为“已发放·待回访”，但没有发放流转记录。",
+    ]
+
+
+def test_verify_catches_a_case_marked_paid_with_no_payment(cast):
+    from tests.cases import factories
+
+    c = factories.approve(factories.case(cast.intake_a), "3000.00")
+    _raw("UPDATE cases_case SET state = 'closed' WHERE id = %s", [c.pk])
+    assert _found("procedure") == [
+        f"个案 {c.number} 状态为“已结案”，但最后一条流转记录的去向为“待发放”。",
+        f"个案 {c.number} 为“已结案”，但没有发放流转记录、发放记录。",
+    ]
+
+
+def _household_with_cases(cast, amounts, state="approved"):
+    """Cases of one household in 2021, raised to `state` with their amounts by raw SQL
+    (around the procedure, which would have refused the ones beyond the caps)."""
+    from tests.cases import factories
+
+    h = factories.household()
+    cases = [factories.case(cast.intake_a, h) for _ in amounts]
+    for c, amount in zip(cases, amounts, strict=True):
+        _raw("UPDATE cases_case SET state = %s, approved_amount = %s WHERE id = %s", [state, amount, c.pk])
+    return h, cases
+
+
+def test_verify_catches_a_third_event_of_the_year(cast):
+    """长民发〔2016〕31号 三(四): generally at most 2 events a year, from the policy's parameter."""
+    h, _ = _household_with_cases(cast, ["1000.00", "1000.00", "1000.00"])
+    assert _found("household_caps") == [
+        f"家庭 {h.file_number} 2021年已批准或已发放 3 次帮扶，超过每年一般不超过 2 次（长民发〔2016〕31号 三(四)）。"
+    ]
+
+
+def test_verify_accepts_a_third_event_the_district_approved_in_writing(cast):
+    from bangfu.cases.models import Approval
+
+    _, cases = _household_with_cases(cast, ["1000.00", "1000.00", "1000.00"])
+    _raw("UPDATE cases_case SET exception_reason = '多次住院，确有必要' WHERE id = %s", [cases[2].pk])
+    Approval.objects.create(
+        case=cases[2], tier="district", decision="approve", amount="1000.00", by=cast.district_cn
+    )
+    assert _found("household_caps") == []
+    # Without the district's approval the reason alone does not count.
+    Approval.objects.filter(case=cases[2]).update(tier="street")
+    assert len(_found("household_caps")) == 1
+
+
+def test_verify_catches_a_year_beyond_80000(cast):
+    h, cases = _household_with_cases(cast, ["50000.00", "30000.00"], state="paid")
+    assert _found("household_caps") == []  # exactly 80,000: within (不超过)
+    _raw("UPDATE cases_case SET approved_amount = %s WHERE id = %s", ["30000.01", cases[1].pk])
+    assert _found("household_caps") == [
+        f"家庭 {h.file_number} 2021年已批准或已发放合计 ¥80,000.01，超过全年累计 ¥80,000.00（长民发〔2016〕31号 三(四)）。"
+    ]
+
+
+def test_verify_reads_the_caps_from_the_policy(cast, make_user, org):
+    """The caps are the policy's parameters, not numbers of the check: a 黄浦区 version that
+    allows 1 event a year makes a second one there a finding (and the same two in 长宁区 not)."""
+    from bangfu.policy import services as policy_services
+    from bangfu.policy.models import Policy
+    from tests.cases import factories
+
+    drafter = as_(make_user("finance_hp", [("district_finance", "310101")]))
+    policy = policy_services.policy_draft_create(
+        actor=drafter, district=org("310101"), code="hp-test-2021", title="黄浦区测试版本", document="测试",
+        valid_from=date(2021, 1, 1), valid_to=date(2021, 12, 31), validity_reference="测试",
+        copy_from=Policy.objects.get(code="changning-2016"),
+    )  # fmt: skip
+    policy_services.parameter_value_set(
+        actor=drafter, policy=policy, name="annual.max_events", start=date(2021, 1, 1), value="1",
+        reference="测试版本 三(四)", generally=True,
+    )  # fmt: skip
+    policy_services.policy_submit(actor=drafter, policy=policy)
+    policy_services.policy_publish(actor=as_(cast.district_hp), policy=policy)
+    _household_with_cases(cast, ["1000.00", "1000.00"])  # 长宁区: 2 a year
+    h = factories.household("310101002")
+    for _ in range(2):
+        c = factories.case(cast.intake_hp, h)
+        _raw("UPDATE cases_case SET state = 'approved', approved_amount = 1000 WHERE id = %s", [c.pk])
+    assert _found("household_caps") == [
+        f"家庭 {h.file_number} 2021年已批准或已发放 2 次帮扶，超过每年一般不超过 1 次（测试版本 三(四)）。"
+    ]
+
+
+def test_the_cli_reports_the_case_findings(posted):
+    _raw("UPDATE cases_case SET state = 'approved' WHERE id = %s", [posted.case_id])
+    out = StringIO()
+    with pytest.raises(CommandError):
+        call_command("ledger", "verify", stdout=out)
+    assert "[procedure]" in out.getvalue() and _case_of(posted).number in out.getvalue()
 
 
 # --- caps, agreements, pass-through --------------------------------------------------------------------

@@ -44,9 +44,11 @@ def district_code(case: Case) -> str:
     return case.street.parent.code
 
 
-def rules_for(case: Case) -> CaseRules:
+def rules_for(case: Case, *, book=None) -> CaseRules:
+    """The procedure's parameters for the case; `book` (a loaded `policy_book()`) when many
+    cases are read at once."""
     day = case.application_date
-    book = policy_selectors.policy_book()
+    book = book or policy_selectors.policy_book()
     ps = book.in_force(district_code(case), day)
     if ps is None:
         raise NoPolicy(
@@ -65,6 +67,20 @@ def rules_for(case: Case) -> CaseRules:
         max_amount=limit("annual.max_amount"),
         panel_min_members=limit("panel.min_members"),
     )
+
+
+def lowest_annual_caps() -> tuple[int, Decimal]:
+    """The lowest `annual.max_events` and `annual.max_amount` of any published version: a
+    household-year within both is within the caps of every version (`ledger verify` reads
+    only the household-years above them). (0, 0) when none is published: read them all."""
+    from bangfu.policy.models import ParameterValue, Policy
+
+    values = ParameterValue.objects.filter(
+        policy__status=Policy.Status.PUBLISHED, name__in=("annual.max_events", "annual.max_amount")
+    ).values_list("name", "value")
+    events = [int(v) for n, v in values if n == "annual.max_events"]
+    amounts = [Decimal(v) for n, v in values if n == "annual.max_amount"]
+    return min(events, default=0), min(amounts, default=Decimal("0"))
 
 
 def prior_aid(case: Case) -> list[dict]:

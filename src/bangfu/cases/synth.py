@@ -325,6 +325,10 @@ def _plan(rng, a: _Applicant, day: date, categories, committed, book, as_of) -> 
     if state in (S.APPROVED, S.PAID, S.CLOSED):
         committed[key].append((day, amount))
     case.state = state
+    # The amount the panel concluded (or help first approved), then approved and paid: what the
+    # caps count (`workflow.committed_this_year`) and what the payment must equal.
+    if state in (S.APPROVING_STREET, S.APPROVING_DISTRICT, S.APPROVED, S.PAID, S.CLOSED):
+        case.approved_amount = amount
     case.proposal = answer
     case.approval_level = answer.get("approval_level") or ""
     case.help_first = help_first

@@ -22,7 +22,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Count, Sum
+from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -52,7 +52,6 @@ from .models import (
     Tier,
 )
 from .models import CaseState as S
-from .signals import payment_recorded
 
 # 沪民救发〔2025〕1号 三(二)4: these households may skip the home investigation.
 FAST_TRACK_CATEGORIES = ("dibao", "low_income", "rigid_expense")
@@ -225,6 +224,15 @@ def committed_this_year(case: Case) -> tuple[int, Decimal]:
     return row["n"], row["total"]
 
 
+def district_exception() -> Q:
+    """Cases the district approved with a written reason to go beyond a 一般 limit
+    (长民发〔2016〕31号 三(四)): the events of the year beyond the second need one."""
+    district_approval = Approval.objects.filter(
+        case=OuterRef("pk"), tier=Tier.DISTRICT, decision=Decision.APPROVE
+    )
+    return ~Q(exception_reason="") & Exists(district_approval)
+
+
 def judge_amount(case: Case, amount: Decimal) -> tuple[list[str], list[str]]:
     """(hard refusals, "generally" limits exceeded) for paying `amount` on this case.
 
@@ -337,10 +345,7 @@ def _caps_hold_at_payment(case: Case, data: dict) -> str | None:
     same household may have been approved or paid since this one was approved."""
     r = rules.rules_for(case)
     events, total = committed_this_year(case)
-    exception = (
-        bool(case.exception_reason)
-        and case.approvals.filter(tier=Tier.DISTRICT, decision=Decision.APPROVE).exists()
-    )
+    exception = Case.objects.filter(district_exception(), pk=case.pk).exists()
     if events >= int(r.max_events.value) and not (exception and r.max_events.generally):
         return f"本户本年已有{events}次帮扶，发放将超过每年{r.max_events.value}次的限制（{r.max_events.reference}），不能发放。"
     if total + case.approved_amount > r.max_amount.value:
@@ -463,6 +468,11 @@ def _do_help_first(case: Case, actor: Actor, data: dict) -> None:
 
 
 def _do_pay(case: Case, actor: Actor, data: dict) -> None:
+    """The payment, its ledger posting and its follow-up, in the one database transaction of
+    `transition` (SPEC §10): a payment the street's fund cannot cover is refused and leaves
+    nothing behind; a payment that stands has its posting."""
+    from bangfu.funds.services import FundsRefused, payment_post
+
     payment = Payment.objects.create(
         case=case,
         amount=case.approved_amount,
@@ -471,7 +481,6 @@ def _do_pay(case: Case, actor: Actor, data: dict) -> None:
         paid_by=actor.user,
     )
     today = timezone.localdate()
-    # The ledger hand-over (SPEC §7), in this same transaction: no payment without its record.
     record = PaymentRecord.objects.create(
         payment=payment,
         case=case,
@@ -482,7 +491,13 @@ def _do_pay(case: Case, actor: Actor, data: dict) -> None:
         category=str(household_category_on(case.household, case.application_date)),
         paid_on=today,
     )
-    transaction.on_commit(lambda: payment_recorded.send(sender=PaymentRecord, record_id=record.pk))
+    # 专款专用 (沪民救发〔2025〕1号 四(二)): paid from the street's earmarked money for case aid, which
+    # must cover it now. The funds app locks the street's fund rows (after the household and
+    # case rows held here) and refuses with the figures; raising rolls the payment back.
+    try:
+        payment_post(payment_record=record, actor=actor)
+    except FundsRefused as e:
+        raise Refused(f"不能发放：{e.message}请待区、街镇资金到账后再发放。") from None
     # 回访反馈: scheduled at payment, with a due date.
     FollowUp.objects.create(case=case, due_date=today + timedelta(days=FOLLOW_UP_DAYS))
 
@@ -531,7 +546,8 @@ STEPS: tuple[Step, ...] = (
     # 先帮扶、事后补办手续 (三(二)4): the street approves an emergency payment at once.
     Step("help_first", "先帮扶、后补办", (S.APPLIED, S.REVIEWING), S.APPROVED, "cases.approve_street",
          needs=(_no_duplicate_invoices, _help_first_allowed), effect=_do_help_first),
-    # 签收发放 (四(四)): exactly once; caps re-checked under the household lock.
+    # 签收发放 (四(四)): exactly once; caps re-checked under the household lock; funded, and posted
+    # to the ledger with it (`_do_pay`).
     Step("pay", "发放", (S.APPROVED,), S.PAID, "cases.pay",
          needs=(_no_duplicate_invoices, _caps_hold_at_payment), effect=_do_pay),
     Step("receipt", "登记签收", (S.PAID,), None, "cases.pay", needs=(_no_receipt_yet,), effect=_do_receipt),

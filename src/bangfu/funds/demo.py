@@ -386,8 +386,7 @@ class _Demo:
                 actor=self.actor(f"{prefix}_cashier"),
                 method="transfer",
                 idempotency_key=uuid.uuid4(),
-            )
-        services.payment_post(payment_record=payment.record)
+            )  # posted to the ledger with the payment, from the street's money received before it
         self.summary.cases_paid += 1
         self.summary.aid += payment.amount
 

@@ -653,15 +653,18 @@ def aid_pay(
 def payment_post(*, payment_record, actor: Actor | None = None) -> Transaction:
     """Post one payment of the case procedure (cases.PaymentRecord) to the ledger, exactly once.
 
-    The street's special fund pays: the sources that may pay case aid, in their draw order,
-    each as far as its balance goes. Refused (the record stays unposted, and `ledger verify`
-    reports it) when together they do not cover the payment.
+    Called by the case procedure in the payment's own database transaction (SPEC §10: a
+    payment and its posting are written together or not at all), so a refusal here refuses
+    the payment. The street's special fund pays: the sources that may pay case aid, in their
+    draw order, each as far as its balance goes; refused (`insufficient_funds`, with the
+    amount and what each of those sources holds) when together they do not cover it.
     """
     from bangfu.cases.models import PaymentRecord
 
     actor = actor or Actor.system("funds.payment_post")
-    # Locks the record: the task and a retry posting the same record queue here, and the
-    # second finds the first one's transaction.
+    # Locks the record: the safety-net sweep and a retry posting the same legacy record queue
+    # here, and the second finds the first one's transaction. (A record written by the case
+    # procedure is posted in its own transaction, so it is already ours.)
     record = (
         PaymentRecord.objects.select_for_update().select_related("street", "case").get(pk=payment_record.pk)
     )
@@ -680,33 +683,55 @@ def payment_post(*, payment_record, actor: Actor | None = None) -> Transaction:
         for s in FundSource.objects.filter(active=True, for_cases=True)
         if not entitlement_problem(s, case_id=record.case_id)
     ]
+    # Locks the street's (street, source) rows in the fixed order of `_lock_accounts`, after
+    # the household and case rows the case procedure holds (household → case → fund): two
+    # cashiers paying different households of one street queue here, and the second reads
+    # the balance the first one left.
     _lock_accounts({(street.pk, s.pk) for s in sources})
     lines: list[Line] = []
     remaining = amount
-    available_total = Decimal("0.00")
+    held: list[tuple[FundSource, Decimal]] = []
     for source in sources:
         available = selectors.lowest_balance_from(
             org_id=street.pk, source_id=source.pk, account=Account.FUND, day=day
         )
-        available_total += max(available, Decimal("0.00"))
+        available = max(available, Decimal("0.00"))  # a source gone below zero offers nothing
+        held.append((source, available))
         take = min(available, remaining)
         if take > 0:
             lines += _pair(street, source, Account.AID, Account.FUND, take, case_id=record.case_id)
             remaining -= take
         if remaining == 0:
             break
-    if remaining > 0:
-        raise FundsRefused(
-            f"{street.name}可用于个案帮扶的专项资金在{_fmt_day(day)}及以后合计 {format_yuan(available_total)}，"
-            f"不足入账个案 {record.case} 的发放 {format_yuan(amount)}。",
-            "insufficient_funds",
-        )
+    if remaining > 0:  # every source was read: `held` has them all
+        raise FundsRefused(_not_covered(street, record, held, day), "insufficient_funds")
     txn, _ = _post(
         actor=actor, kind=TransactionKind.PAYMENT, day=day, memo=f"个案 {record.case} 帮扶金发放",
         key=f"payment:{record.event_id}", lines=lines, payment_record=record, counterparty=street.name,
     )  # fmt: skip
     PaymentRecord.objects.filter(pk=record.pk).update(posted_at=timezone.now(), ledger_reference=txn.number)
     return txn
+
+
+def _not_covered(street: Organisation, record, held: list[tuple[FundSource, Decimal]], day: date) -> str:
+    """The cashier's refusal: the amount, and what each source the case may draw on holds at
+    the street (those it has ever held money in; the rest hold nothing)."""
+    ever = set(
+        Posting.objects.filter(org=street, account=Account.FUND, fund_source__in=[s for s, _ in held])
+        .values_list("fund_source_id", flat=True)
+        .distinct()
+    )
+    shown = [(s, a) for s, a in held if s.pk in ever]
+    total = sum((a for _, a in held), Decimal("0.00"))
+    if shown:
+        each = "、".join(f"“{s.name}”{format_yuan(a)}" for s, a in shown)
+        holds = f"{_fmt_day(day)}及以后可用 {each}，合计 {format_yuan(total)}"
+    else:
+        holds = f"{_fmt_day(day)}及以后没有任何可用资金，合计 {format_yuan(total)}"
+    return (
+        f"{street.name}可用于个案帮扶的专项资金不足：个案 {record.case} 发放 {format_yuan(record.amount)}，"
+        f"{holds}，尚缺 {format_yuan(record.amount - total)}。"
+    )
 
 
 @transaction.atomic

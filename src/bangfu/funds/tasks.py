@@ -1,14 +1,17 @@
-"""Background posting of the case procedure's payments (SPEC §5.5 → §7).
+"""The safety net for case payments left unposted (SPEC §5.5 → §7).
 
-The cases app writes a `PaymentRecord` in the payment's own transaction and enqueues
-`post_pending_payments` after commit; the periodic sweep picks up anything a lost task or a
-refusal left behind, so no payment stays unposted without `ledger verify` reporting it.
+The case procedure posts each payment in the payment's own database transaction
+(`cases.workflow._do_pay` → `services.payment_post`): a payment the fund cannot cover is
+refused at the cashier's desk, so none is left unposted by the procedure. Records written
+unposted by an earlier version (which posted in the background after the payment) or by an
+import may still exist: the periodic sweep posts those the fund now covers, and `ledger
+verify` reports every one still unposted after its grace.
 """
 
 import logging
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, db_task
+from huey.contrib.djhuey import db_periodic_task
 
 from bangfu.audit.actor import Actor
 
@@ -21,7 +24,7 @@ def post_all_pending() -> dict:
 
     from .services import FundsRefused, payment_post
 
-    actor = Actor.system("funds.post_pending_payments")
+    actor = Actor.system("funds.sweep_pending_payments")
     posted, refused = 0, {}
     for record in PaymentRecord.objects.filter(posted_at__isnull=True).order_by("id"):
         try:
@@ -33,23 +36,6 @@ def post_all_pending() -> dict:
     return {"posted": posted, "refused": refused}
 
 
-@db_task()
-def post_pending_payments() -> dict:
-    return post_all_pending()
-
-
 @db_periodic_task(crontab(minute="*/5"))
 def sweep_pending_payments() -> dict:
     return post_all_pending()
-
-
-def enqueue_posting(sender, record_id: int, **kwargs) -> None:
-    """Receiver of `cases.signals.payment_recorded`: post soon, in the background.
-
-    The payment has committed by now; if the queue is unreachable the sweep posts it later,
-    so a failure here is logged, never raised into the cashier's request.
-    """
-    try:
-        post_pending_payments()
-    except Exception:  # the queue's own errors vary by backend (Redis, SQLite)
-        logger.exception("could not enqueue the posting of payment record %s; the sweep will", record_id)

@@ -62,17 +62,23 @@ from .parameters import management_fee_rate, work_expense_rate
 # a bad import) can give millions of lines: the first ones say what is wrong, the count how much.
 LIMIT = 50
 
-# The guards of migration 0002, by backend: a missing one is a finding (someone dropped it).
+# The guards of migrations funds/0002 (the ledger) and cases/0002 (the case's payments and
+# transitions), by backend: a missing one is a finding (someone dropped it).
 GUARD_TRIGGERS = {
     "sqlite": (
         "funds_posting_no_update", "funds_posting_no_delete", "funds_posting_open_transaction",
         "funds_transaction_no_delete", "funds_transaction_insert_open", "funds_transaction_seal_only",
         "funds_transaction_seal_balanced",
+        "cases_transition_no_update", "cases_transition_no_delete", "cases_payment_receipt_once",
+        "cases_payment_no_delete", "cases_paymentrecord_posted_once", "cases_paymentrecord_no_delete",
     ),
     "postgresql": (
         "funds_posting_append_only", "funds_posting_no_truncate", "funds_posting_open_transaction",
         "funds_transaction_no_delete", "funds_transaction_no_truncate", "funds_transaction_seal_only",
         "funds_posting_balanced", "funds_transaction_balanced",
+        "cases_transition_append_only", "cases_transition_no_truncate", "cases_payment_receipt_once",
+        "cases_payment_no_delete", "cases_payment_no_truncate", "cases_paymentrecord_posted_once",
+        "cases_paymentrecord_no_delete", "cases_paymentrecord_no_truncate",
     ),
 }  # fmt: skip
 
@@ -85,6 +91,8 @@ CHECK_LABELS = {
     "balances": "余额",
     "negative": "余额不为负",
     "payments": "个案发放入账",
+    "procedure": "个案状态与流转记录",
+    "household_caps": "每户年度帮扶上限",
     "caps": "管理费与工作经费限额",
     "agreements": "协议下拨",
     "pass_through": "筹集资金返还",
@@ -149,6 +157,8 @@ def ledger_verify(*, grace: timedelta = timedelta(minutes=15), limit: int = LIMI
         ("balances", _balances),
         ("negative", _holding_never_negative),
         ("payments", lambda v: _payments(v, grace)),
+        ("procedure", _procedure),
+        ("household_caps", _household_caps),
         ("caps", _caps),
         ("agreements", _agreements),
         ("pass_through", _pass_through),
@@ -193,6 +203,11 @@ def _exact_field():
 
 def _exact_zero():
     return Value(0, output_field=_exact_field())
+
+
+def _exact_value(amount: Decimal):
+    """A yuan amount on the exact scale of `_exact_sum`, to compare a sum with."""
+    return int(amount * 100) if _in_fen() else amount
 
 
 def _yuan(value) -> Decimal:
@@ -461,6 +476,172 @@ def _payments(v: Verification, grace: timedelta) -> None:
         .order_by("payment_record_id"),
         lambda r: f"发放记录 #{r['payment_record_id']} 入账了 {r['n']} 次。",
     )
+    _payment_amounts(v)
+
+
+def _payment_amounts(v: Verification) -> None:
+    """Every payment equals its case's approved amount and, once posted, the aid its ledger
+    transaction paid (the transaction of its record; a reversal is a later movement)."""
+    from bangfu.cases.models import Payment
+
+    aid = (
+        Posting.objects.filter(transaction__payment_record__payment=OuterRef("pk"), account=Account.AID)
+        .order_by()
+        .values("transaction__payment_record__payment")
+        .annotate(t=_exact_sum())
+        .values("t")
+    )
+    rows = (
+        Payment.objects.annotate(
+            exact_amount=_exact("amount"),
+            approved=_exact("case__approved_amount"),
+            aid=Coalesce(Subquery(aid, output_field=_exact_field()), _exact_zero()),
+            posted=Exists(Transaction.objects.filter(payment_record__payment=OuterRef("pk"))),
+        )
+        .filter(
+            Q(approved__isnull=True)
+            | ~Q(exact_amount=F("approved"))
+            | (Q(posted=True) & ~Q(aid=F("exact_amount")))
+        )
+        .order_by("pk")
+        .values(
+            "pk",
+            "case__number",
+            "amount",
+            "case__approved_amount",
+            "exact_amount",
+            "approved",
+            "aid",
+            "posted",
+        )
+    )
+
+    def render(r) -> str:
+        wrong = []
+        if r["approved"] != r["exact_amount"]:
+            wrong.append(f"核定金额 {format_yuan(r['case__approved_amount'])}")
+        if r["posted"] and r["aid"] != r["exact_amount"]:
+            wrong.append(f"入账的帮扶支出 {format_yuan(_yuan(r['aid']))}")
+        return f"发放 #{r['pk']}（个案 {r['case__number']}）金额 {format_yuan(r['amount'])}，与{'、'.join(wrong)}不符。"
+
+    v.add_rows("payments", rows, render)
+
+
+def _procedure(v: Verification) -> None:
+    """The case procedure's record (SPEC §5: every state change is kept): each case's state is
+    where its last transition led; a paid case has its payment and its pay transition; a
+    payment's case is paid."""
+    from bangfu.cases.models import Case, CaseState, Payment, Transition
+
+    labels = dict(CaseState.choices)
+    last = Transition.objects.filter(case=OuterRef("pk")).order_by("-at", "-id").values("to_state")[:1]
+    v.add_rows(
+        "procedure",
+        Case.objects.annotate(last=Subquery(last))
+        .filter(Q(last__isnull=True) | ~Q(state=F("last")))
+        .order_by("pk")
+        .values("pk", "number", "state", "last"),
+        lambda r: (
+            f"个案 {r['number'] or '#' + str(r['pk'])} 没有流转记录，状态却为“{labels.get(r['state'], r['state'])}”。"
+            if r["last"] is None
+            else f"个案 {r['number'] or '#' + str(r['pk'])} 状态为“{labels.get(r['state'], r['state'])}”，"
+            f"但最后一条流转记录的去向为“{labels.get(r['last'], r['last'])}”。"
+        ),
+    )
+    paid_states = (CaseState.PAID, CaseState.CLOSED)
+    pay_step = Transition.objects.filter(
+        case=OuterRef("pk"), action="pay", from_state=CaseState.APPROVED, to_state=CaseState.PAID
+    )
+    v.add_rows(
+        "procedure",
+        Case.objects.filter(state__in=paid_states)
+        .annotate(stepped=Exists(pay_step), paid=Exists(Payment.objects.filter(case=OuterRef("pk"))))
+        .filter(Q(stepped=False) | Q(paid=False))
+        .order_by("pk")
+        .values("pk", "number", "state", "stepped", "paid"),
+        lambda r: (
+            f"个案 {r['number']} 为“{labels[r['state']]}”，但没有"
+            + "、".join(
+                w
+                for w, missing in (("发放流转记录", not r["stepped"]), ("发放记录", not r["paid"]))
+                if missing
+            )
+            + "。"
+        ),
+    )
+    v.add_rows(
+        "procedure",
+        Payment.objects.exclude(case__state__in=paid_states)
+        .order_by("pk")
+        .values("pk", "case__number", "case__state"),
+        lambda r: (
+            f"发放 #{r['pk']} 的个案 {r['case__number']} 状态为“{labels.get(r['case__state'], r['case__state'])}”，"
+            "已发放的个案应为“已发放·待回访”或“已结案”。"
+        ),
+    )
+
+
+def _household_caps(v: Verification) -> None:
+    """No household-year beyond the policy's annual caps (长民发〔2016〕31号 三(四)) in what was
+    approved or paid: the events (a 一般 limit: those the district approved with a written
+    reason do not count) and the total amount (a hard one), as `cases.workflow` judges them.
+
+    One grouped pass over the committed cases; only the household-years above the lowest cap of
+    any published version come back, and those are judged against the version in force for
+    their latest case (the one that was judged with all the others counted)."""
+    from bangfu.cases import rules
+    from bangfu.cases.models import COMMITTED_STATES, Case
+    from bangfu.cases.workflow import district_exception
+    from bangfu.policy.selectors import policy_book
+    from bangfu.registry.models import Household
+
+    lowest_events, lowest_amount = rules.lowest_annual_caps()
+    groups = (
+        Case.objects.filter(state__in=COMMITTED_STATES)
+        .annotate(year=ExtractYear("application_date"), excepted=district_exception())
+        .order_by()
+        .values("household_id", "year")
+        .annotate(
+            n=Count("pk"),
+            ordinary=Count("pk", filter=Q(excepted=False)),
+            total=_exact_sum("approved_amount"),
+            last=Max("pk"),
+        )
+        .filter(Q(n__gt=lowest_events) | Q(total__gt=_exact_value(lowest_amount)))
+        .order_by("household_id", "year")
+    )
+    rows = list(groups)
+    if not rows:
+        return
+    book = policy_book()
+    cases = Case.objects.select_related("street__parent").in_bulk([r["last"] for r in rows])
+    files = dict(
+        Household.objects.filter(pk__in={r["household_id"] for r in rows}).values_list("pk", "file_number")
+    )
+    for r in rows:
+        who = f"家庭 {files[r['household_id']]} {r['year']}年"
+        try:
+            cap = rules.rules_for(cases[r["last"]], book=book)
+        except rules.NoPolicy as e:
+            v.add("household_caps", f"{who}有已批准或已发放的个案，但无法判断年度上限：{e}")
+            continue
+        events = r["ordinary"] if cap.max_events.generally else r["n"]
+        if events > int(cap.max_events.value):
+            excepted = r["n"] - r["ordinary"]
+            v.add(
+                "household_caps",
+                f"{who}已批准或已发放 {r['n']} 次帮扶"
+                + (f"（其中 {excepted} 次经区服务社书面批准突破一般限额）" if excepted else "")
+                + f"，超过每年{'一般' if cap.max_events.generally else ''}不超过 {cap.max_events.value} 次"
+                f"（{cap.max_events.reference}）。",
+            )
+        total = _yuan(r["total"])
+        if total > cap.max_amount.value:
+            v.add(
+                "household_caps",
+                f"{who}已批准或已发放合计 {format_yuan(total)}，超过全年累计 {format_yuan(cap.max_amount.value)}"
+                f"（{cap.max_amount.reference}）。",
+            )
 
 
 def _caps(v: Verification) -> None:
