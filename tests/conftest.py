@@ -101,9 +101,9 @@ def _fresh_organisation_tree():
     """A test's organisations are rolled back with it, but the cached tree is not transactional:
     move its version on after every test, so no later test sees a rolled-back organisation."""
     yield
-    from bangfu.orgs.scope import bump_tree_version
+    from bangfu.orgs.scope import move_tree_version
 
-    bump_tree_version()
+    move_tree_version()
 
 
 @pytest.fixture

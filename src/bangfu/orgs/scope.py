@@ -22,7 +22,8 @@ _TREE_VERSION_KEY = "orgs:tree-version"
 _tree_cache: dict = {"version": None, "children": {}, "kind": {}}
 
 
-def _incr_tree_version() -> None:
+def move_tree_version() -> None:
+    """Make every process reload the tree at its next read (no database needed)."""
     try:
         cache.incr(_TREE_VERSION_KEY)
     except ValueError:
@@ -35,8 +36,8 @@ def bump_tree_version() -> None:
     Once now, for this transaction's own reads, and once more when it commits: a process that
     reloaded in between read the tree without the change and would keep it.
     """
-    _incr_tree_version()
-    transaction.on_commit(_incr_tree_version)
+    move_tree_version()
+    transaction.on_commit(move_tree_version)
 
 
 def _tree() -> tuple[dict[int, list[int]], dict[int, str]]:
