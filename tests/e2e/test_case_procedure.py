@@ -166,6 +166,12 @@ def test_medical_case_through_the_whole_procedure(browser_page, make_user):
     page.click("a.btn:has-text('发放')")
     page.select_option("#id_method", "cash")
     page.click("button[type=submit]:has-text('发放')")
+    # The street holds no case money yet: the cashier is refused with the figures, nothing is paid.
+    page.wait_for_selector("text=专项资金不足")
+    assert "¥4,000.00" in page.content() and not PaymentRecord.objects.filter(case=case).exists()
+    factories.fund_street("310105001", amount="10000.00")
+    page.select_option("#id_method", "cash")
+    page.click("button[type=submit]:has-text('发放')")
     expect_done(page, "已办理：发放")
     assert "未签收" in card(page, "发放").inner_text()
     page.locator("#sign-pad").scroll_into_view_if_needed()  # the mouse only reaches what is on screen

@@ -68,6 +68,7 @@ def pay(client, user_of, case, roster, amount="4000.00"):
     act(user_of.assessor_a, "investigate", **INVESTIGATION)
     act(user_of.panel_a, "review", **review_data(roster, amount=amount))
     act(user_of.approver_a, "approve", amount=amount)
+    factories.fund_street(case.street.code, amount=amount)  # a case is paid only from its street's money
     act(user_of.cashier_a, "pay", method="cash", idempotency_key=str(uuid.uuid4()))
 
 

@@ -97,6 +97,7 @@ def test_list_page_makes_the_same_number_of_queries_for_5_or_20_rows(cast, login
     for _ in range(5):
         services.category_add(actor=system, household=new_household("310105001"), category="dibao",
                               valid_from=date(2024, 1, 1))  # fmt: skip
+    queries_for_list()  # the first request of a process loads the organisation tree once
     few = queries_for_list()
     for _ in range(15):
         new_household("310105001")
