@@ -12,6 +12,7 @@ from .models import (
     EmergencyEvent,
     FeeType,
     Finding,
+    LeadSource,
     Opinion,
     PanelConclusion,
     PanelMemberKind,
@@ -143,6 +144,18 @@ class DocumentForm(forms.Form):
 class ReceiptForm(forms.Form):
     upload = forms.FileField(label="签字的签收单（PDF/JPEG/PNG）", required=False)
     signature = forms.CharField(widget=forms.HiddenInput, required=False)
+
+
+class LeadForm(forms.Form):
+    """A lead raised by staff from the household file (SPEC §3): what was seen, and by what channel."""
+
+    source = forms.ChoiceField(label="线索来源", choices=LeadSource.choices, initial=LeadSource.REFERRAL)
+    description = forms.CharField(
+        label="线索内容",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "请填写线索内容：看到或听说了什么、何时、由谁转介。"},
+    )
 
 
 class VisitForm(forms.Form):

@@ -21,5 +21,6 @@ urlpatterns = [
     path("panel/", views.panel_roster, name="roster"),
     path("discovery/", views.discovery, name="discovery"),
     path("discovery/visit/<int:household_pk>/", views.visit_new, name="visit_new"),
+    path("discovery/leads/new/<int:household_pk>/", views.lead_new, name="lead_new"),
     path("discovery/leads/<int:pk>/close/", views.lead_close, name="lead_close"),
 ]

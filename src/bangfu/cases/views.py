@@ -409,6 +409,28 @@ def visit_new(request, household_pk: int):
 
 
 @login_required
+def lead_new(request, household_pk: int):
+    """Staff raise a lead from the household file; it joins the street's discovery list."""
+    household = household_get(user=request.user, pk=household_pk)
+    if not has_perm_at(request.user, "discovery.visit", household.street_id):
+        raise Http404
+    form = forms.LeadForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.lead_raise(
+                actor=Actor.from_request(request), household=household, source=d["source"],
+                description=d["description"].strip(),
+            )  # fmt: skip
+        except Refused as e:
+            form.add_error(None, str(e))
+        else:
+            messages.success(request, "已登记线索，已列入本街镇的主动发现待办。")
+            return redirect("registry:detail", pk=household.pk)
+    return render(request, "cases/lead_new.html", {"form": form, "household": household})
+
+
+@login_required
 @require_POST
 def lead_close(request, pk: int):
     lead = selectors.lead_get(user=request.user, pk=pk)
