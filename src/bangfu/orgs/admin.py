@@ -264,8 +264,8 @@ class ApiTokenAddForm(forms.ModelForm):
 
     def clean_user(self):
         user = self.cleaned_data["user"]
-        if administrator_role(user):
-            raise forms.ValidationError(f"不能为管理员账号签发令牌：{user}担任“{administrator_role(user)}”。")
+        if held := administrator_role(user):
+            raise forms.ValidationError(f"不能为管理员账号签发令牌：{user}担任“{held}”。")
         return user
 
     def clean_expires_at(self):

@@ -35,8 +35,8 @@ def api_token_issue(*, actor: Actor, user: User, name: str, expires_at: datetime
     """Issue a token and return it; only its hash is stored. It expires at `expires_at`
     (default: a year from now)."""
     expires_at = expires_at or token_expiry()
-    if administrator_role(user):
-        raise ValueError(f"不能为管理员账号签发令牌：{user}担任“{administrator_role(user)}”，只能本人登录使用。")
+    if held := administrator_role(user):
+        raise ValueError(f"不能为管理员账号签发令牌：{user}担任“{held}”，只能本人登录使用。")
     if expires_at <= timezone.now():
         raise ValueError("令牌的有效期须晚于现在。")
     token = "bf_" + secrets.token_urlsafe(32)
@@ -60,10 +60,8 @@ def password_set_check(*, actor: Actor, user: User) -> None:
     """The system admin resets staff passwords, but never another administrator's: whoever set
     the security admin's password could sign in as them and grant roles, or read the audit log
     as the auditor, and the three administrators are to be different people."""
-    if actor.user is not None and actor.user.pk != user.pk and administrator_role(user):
-        raise ValidationError(
-            f"不能重设管理员账号的密码：{user}担任“{administrator_role(user)}”，须由本人修改。"
-        )
+    if actor.user is not None and actor.user.pk != user.pk and (held := administrator_role(user)):
+        raise ValidationError(f"不能重设管理员账号的密码：{user}担任“{held}”，须由本人修改。")
 
 
 def _is_system(actor: Actor) -> bool:
