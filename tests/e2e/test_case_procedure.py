@@ -3,7 +3,8 @@ its own role, each signing in through the login page:
 
     intake worker: opens the application from the household file, enters two invoices
         line by line, uploads the medical history;
-    assessor: investigates;
+    assessor: investigates and sends the pre-review form (预审表) to the district;
+    district approver: finds it in the district's 预审表 queue and remarks on it;
     panel member: records the review meeting of seven members;
     street approver: approves;
     cashier: pays and takes the recipient's on-screen signature;
@@ -24,7 +25,7 @@ from tests.conftest import CAST, PASSWORD
 PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
 )
-ROLES = ("intake_a", "assessor_a", "panel_a", "approver_a", "cashier_a")
+ROLES = ("intake_a", "assessor_a", "panel_a", "approver_a", "cashier_a", "district_cn")
 
 
 def sign_in(page, username: str) -> None:
@@ -129,6 +130,23 @@ def test_medical_case_through_the_whole_procedure(browser_page, make_user):
     case.refresh_from_db()
     assert case.state == CaseState.REVIEWING
 
+    # The pre-review form to the district service society (长民发〔2016〕31号 四(二)).
+    page.click("button:has-text('提交预审表')")
+    expect_done(page, "已向区服务社提交综合帮扶预审表")
+    assert "区服务社尚未填写意见" in card(page, "综合帮扶预审表").inner_text()
+
+    # The district finds it in its queue, reads it, remarks; the printable form opens.
+    sign_in(page, "district_cn")
+    open_from_tile(page, "预审表", case.number)
+    form = card(page, "综合帮扶预审表")
+    assert "公房一间，约30平方米" in form.inner_text() and "¥4,000.00" in form.inner_text()
+    page.fill("#remark_text", "同意街镇帮扶方案。")
+    page.click("button:has-text('填写意见')")
+    expect_done(page, "已填写预审意见")
+    assert "同意街镇帮扶方案。" in card(page, "综合帮扶预审表").inner_text()
+    pdf = page.request.get(f"{page.base_url}/cases/{case.pk}/forms/prereview.pdf")
+    assert pdf.ok and pdf.headers["content-type"] == "application/pdf"
+
     # 3. 民主评议: seven members of the street's roster, each with an opinion.
     sign_in(page, "panel_a")
     open_from_tile(page, "待民主评议", case.number)
@@ -205,7 +223,8 @@ def test_medical_case_through_the_whole_procedure(browser_page, make_user):
     # Every step by the role that owns it.
     steps = dict(Transition.objects.filter(case=case).values_list("action", "user__username"))
     assert steps == {
-        "apply": "intake_a", "investigate": "assessor_a", "review": "panel_a", "approve": "approver_a",
+        "apply": "intake_a", "investigate": "assessor_a", "pre_review": "assessor_a", "review": "panel_a",
+        "approve": "approver_a",
         "pay": "cashier_a", "receipt": "cashier_a", "follow_up": "assessor_a",
     }  # fmt: skip
 

@@ -190,3 +190,9 @@ ACTION_FORMS = {
     "reject": CommentForm,
     "withdraw": CommentForm,
 }
+
+
+class PreReviewRemarkForm(forms.Form):
+    """The district's remark on a pre-review form; the service checks it (length, not empty)."""
+
+    text = forms.CharField(label="预审意见", max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))

@@ -549,3 +549,48 @@ class Lead(models.Model):
 
     def __str__(self) -> str:
         return f"线索 {self.household_id} {self.get_source_display()}"
+
+
+class PreReview(models.Model):
+    """综合帮扶预审表 (长民发〔2016〕31号 四(二)): after the investigation (or the fast track) the
+    street submits the form to the district service society (区服务社).
+
+    `content` is the form as submitted, a snapshot: the district reads what the street sent,
+    not what the case says later. The district's remarks are advisory: no state waits for
+    them, and the street approves up to its limit without them (四(三))."""
+
+    case = models.OneToOneField(Case, on_delete=models.PROTECT, related_name="pre_review")
+    content = models.JSONField("预审表内容")
+    # The engine's recommended amount at submission, as money (also inside `content`).
+    proposed_amount = MoneyField("测算建议金额", null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="提交人", on_delete=models.PROTECT, related_name="+"
+    )
+    submitted_at = models.DateTimeField("提交时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "综合帮扶预审表"
+        verbose_name_plural = "综合帮扶预审表"
+        indexes = [models.Index(fields=["-submitted_at", "-id"], name="prereview_newest")]
+
+    def __str__(self) -> str:
+        return f"预审表 {self.case_id}"
+
+
+class PreReviewRemark(models.Model):
+    """A remark of the district service society on a pre-review form (advisory)."""
+
+    pre_review = models.ForeignKey(PreReview, on_delete=models.PROTECT, related_name="remarks")
+    text = models.TextField("意见")
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="区服务社审批人", on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField("时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "预审意见"
+        verbose_name_plural = "预审意见"
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"预审意见 {self.pre_review_id}"

@@ -155,9 +155,56 @@ def _dec(text: str):
 
 
 def _prereview(case: Case) -> list:
+    pre_review = selectors.pre_review_of(case=case)
+    if pre_review is not None:
+        return _prereview_submitted(case, pre_review)
     rows = [*_head(case), ("困难情况", case.hardship), *_proposal_rows(case)]
     if case.fast_track:
         rows.append(("快速帮扶", case.fast_track_reason))
+    rows.append(("提交情况", "尚未向区服务社提交"))
+    return [_table(rows), Spacer(1, 8 * mm), _signatures("街镇综合帮扶工作组", "区服务社")]
+
+
+def _prereview_submitted(case: Case, pre_review) -> list:
+    """The form as the street sent it (the snapshot), with the district's remarks."""
+    c = pre_review.content
+    rows = [
+        ("个案编号", c["case_number"]),
+        ("受理街镇", f"{case.street.parent.name} {c['street']}"),
+        ("档案编号", c["household"]["file_number"]),
+        ("申请人", c["applicant"]["name"]),
+        ("身份证号码", c["applicant"]["id_number"]),
+        ("家庭类别", c["household"]["category"]),
+        ("居住地址", c["household"]["address"]),
+        ("帮扶类型", c["aid_type"]),
+        ("申请日期", c["application_date"]),
+        ("困难情况", c["hardship"]),
+    ]
+    inv = c.get("investigation")
+    if inv:
+        rows += [
+            ("调查日期", f"{inv['visited_on']}（{inv['by']}）"),
+            ("家庭收入情况", inv["income"]),
+            ("经济来源", inv["income_sources"]),
+            ("日常生活情况", inv["daily_life"]),
+            ("住房情况", inv["housing"]),
+            ("居委会意见", inv["committee_opinion"]),
+            ("帮扶方案建议", inv["plan"]),
+        ]
+    elif c.get("fast_track_reason"):
+        rows.append(("快速帮扶", f"免上门调查：{c['fast_track_reason']}"))
+    proposal = c.get("proposal") or {}
+    if "error" in proposal:
+        rows.append(("政策测算", proposal["error"]))
+    elif proposal:
+        rows += [
+            ("政策依据", proposal["policy"]),
+            ("可帮扶上限", format_yuan(_dec(proposal["max_amount"]))),
+            ("建议金额", format_yuan(pre_review.proposed_amount)),
+        ]
+    rows.append(("提交", f"{pre_review.submitted_by} {_d(pre_review.submitted_at)}"))
+    remarks = "\n".join(f"{r.text}（{r.by} {_d(r.at)}）" for r in pre_review.remarks.all())
+    rows.append(("区服务社意见", remarks or "—"))
     return [_table(rows), Spacer(1, 8 * mm), _signatures("街镇综合帮扶工作组", "区服务社")]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
@@ -20,6 +20,8 @@ from .models import (
     Invoice,
     Lead,
     PanelMember,
+    PreReview,
+    PreReviewRemark,
     ScreeningVisit,
 )
 
@@ -174,6 +176,8 @@ def work_queue_tiles(user) -> list[dict]:
         overdue=True,
     )
     add("补办手续逾期", "cases.view", overdue_paperwork(base, today), "queue=paperwork_overdue", overdue=True)
+    # 综合帮扶预审表 (长民发〔2016〕31号 四(二)): what the district's streets have sent it, read or not.
+    add("预审表", "cases.approve_district", base.filter(pre_review__isnull=False), "queue=pre_review")
     if has_perm(user, "discovery.visit"):
         tiles.append({
             "label": "待排摸家庭", "count": households_due_for_visit(user=user, today=today).count(),
@@ -204,6 +208,7 @@ QUEUES = {
     "pay": ("待发放", Q(state=CaseState.APPROVED)),
     "receipt": ("待登记签收", Q(state=CaseState.PAID, payment__receipt_at__isnull=True)),
     "follow_up": ("待回访", Q(state=CaseState.PAID)),
+    "pre_review": ("综合帮扶预审表", Q(pre_review__isnull=False)),  # ordered by `pre_review_queue`
 }
 
 
@@ -216,8 +221,34 @@ def case_queue(*, user, queue: str = "", state: str = "") -> QuerySet[Case]:
         ).distinct()
     elif queue == "paperwork_overdue":
         qs = overdue_paperwork(qs, today)
+    elif queue == "pre_review":
+        return pre_review_queue(qs)
     elif queue in QUEUES:
         qs = qs.filter(QUEUES[queue][1])
     elif state in CaseState.values:
         qs = qs.filter(state=state)
     return qs.order_by("-pk")
+
+
+# --- the pre-review forms sent to the district (长民发〔2016〕31号 四(二)) ---------------------------
+
+
+def pre_review_queue(qs: QuerySet[Case]) -> QuerySet[Case]:
+    """The cases (already scoped) whose pre-review was submitted, newest submission first,
+    with the number of remarks the district has written on each."""
+    return (
+        qs.filter(pre_review__isnull=False)
+        .select_related("pre_review__submitted_by")
+        .annotate(pre_review_remarks=Count("pre_review__remarks"))
+        .order_by("-pre_review__submitted_at", "-pk")
+    )
+
+
+def pre_review_of(*, case: Case) -> PreReview | None:
+    """The case's pre-review with its remarks, for a case already read through the scope."""
+    return (
+        PreReview.objects.filter(case=case)
+        .select_related("submitted_by")
+        .prefetch_related(Prefetch("remarks", queryset=PreReviewRemark.objects.select_related("by")))
+        .first()
+    )

@@ -35,10 +35,13 @@ from .models import (
     EmergencyEvent,
     Finding,
     FollowUp,
+    Investigation,
     Invoice,
     Lead,
     PanelMember,
     Payment,
+    PreReview,
+    PreReviewRemark,
     ScreeningVisit,
 )
 from .workflow import Refused
@@ -460,3 +463,137 @@ def lead_close(*, actor: Actor, lead: Lead, resolution: str, visit: ScreeningVis
     lead.visit = visit
     lead.save()
     return lead
+
+
+# --- the pre-review form to the district (长民发〔2016〕31号 四(二)) ----------------------------------
+
+PRE_REVIEW_CLOSED_STATES = (CaseState.REJECTED, CaseState.WITHDRAWN)
+PRE_REVIEW_REMARK_MAX = 2000
+
+
+def pre_review_may_submit(user, case: Case) -> tuple[bool, str]:
+    """(allowed, reason). The street's working group sends the form once the investigation
+    (or the fast track) has studied the plan (四(二) 调查核实，研究帮扶方案，向区服务社提交): the
+    assessor who investigated, or the group's head (approve_street), may submit it."""
+    if not (
+        has_perm_at(user, "cases.investigate", case.street_id)
+        or has_perm_at(user, "cases.approve_street", case.street_id)
+    ):
+        return False, "只有本街镇的救助顾问或综合帮扶工作组负责人可以提交预审表。"
+    if PreReview.objects.filter(case=case).exists():
+        return False, "该个案的综合帮扶预审表已提交，不能重复提交。"
+    if case.state in PRE_REVIEW_CLOSED_STATES:
+        return False, f"个案当前状态为“{case.get_state_display()}”，不再提交预审表。"
+    if problem := workflow._investigated(case, {}):
+        return False, f"{problem}完成后再提交预审表。"
+    return True, ""
+
+
+def _pre_review_content(case: Case) -> dict:
+    """The form as the district receives it (masked ID number, as on every printed form)."""
+    from bangfu.registry.models import Category
+    from bangfu.registry.selectors import household_category_on
+
+    investigation = Investigation.objects.filter(case=case).first()
+    answer = case.proposal or {}
+    content = {
+        "case_number": case.number,
+        "street": case.street.name,
+        "household": {
+            "file_number": case.household.file_number,
+            "address": case.household.address,
+            "category": Category(household_category_on(case.household, case.application_date)).label,
+        },
+        "applicant": {"name": case.applicant.name, "id_number": case.applicant.id_number_masked},
+        "aid_type": case.get_aid_type_display(),
+        "application_date": case.application_date.isoformat(),
+        "hardship": case.hardship,
+        "requested_amount": str(case.requested_amount) if case.requested_amount is not None else "",
+        "fast_track_reason": case.fast_track_reason if case.fast_track else "",
+        "investigation": None,
+        "proposal": None,
+    }
+    if investigation is not None:
+        content["investigation"] = {
+            "visited_on": investigation.visited_on.isoformat(),
+            "by": str(investigation.by),
+            **{
+                k: getattr(investigation, k)
+                for k in ("income", "income_sources", "daily_life", "housing", "committee_opinion", "plan")
+            },
+        }
+    if "error" in answer:
+        content["proposal"] = {"error": answer["error"].get("message", "")}
+    elif answer:
+        content["proposal"] = {
+            "policy": (answer.get("policy") or {}).get("id", ""),
+            "eligible": answer.get("eligible"),
+            "max_amount": answer.get("max_amount"),
+            "recommended_amount": answer.get("recommended_amount"),
+            "approval_level": answer.get("approval_level") or "",
+            "reasons": [r.get("message", "") for r in answer.get("reasons", [])],
+        }
+    return content
+
+
+@transaction.atomic
+def pre_review_submit(*, actor: Actor, case: Case) -> PreReview:
+    """综合帮扶预审表 to the district (长民发〔2016〕31号 四(二)), once per case. Changes no state:
+    the procedure goes on to the panel and the street's approval without waiting."""
+    # The case row lock queues a double click; the one-to-one is the database's last word.
+    locked = (
+        Case.objects.select_for_update(of=("self",))
+        .select_related("street", "household", "applicant")
+        .get(pk=case.pk)
+    )
+    allowed, reason = pre_review_may_submit(actor.user, locked)
+    if not allowed:
+        raise Refused(reason)
+    content = _pre_review_content(locked)
+    recommended = (content["proposal"] or {}).get("recommended_amount")
+    try:
+        with transaction.atomic():
+            pre_review = PreReview.objects.create(
+                case=locked,
+                content=content,
+                proposed_amount=Decimal(recommended) if recommended else None,
+                submitted_by=actor.user,
+            )
+    except IntegrityError:
+        raise Refused("该个案的综合帮扶预审表已提交，不能重复提交。") from None
+    from .models import Transition
+
+    # A recorded step without a state change, like the application itself: the timeline shows it.
+    Transition.objects.create(
+        case=locked, action="pre_review", from_state=locked.state, to_state=locked.state,
+        user=actor.user, actor_label=actor.label or "anonymous", comment="提交综合帮扶预审表至区服务社",
+    )  # fmt: skip
+    audit_record(
+        actor=actor, action="case.pre_review", target=locked,
+        after={"pre_review": pre_review.pk, "proposed_amount": str(pre_review.proposed_amount or "")},
+        note="提交综合帮扶预审表", org=locked.street,
+    )  # fmt: skip
+    return pre_review
+
+
+def pre_review_may_remark(user, pre_review: PreReview) -> bool:
+    return has_perm_at(user, "cases.approve_district", pre_review.case.street_id)
+
+
+@transaction.atomic
+def pre_review_remark(*, actor: Actor, pre_review: PreReview, text: str) -> PreReviewRemark:
+    """The district service society's remark on a pre-review: advisory, no state changes."""
+    if not pre_review_may_remark(actor.user, pre_review):
+        raise Refused("只有该街镇所属区的区服务社可以填写预审意见。")
+    text = (text or "").strip()
+    if not text:
+        raise Refused("请填写预审意见。")
+    if len(text) > PRE_REVIEW_REMARK_MAX:
+        raise Refused(f"预审意见不能超过{PRE_REVIEW_REMARK_MAX}字。")
+    remark = PreReviewRemark.objects.create(pre_review=pre_review, text=text, by=actor.user)
+    case = pre_review.case
+    audit_record(
+        actor=actor, action="case.pre_review_remark", target=case,
+        after={"pre_review": pre_review.pk, "remark": remark.pk}, note=text[:200], org=case.street,
+    )  # fmt: skip
+    return remark

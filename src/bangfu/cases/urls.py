@@ -23,4 +23,6 @@ urlpatterns = [
     path("discovery/visit/<int:household_pk>/", views.visit_new, name="visit_new"),
     path("discovery/leads/new/<int:household_pk>/", views.lead_new, name="lead_new"),
     path("discovery/leads/<int:pk>/close/", views.lead_close, name="lead_close"),
+    path("<int:pk>/pre-review/", views.pre_review_submit, name="pre_review_submit"),
+    path("<int:pk>/pre-review/remarks/", views.pre_review_remark, name="pre_review_remark"),
 ]

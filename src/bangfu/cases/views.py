@@ -62,6 +62,7 @@ def _case_context(request, case) -> dict:
         "today": today,
         "pdf_forms": [(key, title) for key, (title, _) in pdf.FORMS.items() if key != "receipt" or payment],
         "trace_template": _trace_template(),
+        **_pre_review_context(user, case),
     }
 
 
@@ -441,3 +442,47 @@ def lead_close(request, pk: int):
     except Refused as e:
         messages.error(request, str(e))
     return redirect("cases:discovery")
+
+
+# --- the pre-review form to the district (长民发〔2016〕31号 四(二)) ----------------------------------
+
+
+def _pre_review_context(user, case) -> dict:
+    pre_review = selectors.pre_review_of(case=case)
+    return {
+        "pre_review": pre_review,
+        "may_submit_pre_review": pre_review is None and services.pre_review_may_submit(user, case)[0],
+        "may_remark_pre_review": pre_review is not None and services.pre_review_may_remark(user, pre_review),
+        "remark_form": forms.PreReviewRemarkForm(auto_id="remark_%s"),
+    }
+
+
+@login_required
+@require_POST
+def pre_review_submit(request, pk: int):
+    case = selectors.case_get(user=request.user, pk=pk)
+    try:
+        services.pre_review_submit(actor=Actor.from_request(request), case=case)
+    except Refused as e:
+        messages.error(request, str(e))
+    else:
+        messages.success(request, "已向区服务社提交综合帮扶预审表。")
+    return redirect("cases:detail", pk=case.pk)
+
+
+@login_required
+@require_POST
+def pre_review_remark(request, pk: int):
+    case = selectors.case_get(user=request.user, pk=pk)
+    pre_review = selectors.pre_review_of(case=case)
+    if pre_review is None:
+        raise Http404
+    try:
+        services.pre_review_remark(
+            actor=Actor.from_request(request), pre_review=pre_review, text=request.POST.get("text", "")
+        )
+    except Refused as e:
+        messages.error(request, str(e))
+    else:
+        messages.success(request, "已填写预审意见。")
+    return redirect("cases:detail", pk=case.pk)
