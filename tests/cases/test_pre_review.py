@@ -179,3 +179,10 @@ def test_printed_pre_review_form_is_the_submitted_snapshot(cast, login, investig
     assert "综合帮扶预审表" in text and c.applicant.name in text and INVESTIGATION["housing"] in text
     assert sent_address in text and "迁居后的新地址" not in text
     assert "同意街镇方案" in text and "¥4,000.00" in text
+
+
+def test_refused_once_the_case_is_rejected(cast, act, login, investigated):
+    assert act(cast.approver_a, investigated, "reject", comment="经调查不符合条件").status_code == 302
+    r = submit(login, cast.approver_a, investigated)
+    assert "不再提交预审表" in r.content.decode()
+    assert not PreReview.objects.exists()
