@@ -252,3 +252,25 @@ def browser_page(flushable_db, live_server):
             connections.close_all()
             context.close()
             browser.close()
+
+
+@pytest.fixture
+def city_rules_with(tmp_path, monkeypatch):
+    """The city rules file with more dated values appended, e.g.
+    `city_rules_with('[reports.monthly_due_day]', 'values.2030-01-01 = ...')` adds a value to an
+    existing table (the lines go right after that table's header). The cache is cleared before
+    and after, so no other test reads the altered rules."""
+    from bangfu.policy import parameters
+
+    def write(header: str, *lines: str):
+        text = parameters.CITY_FILE.read_text(encoding="utf-8")
+        assert header in text
+        path = tmp_path / "shanghai.toml"
+        path.write_text(text.replace(header, "\n".join((header, *lines)), 1), encoding="utf-8")
+        monkeypatch.setattr(parameters, "CITY_FILE", path)
+        parameters.city_rules.cache_clear()
+
+    parameters.city_rules.cache_clear()
+    yield write
+    monkeypatch.undo()
+    parameters.city_rules.cache_clear()

@@ -24,8 +24,8 @@ from bangfu.funds.reports import services as report_services
 from bangfu.funds.reports.annual import annual_figures
 from bangfu.funds.reports.figures import FUND_KEYS
 from bangfu.funds.reports.monthly import (
-    REPORT_DUE_DAYS,
     due_date,
+    due_rule,
     monthly_figures,
     monthly_report_figures,
     parse_month,
@@ -217,7 +217,7 @@ def test_a_batch_gives_the_same_figures_as_one_report_at_a_time(month, org):
 def test_due_date_is_the_tenth_of_the_next_month():
     assert due_date(2021, 3) == date(2021, 4, 10)
     assert due_date(2024, 12) == date(2025, 1, 10)
-    assert REPORT_DUE_DAYS[0].reference.startswith("沪民救发〔2025〕1号 四(二)")
+    assert due_rule(2024, 12).reference.startswith("沪民救发〔2025〕1号 四(二)")
 
 
 def test_bad_month_text_says_how_to_write_it():
@@ -311,6 +311,10 @@ def test_this_month_waits_and_last_month_is_due_on_the_tenth(today, funded, cast
     last = (today.year - 1, 12) if today.month == 1 else (today.year, today.month - 1)
     r = login(cast.foundation_fin).get("/funds/reports/")
     assert (r.context["year"], r.context["month"], r.context["due"]) == (*last, today.replace(day=10))
+    assert (
+        "次月10日前；沪民救发〔2025〕1号 四(二)；长民发〔2016〕31号 五.2（文件未规定报送日"
+        in r.content.decode()
+    )
     overdue = today.day > 10
     counts = r.context["counts"]
     assert counts["overdue"] == (counts["expected"] if overdue else 0)
@@ -582,3 +586,24 @@ def test_filed_late_is_measured_against_the_due_date(month, cast, org):
     assert not MonthlyReport.objects.get(pk=report.pk).filed_late
     MonthlyReport.objects.filter(pk=report.pk).update(first_filed_at=datetime(2021, 4, 11, 0, 5, tzinfo=tz))
     assert MonthlyReport.objects.get(pk=report.pk).filed_late
+
+
+def test_the_reports_page_shows_the_due_rule_in_force_and_its_clause(
+    today, city_rules_with, funded, cast, login
+):
+    """A later rule applies from its start: the report of the month before it starts keeps the
+    old day, the next month's report the new one, each with its own clause on the page."""
+    ny, nm = (today.year + 1, 1) if today.month == 12 else (today.year, today.month + 1)
+    city_rules_with(
+        "[reports.monthly_due_day]",
+        f'values.{date(ny, nm, 1)} = {{ value = 15, reference = "测试文件 月报" }}',
+    )
+    client = login(cast.foundation_fin)
+    earlier = (today.year - 1, 12) if today.month == 1 else (today.year, today.month - 1)
+    r = client.get(f"/funds/reports/?month={earlier[0]}-{earlier[1]:02d}")
+    assert (
+        r.context["due"] == today.replace(day=10)
+        and "次月10日前；沪民救发〔2025〕1号 四(二)" in r.content.decode()
+    )
+    r = client.get(f"/funds/reports/?month={today.year}-{today.month:02d}")
+    assert r.context["due"] == date(ny, nm, 15) and "次月15日前；测试文件 月报" in r.content.decode()

@@ -415,6 +415,9 @@ def test_management_fee_cap_refusal_shows_the_figures(sources, cast, login, org)
     )
     assert r.status_code == 200
     assert "管理费将达 ¥25,000.01，超过2025年福彩金项目支出 ¥1,000,000.00 的 2.5%（¥25,000.00）" in text(r)
+    # The refusal and the figures name the clause of the rate in force on the day.
+    assert "（¥25,000.00）（沪民救发〔2025〕1号 四(三)（财综〔2021〕18号））" in text(r)
+    assert "上限（2.5%，沪民救发〔2025〕1号 四(三)（财综〔2021〕18号））" in text(r)
     r = post_movement(
         client, "management_fee", source=sources.lottery.pk, amount="25000.00", day="2025-12-20"
     )

@@ -1,11 +1,14 @@
 """Forms of the case procedure: they parse and check the shape of input; rules live in the workflow."""
 
 import uuid
+from datetime import timedelta
 
 from django import forms
+from django.utils import timezone
 
 from bangfu.core.forms import FactDateField, MoneyField
 
+from . import workflow
 from .models import (
     AidType,
     DocumentKind,
@@ -20,7 +23,8 @@ from .models import (
 )
 
 # A date that plans (a deadline, the next visit); a date that records what happened is a FactDateField.
-DATE = forms.DateInput(attrs={"type": "date"})
+# An <input type="date"> reads and shows only ISO dates, whatever the locale's format.
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 def money(label: str, required: bool = True) -> MoneyField:
@@ -104,7 +108,20 @@ class ReferForm(ApproveForm):
 class HelpFirstForm(forms.Form):
     amount = money("先行发放金额")
     reason = forms.CharField(label="紧急情况说明", widget=forms.Textarea(attrs={"rows": 3}))
-    paperwork_due = forms.DateField(label="补办手续期限", widget=DATE)
+    paperwork_due = forms.DateField(label="补办手续期限", widget=DATE, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The deadline the city rule gives, offered and used when left blank; the approver may
+        # set another (the document fixes no time: the reference says so).
+        today = timezone.localdate()
+        rule = workflow.paperwork_rule(today)
+        field = self.fields["paperwork_due"]
+        if rule is None:
+            field.help_text = "今天没有生效的补办期限规则，请填写期限。"
+        else:
+            field.initial = today + timedelta(days=rule.value)
+            field.help_text = f"留空则为批准后{rule.value}日（{rule.reference}）。"
 
 
 class PayForm(forms.Form):

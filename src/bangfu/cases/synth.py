@@ -71,9 +71,9 @@ from .models import (
 )
 from .rules import request_for
 from .services import _key as invoice_key
+from .workflow import follow_up_due
 
 CHUNK = 5000
-FOLLOW_UP_DAYS = 30
 HOSPITALS = (
     "长宁区中心医院",
     "华山医院",
@@ -421,7 +421,7 @@ def _write(plans: list[dict], rosters, user: User, rng: random.Random, as_of: da
             step("pay", S.APPROVED, S.PAID)
             done = state == S.CLOSED
             follow_ups.append(FollowUp(
-                case=c, due_date=paid_on + timedelta(days=FOLLOW_UP_DAYS),
+                case=c, due_date=follow_up_due(paid_on),
                 done_at=_at(min(paid_on + timedelta(days=20), as_of)) if done else None, done_by=user if done else None,
                 outcome="（合成数据）帮扶金已用于医疗费用，生活基本稳定。" if done else "",
             ))  # fmt: skip

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import transaction
@@ -31,6 +31,7 @@ from bangfu.audit.services import audit_record
 from bangfu.core.money import ZERO, format_yuan
 from bangfu.orgs.scope import has_perm_at
 from bangfu.policy.engine import EvaluationError
+from bangfu.policy.parameters import Param, city_parameter
 from bangfu.registry.models import Household
 from bangfu.registry.selectors import household_category_on
 
@@ -55,7 +56,17 @@ from .models import CaseState as S
 
 # 沪民救发〔2025〕1号 三(二)4: these households may skip the home investigation.
 FAST_TRACK_CATEGORIES = ("dibao", "low_income", "rigid_expense")
-FOLLOW_UP_DAYS = 30
+
+
+def follow_up_due(paid_on: date) -> date:
+    """回访反馈 is due this many days after the payment: a city rule (`cases.follow_up_days`; the
+    documents name the step but no time, its reference says so)."""
+    rule = city_parameter("cases.follow_up_days", paid_on)
+    if rule is None:
+        raise Refused(f"{paid_on:%Y-%m-%d}没有生效的回访期限规则，不能安排回访。")
+    return paid_on + timedelta(days=rule.value)
+
+
 # The documents each aid type needs (长民发〔2016〕31号 四(一)); checked before a help-first
 # case closes, and listed as missing on the case page.
 REQUIRED_DOCUMENTS = {
@@ -318,12 +329,27 @@ def _refer_reason(case: Case, data: dict) -> str | None:
     return None
 
 
+def paperwork_rule(day: date) -> Param | None:
+    """How many days after a help-first approval the paperwork is due unless the approver sets
+    another date: a city rule (`cases.help_first.paperwork_days`; 三(二)4 fixes no time)."""
+    return city_parameter("cases.help_first.paperwork_days", day)
+
+
+def _paperwork_due(data: dict) -> date | None:
+    if data.get("paperwork_due") is not None:
+        return data["paperwork_due"]
+    today = timezone.localdate()
+    rule = paperwork_rule(today)
+    return today + timedelta(days=rule.value) if rule else None
+
+
 def _help_first_allowed(case: Case, data: dict) -> str | None:
     if not (data.get("reason") or "").strip():
         return "请填写先帮扶、后补办的理由（紧急情况说明）。"
-    if data.get("paperwork_due") is None:
-        return "请填写补办手续的期限。"
-    if data["paperwork_due"] < timezone.localdate():
+    due = _paperwork_due(data)
+    if due is None:
+        return "今天没有生效的补办期限规则，请填写补办手续的期限。"
+    if due < timezone.localdate():
         return "补办期限不能早于今天。"
     amount = data.get("amount")
     if amount is None or amount <= ZERO:
@@ -458,7 +484,7 @@ def _do_reject(case: Case, actor: Actor, data: dict) -> None:
 def _do_help_first(case: Case, actor: Actor, data: dict) -> None:
     case.help_first = True
     case.help_first_reason = data["reason"].strip()
-    case.paperwork_due = data["paperwork_due"]
+    case.paperwork_due = _paperwork_due(data)
     case.approved_amount = data["amount"]
     Approval.objects.create(
         case=case, tier=Tier.STREET, decision=Decision.APPROVE, amount=case.approved_amount, by=actor.user,
@@ -499,7 +525,7 @@ def _do_pay(case: Case, actor: Actor, data: dict) -> None:
     except FundsRefused as e:
         raise Refused(f"不能发放：{e.message}请待区、街镇资金到账后再发放。") from None
     # 回访反馈: scheduled at payment, with a due date.
-    FollowUp.objects.create(case=case, due_date=today + timedelta(days=FOLLOW_UP_DAYS))
+    FollowUp.objects.create(case=case, due_date=follow_up_due(today))
 
 
 def _do_receipt(case: Case, actor: Actor, data: dict) -> None:

@@ -433,7 +433,7 @@ def _fee_facts(day: date) -> list[tuple[str, Any]]:
         from bangfu.core.money import to_fen_down
 
         cap = to_fen_down(spending * rate.value)
-        facts += [(f"上限（{rate.percent}）", cap), ("尚可列支", max(cap - charged, ZERO))]
+        facts += [(f"上限（{rate.percent}，{rate.reference}）", cap), ("尚可列支", max(cap - charged, ZERO))]
     return facts
 
 

@@ -23,7 +23,6 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import NamedTuple
@@ -37,6 +36,7 @@ from .parameters import (
     EMERGENCY_EVENTS,
     FEE_TYPES,
     SPEC_BY_NAME,
+    Param,
     PolicyData,
     parse_value,
 )
@@ -87,17 +87,6 @@ def _invalid(message: str, field: str | None) -> EvaluationError:
 # --- parameters, versions, the book of versions -------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Param:
-    """One parameter's value as in force on a day: the value, its text and its clause."""
-
-    name: str
-    value: object
-    text: str
-    reference: str
-    generally: bool
-
-
 Values = dict[str, Param]  # one version's values on one day, by parameter name
 
 
@@ -114,7 +103,12 @@ class ParameterSet:
         self.document = data.document
         self.data = data
         self._validity = Param(
-            "policy.validity", None, f"{data.valid_from}/{data.valid_to}", data.validity_reference, False
+            "policy.validity",
+            None,
+            f"{data.valid_from}/{data.valid_to}",
+            data.validity_reference,
+            False,
+            data.valid_from,
         )
         # Values keyed by start date (OpenFisca style): precompute one snapshot per change
         # point, so an evaluation does a single bisect instead of one search per parameter.
@@ -126,7 +120,12 @@ class ParameterSet:
             for v in ordered:
                 if v.start <= start:
                     snap[v.name] = Param(
-                        v.name, parse_value(SPEC_BY_NAME[v.name], v.text), v.text, v.reference, v.generally
+                        v.name,
+                        parse_value(SPEC_BY_NAME[v.name], v.text),
+                        v.text,
+                        v.reference,
+                        v.generally,
+                        v.start,
                     )
             self._snapshots.append(snap)
 

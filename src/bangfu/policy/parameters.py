@@ -19,6 +19,7 @@ import tomllib
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import cache
 from pathlib import Path
 
 from bangfu.core.money import MoneyError, parse_money
@@ -134,6 +135,24 @@ def canonical_text(spec: Spec, raw) -> str:
     return text
 
 
+@dataclass(frozen=True, slots=True)
+class Param:
+    """One parameter's value as in force on a day: the value, its text, its clause, and the day
+    the value starts. What every reader of a dated rule gets, district policy or city rule."""
+
+    name: str
+    value: object
+    text: str
+    reference: str
+    generally: bool
+    starts: date
+
+    @property
+    def percent(self) -> str:
+        """A rate as the documents write it: '2.5%', '10%'."""
+        return f"{(self.value * 100).normalize():f}%"
+
+
 @dataclass(frozen=True)
 class DatedValue:
     name: str
@@ -197,16 +216,13 @@ def _flatten(table: dict, prefix: str, out: dict) -> None:
             _flatten(value, name, out)
 
 
-def read_policy_file(path: Path) -> PolicyData:
-    """Read and check one built-in policy file; ParameterError says what is wrong."""
-    with path.open("rb") as f:
-        doc = tomllib.load(f)
-    head = doc.pop("policy")
+def _read_values(doc: dict, spec_by_name: dict[str, Spec], path: Path) -> tuple[DatedValue, ...]:
+    """The parameter tables of a file (the header already taken out) as dated values."""
     tables: dict[str, dict] = {}
     _flatten(doc, "", tables)
     values = []
     for name, table in tables.items():
-        spec = SPEC_BY_NAME.get(name)
+        spec = spec_by_name.get(name)
         if spec is None:
             raise ParameterError(f"{path.name}：未知参数 {name}。")
         for start, entry in table["values"].items():
@@ -219,6 +235,14 @@ def read_policy_file(path: Path) -> PolicyData:
                     generally=bool(entry.get("generally", False)),
                 )
             )
+    return tuple(sorted(values, key=lambda v: (v.name, v.start)))
+
+
+def read_policy_file(path: Path) -> PolicyData:
+    """Read and check one built-in policy file; ParameterError says what is wrong."""
+    with path.open("rb") as f:
+        doc = tomllib.load(f)
+    head = doc.pop("policy")
     data = PolicyData(
         code=head["id"],
         district=head["district"],
@@ -227,7 +251,7 @@ def read_policy_file(path: Path) -> PolicyData:
         valid_from=head["valid_from"],
         valid_to=head["valid_to"],
         validity_reference=head["validity_reference"],
-        values=tuple(sorted(values, key=lambda v: (v.name, v.start))),
+        values=_read_values(doc, SPEC_BY_NAME, path),
     )
     problems = check_values(data.valid_from, data.valid_to, data.values)
     if problems:
@@ -237,3 +261,72 @@ def read_policy_file(path: Path) -> PolicyData:
 
 def builtin_policy(code: str) -> PolicyData:
     return read_policy_file(PARAMS_DIR / f"{code}.toml")
+
+
+# --- city rules ----------------------------------------------------------------------------------
+# The rules the city (the foundation's notice) sets, or the platform sets where no document
+# gives a number, for every district alike. Same file format, same values keyed by start date
+# with their clause; no version period (a city rule holds until a later value replaces it), and
+# read from the file at run time rather than published into the database: a change is a new
+# dated value appended to the file, never an edit of a past one.
+
+CITY_FILE = PARAMS_DIR / "city" / "shanghai.toml"
+
+CITY_SPECS: tuple[Spec, ...] = (
+    Spec("funds.management_fee_rate", RATE, "基金会管理费列支比例上限（当年福彩金项目支出）"),
+    Spec("reports.monthly_due_day", COUNT, "月度报表报送日（次月几日前）"),
+    Spec("cases.follow_up_days", COUNT, "回访期限（发放后天数）"),
+    Spec("cases.help_first.paperwork_days", COUNT, "先帮扶个案补办手续期限（批准后天数）"),
+)
+CITY_SPEC_BY_NAME: dict[str, Spec] = {s.name: s for s in CITY_SPECS}
+
+
+@dataclass(frozen=True)
+class CityRules:
+    title: str
+    values: tuple[DatedValue, ...]
+
+    def history(self, name: str) -> tuple[Param, ...]:
+        """Every value of `name`, earliest first."""
+        spec = CITY_SPEC_BY_NAME[name]  # a name outside the schema is a programming error
+        return tuple(
+            Param(v.name, parse_value(spec, v.text), v.text, v.reference, v.generally, v.start)
+            for v in self.values
+            if v.name == name
+        )
+
+    def at(self, name: str, day: date) -> Param | None:
+        """The value in force on `day`: the latest starting on or before it; None before the first."""
+        current = None
+        for p in self.history(name):
+            if p.starts <= day:
+                current = p
+        return current
+
+
+def read_city_file(path: Path) -> CityRules:
+    """Read and check a city rules file; ParameterError says what is wrong."""
+    with path.open("rb") as f:
+        doc = tomllib.load(f)
+    head = doc.pop("city")
+    values = _read_values(doc, CITY_SPEC_BY_NAME, path)
+    problems = []
+    for spec in CITY_SPECS:
+        mine = [v for v in values if v.name == spec.name]
+        if not mine:
+            problems.append(f"{spec.label}：没有取值。")
+        if any(not v.reference.strip() for v in mine):
+            problems.append(f"{spec.label}：每个取值都须注明依据条款。")
+    if problems:
+        raise ParameterError(f"{path.name}：" + "；".join(problems))
+    return CityRules(title=head["title"], values=values)
+
+
+@cache
+def city_rules() -> CityRules:
+    return read_city_file(CITY_FILE)
+
+
+def city_parameter(name: str, day: date) -> Param | None:
+    """A city rule as in force on `day` (value, text, reference, starts), or None: no rule then."""
+    return city_rules().at(name, day)

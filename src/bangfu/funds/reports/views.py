@@ -41,7 +41,8 @@ def report_index(request):
     return render(
         request,
         "funds/reports/index.html",
-        {"rows": rows, "year": year, "month": month, "due": monthly.due_date(year, month), "counts": counts,
+        {"rows": rows, "year": year, "month": month, "due": monthly.due_date(year, month),
+         "due_reference": monthly.due_rule(year, month).reference, "counts": counts,
          "districts": districts, "error": error, "month_value": f"{year}-{month:02d}"},
     )  # fmt: skip
 
