@@ -3,7 +3,7 @@ through `project_create` (audited), never edited here: fund sources and postings
 
 from django.contrib import admin
 
-from bangfu.core.admin import ReadOnlyAdmin
+from bangfu.funds.earmarks import ReadOnlyAdmin
 
 from .models import Project
 
