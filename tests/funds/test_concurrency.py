@@ -63,12 +63,12 @@ def refusals(results, code: str) -> int:
 
 
 def test_parallel_project_payments_never_overdraw_the_street_fund(funded, cast, org):
-    street = org(STREET)
+    street, p1 = org(STREET), project("P-1")  # registered before the payments race
 
     def pay(i):
         return services.aid_pay(
             actor=as_(cast.finance_cn), org=street, source=funded.lottery, amount="10000.00", day=date(2021, 3, 1),
-            memo=f"项目发放{i}", idempotency_key=key(), project=project("P-1"),
+            memo=f"项目发放{i}", idempotency_key=key(), project=p1,
         )  # fmt: skip
 
     results = run_together(pay)

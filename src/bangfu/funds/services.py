@@ -280,7 +280,8 @@ def fund_source_create(
         raise FundsRefused("职能部门特定帮扶经费须注明对应的特定帮扶计划。", "invalid_input")
     if project is not None and plan is not None:
         raise FundsRefused("一项资金只能限用于一个项目或一个计划。", "invalid_input")
-    restricted = project is not None or plan is not None or kind in (FundKind.ENTERPRISE, FundKind.DEPARTMENT)
+    earmarked = project is not None or plan is not None
+    restricted = earmarked or kind in (FundKind.ENTERPRISE, FundKind.DEPARTMENT)
     if for_cases is None:
         for_cases = not restricted
     if for_cases and restricted:
