@@ -79,6 +79,7 @@ def _load() -> dict:
     from bangfu.audit.actor import Actor
     from bangfu.funds.models import FundSource
     from bangfu.orgs.models import Organisation, User
+    from bangfu.projects.models import Project
     from bangfu.registry import synth
 
     rng = random.Random(SEED)
@@ -100,8 +101,9 @@ def _load() -> dict:
         )
         for d in districts
     }
+    project = Project.objects.create(code="P-BENCH", title="企业资助项目（基准测试）", owner=foundation)
     enterprise = FundSource.objects.create(
-        code="QY-1", name="企业项目资助", kind="enterprise", for_cases=False, project_ref="P-BENCH"
+        code="QY-1", name="企业项目资助", kind="enterprise", for_cases=False, project=project
     )
 
     with connection.cursor() as cur:
@@ -131,11 +133,11 @@ def _load() -> dict:
         return i
 
     def post(t: int, day: str, org: int, source: int, account: str, cents: int, case: int | None = None,
-             project: str = "") -> None:  # fmt: skip
+             project: int | None = None) -> None:  # fmt: skip
         ids["posting"] += 1
         files["posting"].write(
             f"{ids['posting']}\t{t}\t{day}\t{org}\t{source}\t{account}\t{_money(cents)}\t"
-            f"{case if case else chr(92) + 'N'}\t{project}\t\n"
+            f"{case if case else chr(92) + 'N'}\t{project if project else chr(92) + 'N'}\t\\N\n"
         )
 
     # Cases first: their share of the postings is fixed (two each).
@@ -195,8 +197,8 @@ def _load() -> dict:
                 source = lottery.pk if rng.random() < 0.9 else enterprise.pk
                 t = txn("payment", d_)
                 ds = d_.isoformat()
-                post(t, ds, s.pk, source, "aid", cents, project="P-BENCH")
-                post(t, ds, s.pk, source, "fund", -cents, project="P-BENCH")
+                post(t, ds, s.pk, source, "aid", cents, project=project.pk)
+                post(t, ds, s.pk, source, "fund", -cents, project=project.pk)
         for i, h, street, paid, aid_type, category, cents in cases_by_month.get((y, m), ()):
             applied = paid - timedelta(days=rng.randint(3, 40))
             money = _money(cents)

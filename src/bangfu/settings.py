@@ -83,6 +83,8 @@ INSTALLED_APPS = [
     "bangfu.policy",
     "bangfu.cases",
     "bangfu.funds",
+    "bangfu.projects",
+    "bangfu.specific",
 ]
 
 MIDDLEWARE = [

@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 
 from bangfu.funds import services
 from tests.conftest import PASSWORD
-from tests.funds.conftest import DISTRICT, STREET, as_, key
+from tests.funds.conftest import DISTRICT, STREET, as_, key, project
 
 
 @pytest.mark.e2e
@@ -41,7 +41,7 @@ def test_foundation_opens_the_dashboard_and_downloads_a_monthly_report(browser_p
         )  # fmt: skip
     services.aid_pay(
         actor=as_(cast.finance_cn), org=org(STREET), source=lottery, amount="12345.67",
-        day=today.replace(day=1), memo="街镇项目帮扶", idempotency_key=key(), project_ref="XM-E2E",
+        day=today.replace(day=1), memo="街镇项目帮扶", idempotency_key=key(), project=project("XM-E2E"),
     )  # fmt: skip
     page = browser_page
     errors: list[str] = []

@@ -29,6 +29,35 @@ def as_(user) -> Actor:
     return Actor.for_user(user, "test")
 
 
+def project(code: str, owner: str = "SHBKHZ"):
+    """The project of that code (registered by the foundation the first time it is named)."""
+    from bangfu.orgs.models import Organisation
+    from bangfu.projects.models import Project
+    from bangfu.projects.services import project_create
+
+    return Project.objects.filter(code=code).first() or project_create(
+        actor=Actor.system("tests"),
+        code=code,
+        title=f"{code} 帮扶项目",
+        owner=Organisation.objects.get(code=owner),
+    )
+
+
+def plan(code: str):
+    """The specific-aid plan of that code, of a department under the bureau (made the first time)."""
+    from bangfu.orgs.models import Organisation
+    from bangfu.specific.models import Plan
+    from bangfu.specific.services import plan_create
+
+    department, _ = Organisation.objects.get_or_create(
+        code="D-PLAN",
+        defaults={"name": "某委员会", "kind": "department", "parent": Organisation.objects.get(code="SHMZJ")},
+    )
+    return Plan.objects.filter(code=code).first() or plan_create(
+        actor=Actor.system("tests"), code=code, title=f"{code} 特定帮扶计划", department=department
+    )
+
+
 @pytest.fixture
 def sources(cast):
     """One source of each kind, made by the foundation."""
@@ -48,10 +77,10 @@ def sources(cast):
                 actor=a, code="FDX", name="非定向捐赠", kind="donation_undirected", donor="社会各界", draw_order=40
             ),
             "enterprise": make(
-                actor=a, code="QY-1", name="某集团助学项目资助", kind="enterprise", project_ref="P-2025-01"
+                actor=a, code="QY-1", name="某集团助学项目资助", kind="enterprise", project=project("P-2025-01")
             ),
             "department": make(
-                actor=a, code="BM-1", name="某委特定帮扶经费", kind="department", plan_ref="PLAN-7"
+                actor=a, code="BM-1", name="某委特定帮扶经费", kind="department", plan=plan("PLAN-7")
             ),
         },
     )  # fmt: skip
@@ -108,7 +137,7 @@ def donations_used_2021(sources, cast, org, agreement):
         )  # fmt: skip
         services.aid_pay(
             actor=as_(cast.finance_cn), org=street, source=source, amount=used, day=date(2021, 4, 1),
-            memo="项目帮扶发放", idempotency_key=key(), project_ref="P-CN-1",
+            memo="项目帮扶发放", idempotency_key=key(), project=project("P-CN-1"),
         )  # fmt: skip
     return sources
 

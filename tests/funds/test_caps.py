@@ -8,7 +8,7 @@ from bangfu.funds import services
 from bangfu.funds.models import Account, Posting
 from bangfu.funds.services import FundsRefused
 
-from .conftest import STREET, as_, key
+from .conftest import STREET, as_, key, project
 
 
 @pytest.fixture
@@ -21,7 +21,7 @@ def lottery_spent_2025(sources, cast, org):
     )  # fmt: skip
     services.aid_pay(
         actor=fin, org=org("SHBKHZ"), source=sources.lottery, amount="1000000.00", day=date(2025, 6, 1),
-        memo="项目帮扶发放", idempotency_key=key(), project_ref="P-FC-2025",
+        memo="项目帮扶发放", idempotency_key=key(), project=project("P-FC-2025"),
     )  # fmt: skip
     return sources
 

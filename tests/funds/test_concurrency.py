@@ -24,7 +24,7 @@ from bangfu.funds.services import FundsRefused
 from bangfu.funds.verify import ledger_problems
 from tests.cases import factories
 
-from .conftest import DISTRICT, STREET, D, as_, key
+from .conftest import DISTRICT, STREET, D, as_, key, project
 
 pytestmark = [
     pytest.mark.postgres,
@@ -63,12 +63,12 @@ def refusals(results, code: str) -> int:
 
 
 def test_parallel_project_payments_never_overdraw_the_street_fund(funded, cast, org):
-    street = org(STREET)
+    street, p1 = org(STREET), project("P-1")  # registered before the payments race
 
     def pay(i):
         return services.aid_pay(
             actor=as_(cast.finance_cn), org=street, source=funded.lottery, amount="10000.00", day=date(2021, 3, 1),
-            memo=f"项目发放{i}", idempotency_key=key(), project_ref="P-1",
+            memo=f"项目发放{i}", idempotency_key=key(), project=p1,
         )  # fmt: skip
 
     results = run_together(pay)
@@ -91,7 +91,7 @@ def test_parallel_case_payments_never_overdraw_the_street_fund(funded, cast, org
     # of fiscal matching (drawn first). 17 of the 24 payments of 2,000 fit; 1,000 is left.
     services.aid_pay(
         actor=as_(cast.finance_cn), org=street, source=funded.lottery, amount="170000.00", day=date(2021, 2, 1),
-        memo="项目发放", idempotency_key=key(), project_ref="P-1",
+        memo="项目发放", idempotency_key=key(), project=project("P-1"),
     )  # fmt: skip
     services.fiscal_matching_receive(
         actor=as_(cast.finance_cn), org=street, source=funded.fiscal, amount="5000.00", day=date(2021, 2, 1),
@@ -169,7 +169,7 @@ def test_parallel_management_fees_never_break_the_cap(sources, cast, org):
     )
     services.aid_pay(
         actor=fin, org=org("SHBKHZ"), source=sources.lottery, amount="1000000.00", day=date(2025, 6, 1),
-        memo="项目帮扶", idempotency_key=key(), project_ref="P-FC",
+        memo="项目帮扶", idempotency_key=key(), project=project("P-FC"),
     )  # fmt: skip
 
     def fee(i):

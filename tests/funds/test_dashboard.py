@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from bangfu.funds import selectors, services
 
-from .conftest import DISTRICT, STREET, as_, key, paid_case
+from .conftest import DISTRICT, STREET, as_, key, paid_case, project
 
 
 @pytest.fixture
@@ -22,11 +22,11 @@ def spent(funded, cast, org):
     paid_case(cast, "4000.00")  # posted with the payment
     services.aid_pay(
         actor=as_(cast.foundation_fin), org=org("SHBKHZ"), source=funded.lottery, amount="10000.00",
-        day=date(2021, 3, 5), memo="市级项目", idempotency_key=key(), project_ref="XM-1",
+        day=date(2021, 3, 5), memo="市级项目", idempotency_key=key(), project=project("XM-1"),
     )  # fmt: skip
     services.aid_pay(
         actor=as_(cast.finance_cn), org=org(STREET), source=funded.lottery, amount="2500.50",
-        day=date(2021, 3, 20), memo="街镇项目", idempotency_key=key(), project_ref="XM-2",
+        day=date(2021, 3, 20), memo="街镇项目", idempotency_key=key(), project=project("XM-2"),
     )  # fmt: skip
     return funded
 

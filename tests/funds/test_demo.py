@@ -94,7 +94,7 @@ def test_a_whole_clean_year_on_any_day(demo, today):
         Posting.objects.filter(account=Account.AID, case__isnull=False).values_list("date", flat=True)
     )
     project_aid = _by_month(
-        Posting.objects.filter(account=Account.AID, project_ref="XM-ZX-DEMO").values_list("date", flat=True)
+        Posting.objects.filter(account=Account.AID, project__code="XM-ZX-DEMO").values_list("date", flat=True)
     )
     lottery = _by_month(
         Transaction.objects.filter(kind=TransactionKind.LOTTERY_RECEIPT).values_list("date", flat=True)

@@ -10,7 +10,7 @@ from bangfu.funds.models import Account, Allocation, Posting, Transaction
 from bangfu.funds.selectors import balance
 from bangfu.funds.services import FundsRefused
 
-from .conftest import DISTRICT, OTHER_STREET, STREET, D, as_, key
+from .conftest import DISTRICT, OTHER_STREET, STREET, D, as_, key, plan, project
 
 
 def fund(org, source, account=Account.FUND, on=None):
@@ -170,17 +170,17 @@ def test_project_and_plan_money_pays_only_its_own(sources, cast, org):
     )  # fmt: skip
     services.aid_pay(
         actor=as_(cast.finance_cn), org=street, source=sources.enterprise, amount="1000.00", day=date(2025, 3, 2),
-        memo="助学金发放", idempotency_key=key(), project_ref="P-2025-01",
+        memo="助学金发放", idempotency_key=key(), project=project("P-2025-01"),
     )  # fmt: skip
     services.aid_pay(
         actor=as_(cast.finance_cn), org=street, source=sources.department, amount="500.00", day=date(2025, 3, 2),
-        memo="特定帮扶发放", idempotency_key=key(), plan_ref="PLAN-7",
+        memo="特定帮扶发放", idempotency_key=key(), plan=plan("PLAN-7"),
     )  # fmt: skip
-    assert Posting.objects.filter(account=Account.AID, project_ref="P-2025-01").get().amount == D("1000.00")
+    assert Posting.objects.filter(account=Account.AID, project__code="P-2025-01").get().amount == D("1000.00")
     for source, refs, words in [
-        (sources.enterprise, {"project_ref": "P-OTHER"}, "不能用于项目"),
-        (sources.department, {"project_ref": "P-2025-01"}, "不能用于项目"),
-        (sources.enterprise, {"plan_ref": "PLAN-7"}, "不能用于特定帮扶计划"),
+        (sources.enterprise, {"project": project("P-OTHER")}, "不能用于项目"),
+        (sources.department, {"project": project("P-2025-01")}, "不能用于项目"),
+        (sources.enterprise, {"plan": plan("PLAN-7")}, "不能用于特定帮扶计划"),
         (sources.department, {}, "须注明"),
     ]:
         with pytest.raises(FundsRefused, match=words):
@@ -202,12 +202,12 @@ def test_no_fund_goes_below_zero_even_backdated(funded, cast, org):
     with pytest.raises(FundsRefused, match=r"¥0\.00"):
         services.aid_pay(
             actor=as_(cast.finance_cn), org=street, source=funded.lottery, amount="1.00", day=date(2021, 1, 14),
-            memo="x", idempotency_key=key(), project_ref="P-1",
+            memo="x", idempotency_key=key(), project=project("P-1"),
         )  # fmt: skip
     with pytest.raises(FundsRefused, match=r"¥200,000\.00"):
         services.aid_pay(
             actor=as_(cast.finance_cn), org=street, source=funded.lottery, amount="200000.01",
-            day=date(2021, 2, 1), memo="x", idempotency_key=key(), project_ref="P-1",
+            day=date(2021, 2, 1), memo="x", idempotency_key=key(), project=project("P-1"),
         )  # fmt: skip
     assert not Posting.objects.filter(account=Account.AID).exists()
 

@@ -44,8 +44,8 @@ def test_raw_sql_cannot_change_or_delete_postings_or_transactions(funded):
     _refused("DELETE FROM funds_transaction WHERE id = %s", [p.transaction_id])
     # Nor add a line to a sealed transaction.
     _refused(
-        "INSERT INTO funds_posting (transaction_id, date, org_id, fund_source_id, account, amount, project_ref, plan_ref)"
-        " VALUES (%s, %s, %s, %s, 'fund', 5, '', '')",
+        "INSERT INTO funds_posting (transaction_id, date, org_id, fund_source_id, account, amount)"
+        " VALUES (%s, %s, %s, %s, 'fund', 5)",
         [p.transaction_id, p.date, p.org_id, p.fund_source_id],
     )
     assert not ledger_problems()
@@ -91,8 +91,8 @@ def _open_transaction(day=date(2021, 5, 1), sealed=False) -> int:
 
 def _insert_posting(txn_id, funded, org_id, amount, day=date(2021, 5, 1)):
     _raw(
-        "INSERT INTO funds_posting (transaction_id, date, org_id, fund_source_id, account, amount, project_ref, plan_ref)"
-        " VALUES (%s, %s, %s, %s, 'fund', %s, '', '')",
+        "INSERT INTO funds_posting (transaction_id, date, org_id, fund_source_id, account, amount)"
+        " VALUES (%s, %s, %s, %s, 'fund', %s)",
         [txn_id, day, org_id, funded.lottery.pk, amount],
     )
 

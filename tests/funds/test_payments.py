@@ -14,7 +14,7 @@ from bangfu.funds.selectors import balance
 from bangfu.funds.tasks import sweep_pending_payments
 from bangfu.funds.verify import ledger_problems
 
-from .conftest import STREET, D, as_, key, paid_case, unposted_case
+from .conftest import STREET, D, as_, key, paid_case, project, unposted_case
 
 
 def test_a_payment_is_posted_with_it_once_from_the_street_fund(funded, cast, org):
@@ -67,7 +67,7 @@ def test_the_refusal_names_what_each_usable_source_holds(funded, cast, org):
     )  # fmt: skip
     services.aid_pay(
         actor=as_(cast.finance_cn), org=street, source=funded.lottery, amount="190000.00", day=date(2021, 3, 1),
-        memo="项目发放", idempotency_key=key(), project_ref="P-1",
+        memo="项目发放", idempotency_key=key(), project=project("P-1"),
     )  # fmt: skip
     with pytest.raises(Refused) as e:
         paid_case(cast, "12345.67")

@@ -17,7 +17,7 @@ from bangfu.funds.selectors import balances
 from bangfu.funds.services import FundsRefused
 from bangfu.funds.verify import ledger_problems
 
-from .conftest import DISTRICT, OTHER_STREET, STREET, as_, key
+from .conftest import DISTRICT, OTHER_STREET, STREET, as_, key, project
 
 amounts = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("300000"), places=2)
 days = st.integers(min_value=0, max_value=360).map(lambda n: date(2021, 1, 1) + timedelta(days=n))
@@ -129,7 +129,7 @@ def apply(step, *, cast, org, sources, agreement) -> None:
             day=day,
             memo="项目发放",
             idempotency_key=key(),
-            project_ref="P-1",
+            project=project("P-1"),
         )
     elif kind == "work_expense":
         name, amount, day = args

@@ -37,7 +37,7 @@ from bangfu.funds.verify import ledger_problems
 from tests.cases import factories
 from tests.conftest import EDGE_DAYS
 
-from .conftest import DISTRICT, OTHER_STREET, STREET, D, as_, key
+from .conftest import DISTRICT, OTHER_STREET, STREET, D, as_, key, project
 
 M = "2021-03"
 
@@ -492,7 +492,7 @@ def test_work_expense_over_its_cap_is_a_finding(month, cast, org):
     fin = as_(cast.finance_cn)
     services.aid_pay(
         actor=fin, org=street, source=s.undirected, amount="2000.00", day=date(2021, 5, 3), memo="项目帮扶",
-        idempotency_key=key(), project_ref="P-1",
+        idempotency_key=key(), project=project("P-1"),
     )  # fmt: skip
     services.work_expense_record(
         actor=fin, org=street, source=s.undirected, amount="100.00", day=date(2021, 5, 4), memo="工作经费",

@@ -9,7 +9,7 @@ from bangfu.funds.models import Account, Allocation, Transaction, TransactionKin
 from bangfu.funds.selectors import balance
 from bangfu.funds.services import FundsRefused
 
-from .conftest import DISTRICT, STREET, D, as_, key
+from .conftest import DISTRICT, STREET, D, as_, key, project
 
 
 def street_allocation():
@@ -45,7 +45,7 @@ def test_a_transaction_is_reversed_once(funded, cast):
 def test_money_already_spent_cannot_be_taken_back(funded, cast, org):
     services.aid_pay(
         actor=as_(cast.finance_cn), org=org(STREET), source=funded.lottery, amount="150000.00",
-        day=date(2021, 3, 1), memo="项目发放", idempotency_key=key(), project_ref="P-1",
+        day=date(2021, 3, 1), memo="项目发放", idempotency_key=key(), project=project("P-1"),
     )  # fmt: skip
     with pytest.raises(FundsRefused, match=r"¥50,000\.00"):
         services.transaction_reverse(

@@ -19,7 +19,7 @@ from bangfu.funds.models import (
 )
 from bangfu.funds.selectors import balance
 
-from .conftest import DISTRICT, OTHER_STREET, STREET, D, as_, key
+from .conftest import DISTRICT, OTHER_STREET, STREET, D, as_, key, project
 
 
 def text(response) -> str:
@@ -407,7 +407,7 @@ def test_management_fee_cap_refusal_shows_the_figures(sources, cast, login, org)
     )
     services.aid_pay(
         actor=fin, org=org("SHBKHZ"), source=sources.lottery, amount="1000000.00", day=date(2025, 6, 1),
-        memo="项目帮扶发放", idempotency_key=key(), project_ref="P-FC-2025",
+        memo="项目帮扶发放", idempotency_key=key(), project=project("P-FC-2025"),
     )  # fmt: skip
     client = login(cast.foundation_fin)
     r = post_movement(
@@ -480,7 +480,7 @@ def test_reversal_through_the_form_needs_a_reason(funded, cast, login, org):
 def test_reversal_of_money_already_spent_shows_the_figures(funded, cast, login, org):
     services.aid_pay(
         actor=as_(cast.finance_cn), org=org(STREET), source=funded.lottery, amount="150000.00",
-        day=date(2021, 3, 1), memo="项目发放", idempotency_key=key(), project_ref="P-1",
+        day=date(2021, 3, 1), memo="项目发放", idempotency_key=key(), project=project("P-1"),
     )  # fmt: skip
     txn = Allocation.objects.get(to_org__code=STREET).transaction
     r = login(cast.finance_cn).post(

@@ -18,7 +18,7 @@ from bangfu.funds import selectors, services
 from bangfu.funds.models import Account, Allocation, Posting, Transaction
 from bangfu.funds.verify import ledger_problems, ledger_verify
 
-from .conftest import DISTRICT, OTHER_STREET, STREET, D, as_, key, paid_case, unposted_case
+from .conftest import DISTRICT, OTHER_STREET, STREET, D, as_, key, paid_case, project, unposted_case
 
 SQLITE_GUARDS = (
     "funds_posting_no_update", "funds_posting_no_delete", "funds_posting_open_transaction",
@@ -86,8 +86,8 @@ def _sealed_transaction(day, lines, kind="payment", memo="篡改"):
     txn_id = Transaction.objects.get(idempotency_key=k).pk
     for org, source, account, amount, case_id in lines:
         _raw(
-            "INSERT INTO funds_posting (transaction_id, date, org_id, fund_source_id, account, amount, case_id,"
-            " project_ref, plan_ref) VALUES (%s, %s, %s, %s, %s, %s, %s, '', '')",
+            "INSERT INTO funds_posting (transaction_id, date, org_id, fund_source_id, account, amount, case_id)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s)",
             [txn_id, day, org.pk, source.pk, account, amount, case_id],
         )
     return txn_id
@@ -513,7 +513,7 @@ def test_verify_catches_a_management_fee_beyond_its_cap(sources, cast, org):
     )  # fmt: skip
     services.aid_pay(
         actor=as_(cast.foundation_fin), org=foundation, source=sources.lottery, amount="1000000.00",
-        day=date(2025, 6, 1), memo="项目帮扶发放", idempotency_key=key(), project_ref="P-FC-2025",
+        day=date(2025, 6, 1), memo="项目帮扶发放", idempotency_key=key(), project=project("P-FC-2025"),
     )  # fmt: skip
     assert _found("caps") == []
     _lift_guards()

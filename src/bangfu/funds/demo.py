@@ -43,6 +43,7 @@ from django.utils import timezone
 from bangfu.audit.actor import Actor
 from bangfu.core.money import ZERO, to_fen_down
 from bangfu.orgs.models import Organisation, User
+from bangfu.projects.services import project_create
 
 from . import selectors, services
 from .models import FundKind, FundSource
@@ -216,6 +217,11 @@ class _Demo:
             )
             for code in DISTRICTS
         }
+        # The foundation's own project, paid from the lottery fund each month (SPEC §4).
+        self.project = project_create(
+            actor=self.actor("fd_officer"), code="XM-ZX-DEMO", title="困难家庭学生助学（演示）",
+            owner=self.org["SHBKHZ"],
+        )  # fmt: skip
 
     def agreements(self) -> None:
         officer = self.actor("fd_officer")
@@ -287,7 +293,7 @@ class _Demo:
         services.aid_pay(
             actor=fin, org=foundation, source=self.lottery, amount=str(Decimal("80000.00") + 5000 * (i % 4)),
             day=self.day(month, 20), memo=f"市级项目帮扶（困难家庭学生助学）{month:%Y年%m月}发放",
-            project_ref="XM-ZX-DEMO", idempotency_key=self.key("project"),
+            project=self.project, idempotency_key=self.key("project"),
         )  # fmt: skip
         self.summary.aid += Decimal("80000.00") + 5000 * (i % 4)
         for street in STREETS:

@@ -7,6 +7,8 @@ from django import forms
 
 from bangfu.core.forms import FactDateField, MoneyField
 from bangfu.orgs.models import Organisation, OrgKind
+from bangfu.projects.models import Project
+from bangfu.specific.models import Plan
 
 from .models import DONATION_KINDS, FundKind, FundSource, TransactionKind
 from .services import new_key
@@ -17,7 +19,9 @@ TEXT_ROWS = {"rows": 3}
 
 def money(label: str, help_text: str = "") -> MoneyField:
     # A movement of money is never zero or negative (a correction is a reversal).
-    return MoneyField(label=label, min_value=Decimal("0.01"), help_text=help_text or "单位：元，最多两位小数。")
+    return MoneyField(
+        label=label, min_value=Decimal("0.01"), help_text=help_text or "单位：元，最多两位小数。"
+    )
 
 
 def date_field(label: str = "记账日期", *, fact: bool = True) -> forms.DateField:
@@ -75,8 +79,24 @@ class FundSourceForm(forms.Form):
     purpose = forms.CharField(
         label="用途说明", required=False, widget=forms.Textarea(attrs=TEXT_ROWS), help_text="定向捐赠必填。"
     )
-    project_ref = forms.CharField(label="限用项目", max_length=64, required=False)
-    plan_ref = forms.CharField(label="限用特定帮扶计划", max_length=64, required=False)
+    # The foundation registers the sources of the whole programme: every registered project
+    # and plan may be funded (a district's project too, by an enterprise's money).
+    project = forms.ModelChoiceField(
+        label="限用项目",
+        queryset=Project.objects.select_related("owner").order_by("code"),
+        required=False,
+        empty_label="— 不限用于项目 —",
+        help_text="企事业项目资助必选；须先登记项目。",
+        error_messages={"invalid_choice": "请从列表中选择一个已登记的项目。"},
+    )
+    plan = forms.ModelChoiceField(
+        label="限用特定帮扶计划",
+        queryset=Plan.objects.select_related("department").order_by("code"),
+        required=False,
+        empty_label="— 不限用于计划 —",
+        help_text="职能部门特定帮扶经费必选；须先登记计划。",
+        error_messages={"invalid_choice": "请从列表中选择一个已登记的特定帮扶计划。"},
+    )
     draw_order = forms.IntegerField(
         label="支用顺序",
         min_value=0,

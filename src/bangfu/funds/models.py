@@ -45,10 +45,16 @@ class FundSource(models.Model):
     kind = models.CharField("来源类别", max_length=20, choices=FundKind.choices)
     donor = models.CharField("捐赠方/出资方", max_length=100, blank=True)
     purpose = models.TextField("用途说明", blank=True)
-    # Earmarks. A source with a project (or plan) reference pays that project (plan) only.
+    # Earmarks. A source with a project (or plan) pays that project (plan) only; never both.
     for_cases = models.BooleanField("可用于个案帮扶", default=True)
-    project_ref = models.CharField("限用项目", max_length=64, blank=True)
-    plan_ref = models.CharField("限用特定帮扶计划", max_length=64, blank=True)
+    project = models.ForeignKey(
+        "projects.Project", verbose_name="限用项目", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="fund_sources",
+    )  # fmt: skip
+    plan = models.ForeignKey(
+        "specific.Plan", verbose_name="限用特定帮扶计划", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="fund_sources",
+    )  # fmt: skip
     # Order in which a case payment draws on the street's sources (lower first).
     draw_order = models.PositiveSmallIntegerField("支用顺序", default=100)
     active = models.BooleanField("启用", default=True)
@@ -58,6 +64,11 @@ class FundSource(models.Model):
         verbose_name = "资金来源"
         verbose_name_plural = "资金来源"
         ordering = ["draw_order", "code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(project__isnull=True) | Q(plan__isnull=True), name="fund_source_one_earmark"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.name}（{self.get_kind_display()}）"
@@ -223,9 +234,16 @@ class Posting(models.Model):
     case = models.ForeignKey(
         "cases.Case", verbose_name="个案", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    # Project aid and specific-aid plans have no app yet (SPEC §4): a stable reference until they do.
-    project_ref = models.CharField("项目", max_length=64, blank=True)
-    plan_ref = models.CharField("特定帮扶计划", max_length=64, blank=True)
+    # The project or specific-aid plan an aid posting pays (SPEC §4). Their apps grow by their
+    # own migrations: the posting only points at the row, so the ledger never needs rewriting.
+    project = models.ForeignKey(
+        "projects.Project", verbose_name="项目", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="postings",
+    )  # fmt: skip
+    plan = models.ForeignKey(
+        "specific.Plan", verbose_name="特定帮扶计划", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="postings",
+    )  # fmt: skip
 
     class Meta:
         verbose_name = "分录"

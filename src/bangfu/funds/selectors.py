@@ -207,7 +207,7 @@ def transaction_visible(*, user, pk: int) -> Transaction:
 
 def postings_visible(txn: Transaction, *, user) -> list[Posting]:
     """The postings of a transaction the user may see (other organisations' lines stay hidden)."""
-    qs = txn.postings.select_related("org", "fund_source", "case").order_by("id")
+    qs = txn.postings.select_related("org", "fund_source", "case", "project", "plan").order_by("id")
     return list(_funds_scope(user).filter(qs, "org_id"))
 
 
@@ -292,7 +292,7 @@ def spending_by_month(*, user, start: date, end: date, by: str) -> list[dict]:
         qs = qs.annotate(
             key=DbCase(
                 When(case__isnull=False, then=F("case__aid_type")),
-                When(~Q(plan_ref=""), then=Value("plan")),
+                When(plan__isnull=False, then=Value("plan")),
                 default=Value("project"),
                 output_field=CharField(),
             )

@@ -26,6 +26,8 @@ from bangfu.audit.services import audit_record
 from bangfu.core.money import MoneyError, format_yuan, parse_money, to_fen_down
 from bangfu.orgs.models import Organisation, OrgKind
 from bangfu.orgs.scope import has_perm_at
+from bangfu.projects.models import Project
+from bangfu.specific.models import Plan
 
 from . import selectors
 from .models import (
@@ -60,8 +62,8 @@ class Line:
     account: str
     amount: Decimal
     case_id: int | None = None
-    project_ref: str = ""
-    plan_ref: str = ""
+    project: Project | None = None
+    plan: Plan | None = None
 
 
 # --- input ---------------------------------------------------------------------------------------
@@ -198,8 +200,8 @@ def _post(
             account=line.account,
             amount=line.amount,
             case_id=line.case_id,
-            project_ref=line.project_ref,
-            plan_ref=line.plan_ref,
+            project=line.project,
+            plan=line.plan,
         )
         for line in lines
     )
@@ -222,8 +224,8 @@ def _post(
                     line.account,
                     str(line.amount),
                     line.case_id,
-                    line.project_ref,
-                    line.plan_ref,
+                    line.project.code if line.project else "",
+                    line.plan.code if line.plan else "",
                 ]
                 for line in lines
             ],
@@ -257,8 +259,8 @@ def fund_source_create(
     donor: str = "",
     purpose: str = "",
     for_cases: bool | None = None,
-    project_ref: str = "",
-    plan_ref: str = "",
+    project: Project | None = None,
+    plan: Plan | None = None,
     draw_order: int = 100,
 ) -> FundSource:
     _authorise(actor, "funds.manage_foundation", _foundation())
@@ -270,52 +272,58 @@ def fund_source_create(
         raise FundsRefused(f"资金来源代码 {code} 已存在。", "invalid_input")
     donor = _text(donor, "捐赠方", required=kind in DONATION_KINDS, max_length=100)
     purpose = _text(purpose, "捐赠用途", required=kind == FundKind.DONATION_DIRECTED)
-    project_ref = _text(project_ref, "限用项目", required=False, max_length=64)
-    plan_ref = _text(plan_ref, "限用计划", required=False, max_length=64)
     # SPEC §4: enterprise money funds projects and department money funds the department's
     # specific-aid plan; neither pays case aid.
-    if kind == FundKind.ENTERPRISE and not project_ref:
+    if kind == FundKind.ENTERPRISE and project is None:
         raise FundsRefused("企事业项目资助须注明资助的项目。", "invalid_input")
-    if kind == FundKind.DEPARTMENT and not plan_ref:
+    if kind == FundKind.DEPARTMENT and plan is None:
         raise FundsRefused("职能部门特定帮扶经费须注明对应的特定帮扶计划。", "invalid_input")
-    if project_ref and plan_ref:
+    if project is not None and plan is not None:
         raise FundsRefused("一项资金只能限用于一个项目或一个计划。", "invalid_input")
-    restricted = bool(project_ref or plan_ref) or kind in (FundKind.ENTERPRISE, FundKind.DEPARTMENT)
+    earmarked = project is not None or plan is not None
+    restricted = earmarked or kind in (FundKind.ENTERPRISE, FundKind.DEPARTMENT)
     if for_cases is None:
         for_cases = not restricted
     if for_cases and restricted:
         raise FundsRefused("限用于项目或计划的资金不能用于个案帮扶。", "invalid_input")
     source = FundSource.objects.create(
         code=code, name=name, kind=kind, donor=donor, purpose=purpose, for_cases=for_cases,
-        project_ref=project_ref, plan_ref=plan_ref, draw_order=draw_order,
+        project=project, plan=plan, draw_order=draw_order,
     )  # fmt: skip
     audit_record(
-        actor=actor, action="create", target=source, after={"code": code, "kind": kind, "donor": donor}
-    )
+        actor=actor, action="create", target=source,
+        after={
+            "code": code, "kind": kind, "donor": donor,
+            "project": project.code if project else "", "plan": plan.code if plan else "",
+        },
+    )  # fmt: skip
     return source
 
 
 def entitlement_problem(
-    source: FundSource, *, case_id=None, project_ref: str = "", plan_ref: str = ""
+    source: FundSource, *, case_id=None, project: Project | None = None, plan: Plan | None = None
 ) -> str | None:
-    """Why this source may not pay this aid (专款专用), or None when it may."""
+    """Why this source may not pay this aid (专款专用), or None when it may. A source earmarked
+    for a project (plan) pays that one only."""
     if not source.active:
         return f"资金来源“{source.name}”已停用。"
+    if project is not None and plan is not None:
+        return "一笔帮扶支出只能用于一个项目或一个特定帮扶计划。"
     if case_id is not None:
         if not source.for_cases:
             return f"资金来源“{source.name}”不能用于个案帮扶。"
         return None
-    if plan_ref:
-        if source.kind != FundKind.DEPARTMENT or source.plan_ref not in ("", plan_ref):
-            return f"资金来源“{source.name}”不能用于特定帮扶计划 {plan_ref}。"
+    if plan is not None:
+        if source.kind != FundKind.DEPARTMENT or source.plan_id not in (None, plan.pk):
+            return f"资金来源“{source.name}”不能用于特定帮扶计划 {plan.code}（{plan.title}）。"
         return None
-    if project_ref:
+    if project is not None:
         if (
             source.kind == FundKind.DEPARTMENT
-            or source.plan_ref
-            or source.project_ref not in ("", project_ref)
+            or source.plan_id is not None
+            or source.project_id not in (None, project.pk)
         ):
-            return f"资金来源“{source.name}”不能用于项目 {project_ref}。"
+            return f"资金来源“{source.name}”不能用于项目 {project.code}（{project.title}）。"
         return None
     return "帮扶支出须注明个案、项目或特定帮扶计划。"
 
@@ -624,24 +632,16 @@ def raised_funds_return(*, actor: Actor, pass_through: Transaction, day: date, m
 @transaction.atomic
 def aid_pay(
     *, actor: Actor, org: Organisation, source: FundSource, amount, day: date, memo: str, idempotency_key,
-    project_ref: str = "", plan_ref: str = "",
+    project: Project | None = None, plan: Plan | None = None,
 ) -> Transaction:  # fmt: skip
     """Aid paid by a project or a specific-aid plan (SPEC §4) from a source entitled to it.
     Case payments come from the case procedure through `payment_post`."""
     _authorise(actor, _manage_perm(org), org)
-    problem = entitlement_problem(source, project_ref=project_ref.strip(), plan_ref=plan_ref.strip())
+    problem = entitlement_problem(source, project=project, plan=plan)
     if problem:
         raise FundsRefused(problem, "not_entitled")
     amount, day = _amount(amount), _day(day)
-    lines = _pair(
-        org,
-        source,
-        Account.AID,
-        Account.FUND,
-        amount,
-        project_ref=project_ref.strip(),
-        plan_ref=plan_ref.strip(),
-    )
+    lines = _pair(org, source, Account.AID, Account.FUND, amount, project=project, plan=plan)
     txn, _ = _post(
         actor=actor, kind=TransactionKind.PAYMENT, day=day, memo=_text(memo, "摘要"), key=_key(idempotency_key),
         lines=lines,
@@ -837,8 +837,8 @@ def transaction_reverse(*, actor: Actor, txn: Transaction, day: date, reason: st
         raise FundsRefused(f"冲销日期不能早于原凭证日期（{_fmt_day(original.date)}）。", "invalid_input")
     reason = _text(reason, "冲销理由")
     lines = [
-        Line(p.org, p.fund_source, p.account, -p.amount, p.case_id, p.project_ref, p.plan_ref)
-        for p in original.postings.select_related("org", "fund_source")
+        Line(p.org, p.fund_source, p.account, -p.amount, p.case_id, p.project, p.plan)
+        for p in original.postings.select_related("org", "fund_source", "project", "plan")
     ]
     rev, _ = _post(
         actor=actor, kind=TransactionKind.REVERSAL, day=day, memo=f"冲销 {original.number}：{reason}",

@@ -182,7 +182,7 @@ def dashboard(request):
 @login_required
 def source_list(request):
     require_perm_somewhere(request.user, "funds.view")
-    sources = FundSource.objects.order_by("kind", "draw_order", "code")
+    sources = FundSource.objects.select_related("project", "plan").order_by("kind", "draw_order", "code")
     return render(request, "funds/source_list.html", _base(request, sources=sources, tab="sources"))
 
 
