@@ -141,3 +141,11 @@ def test_the_case_procedure_does_not_depend_on_discovery():
                 names = [node.module or ""]
             offending += [f"{path.name}: {n}" for n in names if n.startswith("bangfu.discovery")]
     assert offending == []
+
+
+def test_the_visit_form_proposes_today_and_the_next_visit_in_the_date_inputs_format(today, cast, login):
+    """<input type="date"> takes ISO dates only; in any other format the browser shows it empty."""
+    h = factories.household()
+    html = login(cast.assessor_a).get(reverse("discovery:visit_new", args=[h.pk])).content.decode()
+    assert f'name="visited_on" value="{today:%Y-%m-%d}"' in html
+    assert f'name="next_visit_due" value="{today + timedelta(days=90):%Y-%m-%d}"' in html

@@ -2,11 +2,14 @@
 
 from django import forms
 
-from bangfu.cases.forms import DATE
 from bangfu.cases.models import AidType
 from bangfu.core.forms import FactDateField
 
 from .models import Finding, LeadSource
+
+# A date that plans (the next visit). ISO, as <input type="date"> takes it: in the locale's format
+# the browser drops the proposed date and the assessor must type it again.
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class LeadForm(forms.Form):
