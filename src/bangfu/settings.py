@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "bangfu.registry",
     "bangfu.policy",
     "bangfu.cases",
+    "bangfu.discovery",
     "bangfu.funds",
     "bangfu.projects",
     "bangfu.specific",

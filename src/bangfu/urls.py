@@ -11,6 +11,8 @@ urlpatterns = [
     path("households/", include("bangfu.registry.urls")),
     path("audit/", include("bangfu.audit.urls")),
     path("policy/", include("bangfu.policy.urls")),
+    # Under cases/ as before the app of its own: the addresses users know stay.
+    path("cases/discovery/", include("bangfu.discovery.urls")),
     path("cases/", include("bangfu.cases.urls")),
     path("funds/", include("bangfu.funds.urls")),
     path("api/v1/", api.urls),

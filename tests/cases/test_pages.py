@@ -1,5 +1,5 @@
-"""The pages around the procedure: the home page's work queues per role, active discovery
-(SPEC §3), and bad input on the case forms (a clear Chinese error, nothing saved, never 500)."""
+"""The pages around the procedure: the home page's work queues per role, and bad input on the
+case forms (a clear Chinese error, nothing saved, never 500). Active discovery: tests/discovery."""
 
 import re
 import uuid
@@ -8,9 +8,7 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 
-from bangfu.audit.actor import Actor
-from bangfu.cases import services
-from bangfu.cases.models import Case, CaseState, Invoice, Lead, PanelReview, Payment, ScreeningVisit
+from bangfu.cases.models import Case, Invoice, PanelReview, Payment
 
 from . import factories
 from .conftest import INVESTIGATION, review_data
@@ -62,96 +60,6 @@ def test_overdue_follow_up_shows_in_red_for_the_assessor(today, cast, login, ros
         r'tile tile-warn"[^>]*>\s*<span class="tile-figure">1</span>\s*<span class="tile-label">回访逾期',
         html,
     )
-
-
-# --- discovery (SPEC §3) ----------------------------------------------------------------------
-
-
-def test_due_list_shows_households_not_yet_visited(today, cast, login):
-    h = factories.household()
-    other = factories.household("310105002")
-    client = login(cast.assessor_a)
-    due = list(client.get(reverse("cases:discovery")).context["due"])
-    assert h in due and other not in due
-    r = client.post(
-        reverse("cases:visit_new", args=[h.pk]),
-        {"visited_on": str(today), "finding": "none", "notes": "一切正常",
-         "next_visit_due": str(today + timedelta(days=90))},
-    )  # fmt: skip
-    assert r.status_code == 302
-    assert h not in list(client.get(reverse("cases:discovery")).context["due"])
-    assert ScreeningVisit.objects.get(household=h).by == cast.assessor_a
-
-
-def test_visit_finding_opens_an_application(today, cast, login):
-    h = factories.household()
-    client = login(cast.assessor_a)
-    r = client.post(
-        reverse("cases:visit_new", args=[h.pk]),
-        {"visited_on": str(today), "finding": "sudden_illness", "notes": "户主突发重病",
-         "next_visit_due": str(today + timedelta(days=30)), "open_application": "on",
-         "applicant": h.members.get().pk, "aid_type": "medical"},
-    )  # fmt: skip
-    case = Case.objects.get(household=h)
-    assert r.status_code == 302 and r["Location"] == reverse("cases:detail", args=[case.pk])
-    assert case.source_visit.finding == "sudden_illness" and "户主突发重病" in case.hardship
-    assert case.state == CaseState.APPLIED and case.application_date == today
-
-
-def test_visit_without_finding_cannot_open_application(today, cast, login):
-    h = factories.household()
-    r = login(cast.assessor_a).post(
-        reverse("cases:visit_new", args=[h.pk]),
-        {"visited_on": str(today), "finding": "none", "next_visit_due": str(today + timedelta(days=30)),
-         "open_application": "on", "applicant": h.members.get().pk, "aid_type": "medical"},
-    )  # fmt: skip
-    assert r.status_code == 200 and "排摸未发现困难情况，不能启动帮扶申请" in r.content.decode()
-    assert not Case.objects.filter(household=h).exists() and not ScreeningVisit.objects.exists()
-
-
-def test_visit_bad_dates_refused(today, cast, login):
-    h = factories.household()
-    r = login(cast.assessor_a).post(
-        reverse("cases:visit_new", args=[h.pk]),
-        {"visited_on": str(today), "finding": "sudden_illness", "next_visit_due": str(today)},
-    )
-    assert r.status_code == 200 and "下次排摸日期须晚于本次排摸日期" in r.content.decode()
-    assert not ScreeningVisit.objects.exists()
-
-
-def test_lead_shows_for_the_street_and_a_visit_closes_it(today, cast, login):
-    h = factories.household()
-    lead = services.lead_raise(
-        actor=Actor.system("monitoring"),
-        household=h,
-        source="large_medical",
-        description="大额医疗支出 5 万元",
-    )
-    client = login(cast.assessor_a)
-    assert lead in list(client.get(reverse("cases:discovery")).context["leads"])
-    assert login(cast.intake_b).get(reverse("cases:discovery")).status_code == 403  # no discovery role
-    client = login(cast.assessor_a)
-    client.post(
-        reverse("cases:visit_new", args=[h.pk]) + f"?lead={lead.pk}",
-        {"visited_on": str(today), "finding": "sudden_illness", "next_visit_due": str(today + timedelta(days=30)),
-         "lead": lead.pk},
-    )  # fmt: skip
-    lead.refresh_from_db()
-    assert lead.closed_at is not None and lead.visit is not None and "已排摸" in lead.resolution
-    assert lead not in list(client.get(reverse("cases:discovery")).context["leads"])
-
-
-def test_discovery_is_scoped(cast, login):
-    h = factories.household()
-    factories.household("310105002")
-    assert login(cast.intake_a).get(reverse("cases:discovery")).status_code == 403
-    assert login(cast.intake_a).get(reverse("cases:visit_new", args=[h.pk])).status_code == 403
-    lead = Lead.objects.create(household=h, street=h.street, source="large_medical", description="x")
-    assert login(cast.intake_b).post(
-        reverse("cases:lead_close", args=[lead.pk]), {"resolution": "x"}
-    ).status_code in (403, 404)
-    lead.refresh_from_db()
-    assert lead.closed_at is None
 
 
 # --- bad input on the case forms ------------------------------------------------------------

@@ -37,7 +37,7 @@ PLANS = {
     ("registry.HouseholdCategory", "valid_to"),
     ("cases.Case", "paperwork_due"),
     ("cases.FollowUp", "due_date"),
-    ("cases.ScreeningVisit", "next_visit_due"),
+    ("discovery.ScreeningVisit", "next_visit_due"),
 }
 
 
@@ -45,7 +45,7 @@ def _models():
     return [
         m
         for m in apps.get_models()
-        if m._meta.app_label in {"orgs", "audit", "registry", "policy", "cases", "funds"}
+        if m._meta.app_label in {"orgs", "audit", "registry", "policy", "cases", "discovery", "funds"}
     ]
 
 

@@ -14,8 +14,6 @@ from .models import (
     DocumentKind,
     EmergencyEvent,
     FeeType,
-    Finding,
-    LeadSource,
     Opinion,
     PanelConclusion,
     PanelMemberKind,
@@ -161,32 +159,6 @@ class DocumentForm(forms.Form):
 class ReceiptForm(forms.Form):
     upload = forms.FileField(label="签字的签收单（PDF/JPEG/PNG）", required=False)
     signature = forms.CharField(widget=forms.HiddenInput, required=False)
-
-
-class LeadForm(forms.Form):
-    """A lead raised by staff from the household file (SPEC §3): what was seen, and by what channel."""
-
-    source = forms.ChoiceField(label="线索来源", choices=LeadSource.choices, initial=LeadSource.REFERRAL)
-    description = forms.CharField(
-        label="线索内容",
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": "请填写线索内容：看到或听说了什么、何时、由谁转介。"},
-    )
-
-
-class VisitForm(forms.Form):
-    visited_on = FactDateField(label="排摸日期")
-    finding = forms.ChoiceField(label="发现情况", choices=Finding.choices)
-    notes = forms.CharField(label="情况记录", widget=forms.Textarea(attrs={"rows": 3}), required=False)
-    next_visit_due = forms.DateField(label="下次排摸日期", widget=DATE)
-    open_application = forms.BooleanField(label="启动综合帮扶申请", required=False)
-    applicant = forms.TypedChoiceField(label="申请人", coerce=int, required=False)
-    aid_type = forms.ChoiceField(label="帮扶类型", choices=AidType.choices, required=False)
-
-    def __init__(self, *args, members=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["applicant"].choices = [("", "—")] + [(p.pk, p.name) for p in members]
 
 
 class PanelMemberForm(forms.Form):

@@ -1,16 +1,16 @@
-"""Scoped reads of cases, tasks and discovery records. Every read starts from the user's scope."""
+"""Scoped reads of cases and tasks. Every read starts from the user's scope."""
 
 from __future__ import annotations
 
 from datetime import date
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 
 from bangfu.orgs.scope import has_perm, scope_for
-from bangfu.registry.models import Household, HouseholdStatus
+from bangfu.registry.models import Household
 
 from .models import (
     Case,
@@ -18,11 +18,9 @@ from .models import (
     Document,
     FollowUp,
     Invoice,
-    Lead,
     PanelMember,
     PreReview,
     PreReviewRemark,
-    ScreeningVisit,
 )
 
 # A household is due for a screening visit when it has none yet or its next date has come.
@@ -81,33 +79,6 @@ def follow_ups_open(*, user) -> QuerySet[FollowUp]:
 def tasks_assigned(*, user) -> QuerySet[FollowUp]:
     """A volunteer's tasks: only the follow-ups assigned to them (SPEC §1)."""
     return FollowUp.objects.filter(assigned_to=user, done_at__isnull=True).select_related("case__household")
-
-
-def households_due_for_visit(*, user, today: date | None = None) -> QuerySet[Household]:
-    today = today or timezone.localdate()
-    qs = scope_for(user, "discovery.visit").filter(
-        Household.objects.filter(status=HouseholdStatus.ACTIVE), "street"
-    )
-    recent = ScreeningVisit.objects.filter(household=OuterRef("pk"), next_visit_due__gt=today)
-    return qs.filter(~Exists(recent)).select_related("street").order_by("street", "file_number")
-
-
-def leads_open(*, user) -> QuerySet[Lead]:
-    qs = Lead.objects.filter(closed_at__isnull=True).select_related("household", "street")
-    return scope_for(user, "discovery.visit").filter(qs, "street")
-
-
-def lead_get(*, user, pk: int) -> Lead:
-    return get_object_or_404(leads_open(user=user), pk=pk)
-
-
-def visits(*, user) -> QuerySet[ScreeningVisit]:
-    qs = ScreeningVisit.objects.select_related("household", "by")
-    return scope_for(user, "discovery.visit").filter(qs, "street")
-
-
-def visit_get(*, user, pk: int) -> ScreeningVisit:
-    return get_object_or_404(visits(user=user), pk=pk)
 
 
 def household_cases(*, user, household: Household) -> QuerySet[Case]:
@@ -178,15 +149,6 @@ def work_queue_tiles(user) -> list[dict]:
     add("补办手续逾期", "cases.view", overdue_paperwork(base, today), "queue=paperwork_overdue", overdue=True)
     # 综合帮扶预审表 (长民发〔2016〕31号 四(二)): what the district's streets have sent it, read or not.
     add("预审表", "cases.approve_district", base.filter(pre_review__isnull=False), "queue=pre_review")
-    if has_perm(user, "discovery.visit"):
-        tiles.append({
-            "label": "待排摸家庭", "count": households_due_for_visit(user=user, today=today).count(),
-            "url": reverse("cases:discovery"), "overdue": False,
-        })  # fmt: skip
-        tiles.append({
-            "label": "待跟进线索", "count": leads_open(user=user).count(),
-            "url": reverse("cases:discovery") + "#leads", "overdue": False,
-        })  # fmt: skip
     mine = tasks_assigned(user=user)
     if mine.exists():
         tiles.append(

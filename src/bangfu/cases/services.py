@@ -1,7 +1,7 @@
 """Writes of the case procedure: keyword-only, typed, one transaction each, audited.
 
 State changes go through `workflow.transition`; what is not a state change (invoices,
-documents, the receipt file, discovery records) is here too, with the same rules.
+documents, the receipt file) is here too, with the same rules.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from decimal import Decimal
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.db.models import Model
 
 from bangfu.audit.actor import Actor
 from bangfu.audit.services import audit_record
@@ -33,16 +33,13 @@ from .models import (
     Document,
     DocumentKind,
     EmergencyEvent,
-    Finding,
     FollowUp,
     Investigation,
     Invoice,
-    Lead,
     PanelMember,
     Payment,
     PreReview,
     PreReviewRemark,
-    ScreeningVisit,
 )
 from .workflow import Refused
 
@@ -71,9 +68,10 @@ def case_create(
     personal_share: Decimal | None = None,
     emergency_event: str = "",
     casualty_or_major_loss: bool = False,
-    source_visit: ScreeningVisit | None = None,
+    source_visit: Model | None = None,
 ) -> Case:
-    """受理申请 (长民发〔2016〕31号 四(一)) at the household's street."""
+    """受理申请 (长民发〔2016〕31号 四(一)) at the household's street; `source_visit` is the
+    discovery.ScreeningVisit whose finding opened it (SPEC §3), taken in by the assessor."""
     _require(actor, "cases.intake" if source_visit is None else "discovery.visit", household)
     if applicant.household_id != household.pk or not applicant.active:
         raise Refused("申请人须为该户在册成员。")
@@ -383,86 +381,6 @@ def panel_member_add(*, actor: Actor, street, name: str, kind: str, user=None) -
     member = PanelMember.objects.create(street=street, name=name.strip(), kind=kind, user=user)
     audit_record(actor=actor, action="create", target=member, note="评审小组名册", org=street)
     return member
-
-
-# --- active discovery (SPEC §3; 沪民救发〔2025〕1号 三(二)2) ----------------------------------------
-
-
-@transaction.atomic
-def visit_record(
-    *,
-    actor: Actor,
-    household: Household,
-    visited_on: date,
-    finding: str,
-    notes: str,
-    next_visit_due: date,
-    open_application: bool = False,
-    applicant: Person | None = None,
-    aid_type: str = AidType.OTHER,
-    lead: Lead | None = None,
-) -> tuple[ScreeningVisit, Case | None]:
-    """定期排摸: record the finding; a finding may open an application on the household's behalf."""
-    _require(actor, "discovery.visit", household)
-    if finding not in Finding.values:
-        raise Refused("请选择发现情况。")
-    if message := future_fact(visited_on, "排摸日期"):
-        raise Refused(message)
-    if next_visit_due <= visited_on:
-        raise Refused("下次排摸日期须晚于本次排摸日期。")
-    visit = ScreeningVisit.objects.create(
-        household=household, street=household.street, visited_on=visited_on, finding=finding,
-        notes=notes.strip(), next_visit_due=next_visit_due, by=actor.user,
-    )  # fmt: skip
-    audit_record(
-        actor=actor,
-        action="discovery.visit",
-        target=household,
-        after={"finding": finding},
-        org=household.street,
-    )
-    if lead is not None:
-        lead_close(actor=actor, lead=lead, resolution=f"已排摸：{Finding(finding).label}", visit=visit)
-    case = None
-    if open_application:
-        if finding == Finding.NONE:
-            raise Refused("排摸未发现困难情况，不能启动帮扶申请。")
-        if applicant is None:
-            raise Refused("请选择申请人。")
-        case = case_create(
-            actor=actor, household=household, applicant=applicant, aid_type=aid_type, application_date=visited_on,
-            hardship=f"排摸发现：{Finding(finding).label}。{notes.strip()}", source_visit=visit,
-        )  # fmt: skip
-    return visit, case
-
-
-@transaction.atomic
-def lead_raise(*, actor: Actor, household: Household, source: str, description: str) -> Lead:
-    """A signal from the monitoring platform or a referral becomes a lead for the street."""
-    if actor.user is not None:
-        _require(actor, "discovery.visit", household)
-    lead = Lead.objects.create(
-        household=household, street=household.street, source=source, description=description
-    )
-    audit_record(
-        actor=actor, action="discovery.lead", target=household, after={"source": source}, org=household.street
-    )
-    return lead
-
-
-@transaction.atomic
-def lead_close(*, actor: Actor, lead: Lead, resolution: str, visit: ScreeningVisit | None = None) -> Lead:
-    _require(actor, "discovery.visit", lead.household)
-    if lead.closed_at is not None:
-        raise Refused("该线索已处理。")
-    if not resolution.strip():
-        raise Refused("请填写处理结果。")
-    lead.closed_at = timezone.now()
-    lead.closed_by = actor.user
-    lead.resolution = resolution.strip()
-    lead.visit = visit
-    lead.save()
-    return lead
 
 
 # --- the pre-review form to the district (长民发〔2016〕31号 四(二)) ----------------------------------

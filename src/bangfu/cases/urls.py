@@ -19,10 +19,6 @@ urlpatterns = [
     path("<int:pk>/forms/<slug:form>.pdf", pdf.case_form_pdf, name="pdf"),
     path("tasks/", views.my_tasks, name="my_tasks"),
     path("panel/", views.panel_roster, name="roster"),
-    path("discovery/", views.discovery, name="discovery"),
-    path("discovery/visit/<int:household_pk>/", views.visit_new, name="visit_new"),
-    path("discovery/leads/new/<int:household_pk>/", views.lead_new, name="lead_new"),
-    path("discovery/leads/<int:pk>/close/", views.lead_close, name="lead_close"),
     path("<int:pk>/pre-review/", views.pre_review_submit, name="pre_review_submit"),
     path("<int:pk>/pre-review/remarks/", views.pre_review_remark, name="pre_review_remark"),
 ]

@@ -6,7 +6,7 @@ from bangfu.orgs.scope import has_perm
 NAVIGATION = [
     ("工作台", "home", None),
     ("家庭档案", "registry:list", "registry.view"),
-    ("主动发现", "cases:discovery", "discovery.visit"),
+    ("主动发现", "discovery:discovery", "discovery.visit"),
     ("个案帮扶", "cases:list", "cases.view"),
     ("资金看板", "funds:dashboard", "funds.view"),
     ("资金账务", "funds:balances", "funds.view"),

@@ -9,6 +9,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.shortcuts import render
 
 from bangfu.cases.selectors import work_queue_tiles
+from bangfu.discovery import selectors as discovery_selectors
 from bangfu.orgs.logins import locked_until, retry_at_text
 from bangfu.orgs.scope import has_perm, scope_for
 from bangfu.registry.selectors import household_counts, household_counts_by_street, household_search
@@ -17,7 +18,7 @@ from bangfu.registry.selectors import household_counts, household_counts_by_stre
 @login_required
 def home(request):
     user = request.user
-    context = {"work_tiles": work_queue_tiles(user)}
+    context = {"work_tiles": work_queue_tiles(user) + discovery_selectors.work_queue_tiles(user)}
     if has_perm(user, "registry.view"):
         scope = scope_for(user, "registry.view")
         context["household_counts"] = household_counts(user=user)

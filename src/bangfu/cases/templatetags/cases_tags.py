@@ -4,7 +4,7 @@ from django import template
 
 from bangfu.orgs.scope import has_perm_at
 
-from ..selectors import household_cases, leads_open
+from ..selectors import household_cases
 
 register = template.Library()
 
@@ -18,8 +18,5 @@ def household_cases_section(context, household):
         "household_cases": household_cases(user=user, household=household),
         "can_open_case": household.status == "active"
         and has_perm_at(user, "cases.intake", household.street_id),
-        # Open leads are shown, and raised, only by those who follow them up (discovery.visit).
-        "can_raise_lead": has_perm_at(user, "discovery.visit", household.street_id),
-        "household_leads": leads_open(user=user).filter(household=household),
         "request": context["request"],
     }

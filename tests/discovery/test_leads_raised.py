@@ -5,7 +5,7 @@ import pytest
 from django.urls import reverse
 
 from bangfu.audit.models import AuditEntry
-from bangfu.cases.models import Lead
+from bangfu.discovery.models import Lead
 from tests.cases import factories
 
 
@@ -15,7 +15,7 @@ def household(db):
 
 
 def _url(household):
-    return reverse("cases:lead_new", args=[household.pk])
+    return reverse("discovery:lead_new", args=[household.pk])
 
 
 def test_the_assessor_raises_a_lead_from_the_household_file(cast, login, household):
@@ -23,17 +23,23 @@ def test_the_assessor_raises_a_lead_from_the_household_file(cast, login, househo
     page = client.get(reverse("registry:detail", args=[household.pk])).content.decode()
     assert _url(household) in page and "暂无待处理的线索" in page
 
-    response = client.post(_url(household), {"source": "referral", "description": "  楼组长反映：独居，近日摔伤。 "})
+    response = client.post(
+        _url(household), {"source": "referral", "description": "  楼组长反映：独居，近日摔伤。 "}
+    )
     assert response.status_code == 302 and response.url == reverse("registry:detail", args=[household.pk])
     lead = Lead.objects.get(household=household)
-    assert (lead.source, lead.description, lead.street.code) == ("referral", "楼组长反映：独居，近日摔伤。", "310105001")
+    assert (lead.source, lead.description, lead.street.code) == (
+        "referral",
+        "楼组长反映：独居，近日摔伤。",
+        "310105001",
+    )
     entry = AuditEntry.objects.get(action="discovery.lead")
     assert entry.user == cast.assessor_a and entry.target_id == str(household.pk)
 
     file_page = client.get(reverse("registry:detail", args=[household.pk])).content.decode()
     assert "楼组长反映：独居，近日摔伤。" in file_page
     assert f"?lead={lead.pk}" in file_page  # straight to the screening visit that follows it up
-    assert "楼组长反映" in client.get(reverse("cases:discovery")).content.decode()
+    assert "楼组长反映" in client.get(reverse("discovery:discovery")).content.decode()
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ import bangfu.core.money
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("cases", "0002_money_append_only"),
+        ("cases", "0003_discovery_models_moved_out"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

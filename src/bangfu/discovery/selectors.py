@@ -1,0 +1,65 @@
+"""Scoped reads of discovery records. Every read starts from the user's scope (discovery.visit)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db.models import Exists, OuterRef, QuerySet
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils import timezone
+
+from bangfu.orgs.scope import has_perm, scope_for
+from bangfu.registry.models import Household, HouseholdStatus
+
+from .models import Lead, ScreeningVisit
+
+
+def households_due_for_visit(*, user, today: date | None = None) -> QuerySet[Household]:
+    """Active households with no visit yet, or whose last visit's next date has come."""
+    today = today or timezone.localdate()
+    qs = scope_for(user, "discovery.visit").filter(
+        Household.objects.filter(status=HouseholdStatus.ACTIVE), "street"
+    )
+    recent = ScreeningVisit.objects.filter(household=OuterRef("pk"), next_visit_due__gt=today)
+    return qs.filter(~Exists(recent)).select_related("street").order_by("street", "file_number")
+
+
+def leads_open(*, user) -> QuerySet[Lead]:
+    qs = Lead.objects.filter(closed_at__isnull=True).select_related("household", "street")
+    return scope_for(user, "discovery.visit").filter(qs, "street")
+
+
+def lead_get(*, user, pk: int) -> Lead:
+    return get_object_or_404(leads_open(user=user), pk=pk)
+
+
+def visits(*, user) -> QuerySet[ScreeningVisit]:
+    qs = ScreeningVisit.objects.select_related("household", "by")
+    return scope_for(user, "discovery.visit").filter(qs, "street")
+
+
+def visit_get(*, user, pk: int) -> ScreeningVisit:
+    return get_object_or_404(visits(user=user), pk=pk)
+
+
+def work_queue_tiles(user) -> list[dict]:
+    """The home page's discovery tiles (as `cases.selectors.work_queue_tiles`): households due
+    for a visit and open leads, for those who make the visits."""
+    if not has_perm(user, "discovery.visit"):
+        return []
+    url = reverse("discovery:discovery")
+    return [
+        {
+            "label": "待排摸家庭",
+            "count": households_due_for_visit(user=user).count(),
+            "url": url,
+            "overdue": False,
+        },
+        {
+            "label": "待跟进线索",
+            "count": leads_open(user=user).count(),
+            "url": f"{url}#leads",
+            "overdue": False,
+        },
+    ]
