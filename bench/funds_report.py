@@ -124,6 +124,12 @@ def _money(cents: int) -> str:
     return f"{sign}{cents // 100}.{cents % 100:02d}"
 
 
+def _at(day: date, hour: int) -> str:
+    from django.utils import timezone
+
+    return timezone.make_aware(datetime.combine(day, datetime.min.time()) + timedelta(hours=hour)).isoformat()
+
+
 def _max_id(cur, table: str) -> int:
     cur.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")
     return cur.fetchone()[0]
@@ -131,7 +137,6 @@ def _max_id(cur, table: str) -> int:
 
 def _load(vol: Volume) -> dict:
     from django.db import connection
-    from django.utils import timezone
 
     from bangfu.audit.actor import Actor
     from bangfu.cases import rules
@@ -164,11 +169,6 @@ def _load(vol: Volume) -> dict:
         d.pk: list(Organisation.objects.filter(parent=d, kind="street").order_by("code")) for d in districts
     }
     now = datetime.now().astimezone().isoformat()
-
-    def at(day: date, hour: int = 10) -> str:
-        return timezone.make_aware(
-            datetime.combine(day, datetime.min.time()) + timedelta(hours=hour)
-        ).isoformat()
 
     lottery = FundSource.objects.create(code="FC", name="市级福彩金", kind="lottery", draw_order=20)
     fiscal = {
@@ -327,12 +327,12 @@ def _load(vol: Volume) -> dict:
             for n, (action, before, after, day) in enumerate(steps):
                 ids["transition"] += 1
                 files["transition"].write(
-                    f"{ids['transition']}\t{i}\t{action}\t{before}\t{after}\t{user.pk}\tbench\t{at(day, 9 + n)}\t\n"
+                    f"{ids['transition']}\t{i}\t{action}\t{before}\t{after}\t{user.pk}\tbench\t{_at(day, 9 + n)}\t\n"
                 )
             payment = i - base["case"] + base["payment"]
             record = i - base["case"] + base["record"]
             files["payment"].write(
-                f"{payment}\t{i}\t{money}\tcash\t{uuid.UUID(int=payment)}\t{user.pk}\t{at(paid, 15)}\t\\N\t\t\\N\n"
+                f"{payment}\t{i}\t{money}\tcash\t{uuid.UUID(int=payment)}\t{user.pk}\t{_at(paid, 15)}\t\\N\t\t\\N\n"
             )
             t = txn("payment", paid, f"个案 BENCH-{i:07d} 帮扶金发放", record_id=record)
             files["record"].write(
