@@ -149,7 +149,7 @@ def run(report) -> None:
         env.pop("BANGFU_TESTING", None)
         if not os.environ.get("DATABASE_URL"):
             subprocess.run([*_bangfu(), "migrate", "--no-input", "-v0"], env=env, check=True)
-        lines = make_lines()
+        lines = make_lines(max(1000, round(N * getattr(report, "scale", 1.0))))
         requests = tmp_path / "requests.jsonl"
         requests.write_text("\n".join(lines) + "\n", encoding="utf-8")
         one = tmp_path / "one.json"

@@ -126,6 +126,7 @@ def _pages(report) -> None:
 
     from bangfu.audit.actor import Actor
     from bangfu.orgs.models import Organisation, RoleAssignment, User
+    from bangfu.orgs.scope import scope_for
     from bangfu.orgs.services import grant_role
     from bangfu.registry.models import Household, Person
 
@@ -156,11 +157,24 @@ def _pages(report) -> None:
         )
         by_household = {p.household_id: p for p in heads}
         people = [by_household[pk] for pk in sample if pk in by_household]
+        # An ID number finds its file only where the user may reveal ID numbers (a foundation
+        # officer may not): elsewhere the search is timed, its answer not expected to list it.
+        revealable = set(
+            scope_for(user, "registry.reveal")
+            .filter(Household.objects.filter(pk__in=sample), "street")
+            .values_list("pk", flat=True)
+        )
         cases = {
             # The beginning of a name as people type it: the surname and one more character.
             "search_name": [(f"/households/?q={p.name[:2]}", None) for p in people],
             "search_file_number": [(f"/households/?q={files[pk]}", files[pk]) for pk in pks],
-            "search_id_number": [(f"/households/?q={p.id_number}", p.household.file_number) for p in people],
+            "search_id_number": [
+                (
+                    f"/households/?q={p.id_number}",
+                    p.household.file_number if p.household_id in revealable else None,
+                )
+                for p in people
+            ],
             "file_page": [(f"/households/{pk}/", files[pk]) for pk in pks],
         }
         for page, requests in cases.items():

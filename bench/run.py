@@ -1,13 +1,17 @@
 """The benchmark suite: one command, one table of figures (docs/bench.md).
 
-    python bench/run.py [--households 300000] [--only registry,policy_batch]
+    python bench/run.py [--households 300000] [--scale 1] [--only registry,policy_batch]
                         [--database-url postgres://postgres@127.0.0.1:5432/bangfu_bench]
 
 It drops and recreates the benchmark database (never one called `test`), migrates it,
 runs each suite and prints a table of figures, also written as JSON to
 bench/results/latest.json. A suite is a module `bench/<name>.py` with `run(report)`;
-`report(name, value, unit, note="")` records one figure. `report.households` and
-`report.database_url` carry the options to the suites.
+`report(name, value, unit, note="")` records one figure. `report.households`, `report.scale`
+and `report.database_url` carry the options to the suites.
+
+`--scale` multiplies every suite's volume (0.001 is a smoke run of a minute or two); the
+suites run in any order, alone or together, in the one database: each continues the ids the
+others left and takes only the households it made.
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ class Figure:
 class Reporter:
     households: int
     database_url: str
+    scale: float = 1.0
     figures: list[Figure] = field(default_factory=list)
     suite: str = ""
 
@@ -100,12 +105,22 @@ def print_table(figures: list[Figure]) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="bangfu benchmark suite")
-    parser.add_argument("--households", type=int, default=300_000, help="registry size (default 300,000)")
+    parser.add_argument("--households", type=int, help="registry size (default 300,000, times --scale)")
+    parser.add_argument(
+        "--scale",
+        type=float,
+        default=1.0,
+        help="every suite's volume, as a fraction of the full one (default 1)",
+    )
     parser.add_argument("--only", help=f"comma-separated suites (default: {','.join(SUITES)})")
     parser.add_argument(
         "--database-url", default=DEFAULT_URL, help=f"benchmark database (default {DEFAULT_URL})"
     )
     args = parser.parse_args(argv)
+    if not 0 < args.scale <= 1:
+        parser.error("--scale must be above 0 and at most 1")
+    if args.households is None:
+        args.households = max(1000, round(300_000 * args.scale))
     if args.households <= 0:
         parser.error("--households must be positive")
     if not args.database_url.startswith(("postgres://", "postgresql://")):
@@ -117,7 +132,7 @@ def main(argv: list[str] | None = None) -> None:
     recreate_database(args.database_url)
     setup_django(args.database_url)
 
-    report = Reporter(households=args.households, database_url=args.database_url)
+    report = Reporter(households=args.households, database_url=args.database_url, scale=args.scale)
     for name in args.only.split(",") if args.only else SUITES:
         name = name.strip()
         try:
@@ -147,6 +162,7 @@ def main(argv: list[str] | None = None) -> None:
                 "started": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(started)),
                 "seconds": round(time.time() - started, 1),
                 "households": args.households,
+                "scale": args.scale,
                 "machine": {
                     "cpus": os.cpu_count(),
                     "python": platform.python_version(),
