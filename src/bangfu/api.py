@@ -21,18 +21,20 @@ from ninja.security import HttpBearer, SessionAuth
 from ninja.utils import check_csrf
 
 from bangfu.apierrors import body_limit_text, error_response
+from bangfu.core.refusal import Refused
 from bangfu.orgs.models import ApiToken
 from bangfu.orgs.services import token_hash
 
 REALM = 'Bearer realm="bangfu"'
 
 
-class TokenRefused(Exception):
-    """An `Authorization` header that does not authenticate: answered 401 straight away."""
+class TokenRefused(Refused):
+    """An `Authorization` header that does not authenticate: answered 401 straight away,
+    with `description` (English, as RFC 6750 has it) in the `WWW-Authenticate` header."""
 
     def __init__(self, code: str, message: str, description: str):
-        super().__init__(message)
-        self.code, self.message, self.description = code, message, description
+        super().__init__(message, code=code, status=401)
+        self.description = description
 
 
 class CsrfRefused(Exception):
@@ -138,10 +140,16 @@ api = BangfuAPI(
 )
 
 
+@api.exception_handler(Refused)
+def _refused(request, exc: Refused):
+    """A service's refusal, raised by any endpoint: its code, message and field, with its status."""
+    return error_response(exc.status, exc.code, exc.message, field=exc.field)
+
+
 @api.exception_handler(TokenRefused)
 def _token_refused(request, exc: TokenRefused):
     header = f'{REALM}, error="invalid_token", error_description="{exc.description}"'
-    return error_response(401, exc.code, exc.message, headers={"WWW-Authenticate": header})
+    return error_response(exc.status, exc.code, exc.message, headers={"WWW-Authenticate": header})
 
 
 @api.exception_handler(AuthenticationError)

@@ -9,12 +9,12 @@ from django.db import DatabaseError, transaction
 
 from bangfu.audit.actor import Actor
 from bangfu.audit.models import AuditEntry
+from bangfu.core.refusal import Refused
 from bangfu.orgs.models import Organisation
 from bangfu.policy import services
 from bangfu.policy.engine import evaluate
 from bangfu.policy.models import ParameterValue, Policy
 from bangfu.policy.selectors import policy_book, policy_in_force
-from bangfu.policy.services import PolicyError
 
 from .casetable import load
 
@@ -50,7 +50,7 @@ def test_a_draft_copies_every_value_from_its_first_day(cast):
 
 def test_drafting_needs_the_draft_permission_at_the_district(cast):
     for user in (cast.intake_a, cast.approver_a, cast.district_hp, cast.supervisor):
-        with pytest.raises(PolicyError):
+        with pytest.raises(Refused):
             draft(user)
     assert not Policy.objects.filter(code="changning-2022").exists()
 
@@ -83,7 +83,7 @@ def test_draft_review_publish_by_two_people(cast):
 def test_the_drafter_may_not_publish_four_eyes(cast):
     policy = draft(cast.district_cn)
     services.policy_submit(actor=actor(cast.district_cn), policy=policy)
-    with pytest.raises(PolicyError, match="双人复核"):
+    with pytest.raises(Refused, match="双人复核"):
         services.policy_publish(actor=actor(cast.district_cn), policy=policy)
 
 
@@ -97,7 +97,7 @@ def test_a_reviewer_who_edits_may_not_publish(cast, make_user):
         value="90000", reference="长民发〔2022〕1号 三(四)", generally=False,
     )  # fmt: skip
     services.policy_submit(actor=actor(cast.finance_cn), policy=policy)
-    with pytest.raises(PolicyError):
+    with pytest.raises(Refused):
         services.policy_publish(actor=actor(cast.district_cn), policy=policy)
     services.policy_publish(actor=actor(second), policy=policy)
     assert Policy.objects.get(pk=policy.pk).values.get(name="annual.max_amount").value == "90000.00"
@@ -106,7 +106,7 @@ def test_a_reviewer_who_edits_may_not_publish(cast, make_user):
 def test_finance_may_draft_but_not_publish(cast):
     policy = draft(cast.district_cn)
     services.policy_submit(actor=actor(cast.district_cn), policy=policy)
-    with pytest.raises(PolicyError, match="权限"):
+    with pytest.raises(Refused, match="权限"):
         services.policy_publish(actor=actor(cast.finance_cn), policy=policy)
 
 
@@ -115,7 +115,7 @@ def test_an_overlapping_version_is_refused(cast):
         cast.finance_cn, code="changning-2021", valid_from=date(2021, 12, 31), valid_to=date(2025, 12, 31)
     )
     services.policy_submit(actor=actor(cast.finance_cn), policy=policy)
-    with pytest.raises(PolicyError, match=r"changning-2016.*重叠"):
+    with pytest.raises(Refused, match=r"changning-2016.*重叠"):
         services.policy_publish(actor=actor(cast.district_cn), policy=policy)
     assert Policy.objects.get(pk=policy.pk).status == "review"
 
@@ -129,14 +129,14 @@ def test_versions_of_other_districts_do_not_overlap(cast):
         district="310101",
     )
     services.policy_submit(actor=actor(cast.district_hp), policy=policy)
-    with pytest.raises(PolicyError, match="双人复核"):
+    with pytest.raises(Refused, match="双人复核"):
         services.policy_publish(actor=actor(cast.district_hp), policy=policy)
 
 
 def test_a_return_needs_a_remark(cast):
     policy = draft(cast.finance_cn)
     services.policy_submit(actor=actor(cast.finance_cn), policy=policy)
-    with pytest.raises(PolicyError):
+    with pytest.raises(Refused):
         services.policy_return(actor=actor(cast.district_cn), policy=policy, note=" ")
 
 
@@ -144,7 +144,7 @@ def test_an_incomplete_draft_cannot_be_submitted(cast):
     policy = draft(cast.finance_cn)
     row = policy.values.get(name="approval.street_limit")
     services.parameter_value_delete(actor=actor(cast.finance_cn), policy=policy, value=row)
-    with pytest.raises(PolicyError, match="街镇审批限额"):
+    with pytest.raises(Refused, match="街镇审批限额"):
         services.policy_submit(actor=actor(cast.finance_cn), policy=policy)
 
 
@@ -160,7 +160,7 @@ def test_a_value_must_fit_its_kind_and_the_period(cast):
         ("unknown.parameter", "1", date(2022, 1, 1)),
         ("medical.rate.dibao", "0.60", date(2021, 12, 31)),
     ]:
-        with pytest.raises(PolicyError):
+        with pytest.raises(Refused):
             services.parameter_value_set(
                 actor=a, policy=policy, name=name, start=start, value=value, reference="x", generally=False
             )
@@ -183,12 +183,12 @@ def test_a_value_from_a_later_date_applies_from_that_date(cast):
 def test_a_published_version_is_immutable(cast):
     published = Policy.objects.get(code="changning-2016")
     a = actor(cast.district_cn)
-    with pytest.raises(PolicyError):
+    with pytest.raises(Refused):
         services.policy_update(
             actor=a, policy=published, title="x", document="x", valid_from=date(2016, 7, 1),
             valid_to=date(2030, 12, 31), validity_reference="x",
         )  # fmt: skip
-    with pytest.raises(PolicyError):
+    with pytest.raises(Refused):
         services.parameter_value_set(
             actor=a,
             policy=published,
@@ -198,7 +198,7 @@ def test_a_published_version_is_immutable(cast):
             reference="x",
             generally=False,
         )
-    with pytest.raises(PolicyError):
+    with pytest.raises(Refused):
         services.policy_discard(actor=a, policy=published)
     with pytest.raises(ValueError):
         published.delete()

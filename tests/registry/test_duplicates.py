@@ -5,6 +5,7 @@ from datetime import date
 from decimal import Decimal
 
 from bangfu.audit.models import AuditEntry
+from bangfu.core.refusal import Refused
 from bangfu.registry import services
 from bangfu.registry.models import Household, Person
 from tests.registry.conftest import create_post, make_id, member, row_counts
@@ -210,7 +211,7 @@ def test_a_merged_file_cannot_be_merged_again(system, new_household):
     services.households_merge(actor=system, keep=keep, duplicate=dup, reason="重复")
     try:
         services.households_merge(actor=system, keep=keep, duplicate=dup, reason="再次")
-    except services.RegistryError as exc:
+    except Refused as exc:
         assert exc.code == "not_active"
     else:
         raise AssertionError("merged twice")

@@ -9,11 +9,11 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from axes.models import AccessAttempt
-from django.core.exceptions import ValidationError
 from django.test import Client
 
 from bangfu.audit.actor import Actor
 from bangfu.audit.models import AuditEntry
+from bangfu.core.refusal import Refused
 from bangfu.orgs.models import User
 from bangfu.orgs.services import user_create
 from tests.conftest import PASSWORD
@@ -159,6 +159,6 @@ def test_admin_refuses_setting_a_password_like_the_username(cast, login, make_us
     [(USERNAME, "太相似"), ("2025031012", "只包含数字"), ("password123", "太常见"), ("Ab3$x", "太短")],
 )
 def test_creating_an_account_refuses_weak_passwords(db, password, message):
-    with pytest.raises(ValidationError, match=message):
+    with pytest.raises(Refused, match=message):
         user_create(actor=Actor.system("test"), username=USERNAME, password=password)
     assert not User.objects.filter(username=USERNAME).exists()

@@ -19,6 +19,8 @@ from django.utils import timezone
 
 from bangfu.audit.actor import Actor
 from bangfu.audit.services import audit_record
+from bangfu.core.refusal import Refused
+from bangfu.web.refusals import refusals_to
 
 from .models import ApiToken, Organisation, RoleAssignment, User
 from .scope import has_perm
@@ -102,6 +104,14 @@ class OrganisationAdmin(AuditedAdmin):
         return _manages(request) or _grants(request)
 
 
+def _checked(check, **kwargs) -> None:
+    """Run a service's check inside a form's clean, which speaks ValidationError, not Refused."""
+    try:
+        check(**kwargs)
+    except Refused as e:
+        raise ValidationError(e.message, code=e.code) from None
+
+
 class RoleAssignmentFormSet(BaseInlineFormSet):
     """Checks every new role of the form with the service's own rules, against what the
     user will hold once this form is saved (its withdrawals done)."""
@@ -118,7 +128,7 @@ class RoleAssignmentFormSet(BaseInlineFormSet):
         for form in self.deleted_forms:
             if form.instance.pk:
                 try:
-                    withdraw_check(actor=self.actor, assignment=form.instance)
+                    _checked(withdraw_check, actor=self.actor, assignment=form.instance)
                 except ValidationError as e:
                     refused.extend(e.messages)
         if refused:
@@ -133,7 +143,8 @@ class RoleAssignmentFormSet(BaseInlineFormSet):
         for form in new:
             others = [f.cleaned_data["role"] for f in new if f is not form]
             try:
-                grant_check(
+                _checked(
+                    grant_check,
                     actor=self.actor,
                     user=self.instance,
                     role=form.cleaned_data["role"],
@@ -229,10 +240,9 @@ class UserAdmin(AuditedAdmin, DjangoUserAdmin):
             raise PermissionDenied
         user = self.get_object(request, id)
         if user is not None:
-            try:
+            with refusals_to(request) as tried:
                 password_set_check(actor=Actor.from_request(request), user=user)
-            except ValidationError as refused:
-                messages.error(request, refused.messages[0])
+            if not tried.ok:
                 return HttpResponseRedirect(reverse("admin:orgs_user_change", args=[user.pk]))
         return super().user_change_password(request, id, form_url)
 

@@ -20,6 +20,7 @@ from django.utils import timezone, translation
 
 from bangfu.audit.actor import Actor
 from bangfu.audit.services import audit_record
+from bangfu.core.refusal import Refused
 
 from .models import ApiToken, Organisation, RoleAssignment, User, token_expiry
 from .roles import ADMINISTRATOR_ROLES, Role
@@ -36,9 +37,13 @@ def api_token_issue(*, actor: Actor, user: User, name: str, expires_at: datetime
     (default: a year from now)."""
     expires_at = expires_at or token_expiry()
     if held := administrator_role(user):
-        raise ValueError(f"不能为管理员账号签发令牌：{user}担任“{held}”，只能本人登录使用。")
+        raise Refused(
+            f"不能为管理员账号签发令牌：{user}担任“{held}”，只能本人登录使用。",
+            code="administrator_token",
+            field="user",
+        )
     if expires_at <= timezone.now():
-        raise ValueError("令牌的有效期须晚于现在。")
+        raise Refused("令牌的有效期须晚于现在。", code="expiry_past", field="expires_at")
     token = "bf_" + secrets.token_urlsafe(32)
     row = ApiToken.objects.create(user=user, name=name, token_hash=token_hash(token), expires_at=expires_at)
     audit_record(
@@ -61,7 +66,11 @@ def password_set_check(*, actor: Actor, user: User) -> None:
     the security admin's password could sign in as them and grant roles, or read the audit log
     as the auditor, and the three administrators are to be different people."""
     if actor.user is not None and actor.user.pk != user.pk and (held := administrator_role(user)):
-        raise ValidationError(f"不能重设管理员账号的密码：{user}担任“{held}”，须由本人修改。")
+        raise Refused(
+            f"不能重设管理员账号的密码：{user}担任“{held}”，须由本人修改。",
+            code="administrator_password",
+            status=403,
+        )
 
 
 def _is_system(actor: Actor) -> bool:
@@ -73,35 +82,46 @@ def _refuse_granter(actor: Actor, user: User, org: Organisation, verb: str) -> N
     if _is_system(actor):
         return
     if actor.user is None or not has_perm_at(actor.user, "roles.grant", org):
-        raise ValidationError(f"您没有在{org.name}{verb}角色的权限：角色只能由安全管理员{verb}。")
+        raise Refused(
+            f"您没有在{org.name}{verb}角色的权限：角色只能由安全管理员{verb}。",
+            code="not_allowed",
+            status=403,
+        )
     if actor.user.pk == user.pk:
-        raise ValidationError(f"不能{verb}自己的角色：请由另一位安全管理员办理。")
+        raise Refused(f"不能{verb}自己的角色：请由另一位安全管理员办理。", code="own_role", status=403)
 
 
 def grant_check(*, actor: Actor, user: User, role: str, org: Organisation, held: Iterable[str] | None = None):
-    """Raise a ValidationError (in Chinese) unless `actor` may give `user` `role` at `org`.
+    """Refuse (in Chinese) unless `actor` may give `user` `role` at `org`.
 
     `held` is the roles the user will hold beside it (the admin passes what remains after
     the withdrawals of the same form); by default, what the user holds now.
     """
     _refuse_granter(actor, user, org, "授予")
-    RoleAssignment(user=user, org=org, role=role).clean()
+    try:
+        RoleAssignment(user=user, org=org, role=role).clean()  # the model's own rule: role by kind of org
+    except ValidationError as e:
+        raise Refused(e.messages[0], code="role_not_here", field="role") from None
     if held is None:
         if RoleAssignment.objects.filter(user=user, org=org, role=role).exists():
-            raise ValidationError(f"{user}已在{org.name}担任“{Role(role).label}”。")
+            raise Refused(
+                f"{user}已在{org.name}担任“{Role(role).label}”。", code="role_held", field="role", status=409
+            )
         held = user.role_assignments.values_list("role", flat=True)
     held = set(held)
     clash = held & ADMINISTRATOR_ROLES if role not in ADMINISTRATOR_ROLES else held
     if clash:
         other = Role(sorted(clash)[0]).label
-        raise ValidationError(
+        raise Refused(
             f"系统管理员、安全管理员和审计员须由专人担任：{user}已担任“{other}”，"
-            f"不能再担任“{Role(role).label}”。"
+            f"不能再担任“{Role(role).label}”。",
+            code="administrators_apart",
+            field="role",
         )
 
 
 def withdraw_check(*, actor: Actor, assignment: RoleAssignment) -> None:
-    """Raise a ValidationError (in Chinese) unless `actor` may withdraw `assignment`."""
+    """Refuse (in Chinese) unless `actor` may withdraw `assignment`."""
     _refuse_granter(actor, assignment.user, assignment.org, "撤销")
 
 
@@ -176,7 +196,10 @@ def user_create(
     The password must pass the password rules (not like the username, not common, long enough).
     """
     with translation.override(settings.LANGUAGE_CODE):  # the rules' messages in Chinese, from the CLI too
-        validate_password(password, User(username=username, full_name=full_name))
+        try:
+            validate_password(password, User(username=username, full_name=full_name))
+        except ValidationError as e:
+            raise Refused("".join(e.messages), code="weak_password", field="password") from None
     user = User.objects.create_user(username=username, password=password, full_name=full_name)
     audit_record(actor=actor, action="create", target=user, after={"username": username})
     for role, code in roles:

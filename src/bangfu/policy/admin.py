@@ -6,6 +6,7 @@ from django import forms
 from django.contrib import admin, messages
 
 from bangfu.audit.actor import Actor
+from bangfu.core.refusal import Refused
 from bangfu.orgs.scope import has_perm
 
 from . import selectors, services
@@ -186,8 +187,8 @@ class PolicyAdmin(admin.ModelAdmin):
         for policy in queryset:
             try:
                 service(actor=Actor.from_request(request), policy=policy)
-            except services.PolicyError as e:
-                self.message_user(request, f"{policy.code}：{e}", messages.ERROR)
+            except Refused as e:
+                self.message_user(request, f"{policy.code}：{e.message}", messages.ERROR)
             else:
                 self.message_user(request, f"{policy.code}：{done}", messages.SUCCESS)
 

@@ -28,17 +28,13 @@ from django.utils import timezone
 
 from bangfu.audit.actor import Actor
 from bangfu.audit.services import audit_record
+from bangfu.core.refusal import Refused
 from bangfu.orgs.models import Organisation
 from bangfu.orgs.scope import has_perm_at
 
 from .builtin import snapshot
 from .models import ParameterValue, Policy
 from .parameters import SPEC_BY_NAME, ParameterError, canonical_text, check_values
-
-
-class PolicyError(Exception):
-    """A refused step; the message says why, in Chinese."""
-
 
 # --- who may do what ----------------------------------------------------------------------
 
@@ -76,7 +72,7 @@ def can_publish(user, policy: Policy) -> tuple[bool, str]:
 def _require(check, user, policy: Policy) -> None:
     allowed, reason = check(user, policy)
     if not allowed:
-        raise PolicyError(reason)
+        raise Refused(reason, code="not_allowed")
 
 
 def _snapshot(policy: Policy) -> dict:
@@ -93,7 +89,7 @@ def _audit(
 
 def _check_period(valid_from: date, valid_to: date) -> None:
     if valid_to < valid_from:
-        raise PolicyError("有效期截止日不能早于施行日期。")
+        raise Refused("有效期截止日不能早于施行日期。", code="bad_period", field="valid_to")
 
 
 # --- the steps ----------------------------------------------------------------------------
@@ -119,12 +115,12 @@ def policy_draft_create(
     """
     user = actor.user
     if district.kind != "district":
-        raise PolicyError("政策版本只能属于区帮扶组织。")
+        raise Refused("政策版本只能属于区帮扶组织。", code="bad_district", field="district")
     if not has_perm_at(user, "policy.draft", district):
-        raise PolicyError("您没有在该区起草政策的权限。")
+        raise Refused("您没有在该区起草政策的权限。", code="not_allowed", field="district", status=403)
     _check_period(valid_from, valid_to)
     if Policy.objects.filter(code=code).exists():
-        raise PolicyError(f"版本编号 {code} 已被使用。")
+        raise Refused(f"版本编号 {code} 已被使用。", code="code_taken", field="code", status=409)
     policy = Policy.objects.create(
         code=code,
         district=district,
@@ -197,15 +193,19 @@ def parameter_value_set(
     _require(can_edit, actor.user, policy)
     spec = SPEC_BY_NAME.get(name)
     if spec is None:
-        raise PolicyError(f"未知参数：{name}。")
+        raise Refused(f"未知参数：{name}。", code="unknown_parameter", field="name")
     try:
         text = canonical_text(spec, value)
     except ParameterError as e:
-        raise PolicyError(str(e)) from None
+        raise Refused(str(e), code="bad_value", field="value") from None
     if not policy.valid_from <= start <= policy.valid_to:
-        raise PolicyError(f"起始日期须在有效期 {policy.valid_from} 至 {policy.valid_to} 之内。")
+        raise Refused(
+            f"起始日期须在有效期 {policy.valid_from} 至 {policy.valid_to} 之内。",
+            code="bad_start",
+            field="start",
+        )
     if not reference.strip():
-        raise PolicyError("每个取值都须注明依据条款。")
+        raise Refused("每个取值都须注明依据条款。", code="reference_required", field="reference")
     before = _snapshot(policy)
     row, _ = ParameterValue.objects.update_or_create(
         policy=policy,
@@ -223,7 +223,7 @@ def parameter_value_delete(*, actor: Actor, policy: Policy, value: ParameterValu
     policy = Policy.objects.select_for_update().get(pk=policy.pk)
     _require(can_edit, actor.user, policy)
     if value.policy_id != policy.pk:
-        raise PolicyError("该取值不属于此版本。")
+        raise Refused("该取值不属于此版本。", code="not_in_version", status=404)
     before = _snapshot(policy)
     value.delete()
     policy.editors.add(actor.user)
@@ -243,7 +243,7 @@ def policy_submit(*, actor: Actor, policy: Policy) -> Policy:
     _require(can_submit, actor.user, policy)
     problems = check_values(policy.valid_from, policy.valid_to, policy.as_data().values)
     if problems:
-        raise PolicyError("尚不能提交审核：" + "；".join(problems))
+        raise Refused("尚不能提交审核：" + "；".join(problems), code="incomplete")
     before = _snapshot(policy)
     policy.status = Policy.Status.REVIEW
     policy.submitted_at, policy.submitted_by = timezone.now(), actor.user
@@ -257,7 +257,7 @@ def policy_return(*, actor: Actor, policy: Policy, note: str) -> Policy:
     policy = Policy.objects.select_for_update().get(pk=policy.pk)
     _require(can_return, actor.user, policy)
     if not note.strip():
-        raise PolicyError("退回时须写明审核意见。")
+        raise Refused("退回时须写明审核意见。", code="note_required", field="note")
     before = _snapshot(policy)
     policy.status = Policy.Status.DRAFT
     policy.review_note = note.strip()
@@ -276,7 +276,7 @@ def policy_publish(*, actor: Actor, policy: Policy) -> Policy:
     _require(can_publish, actor.user, policy)
     problems = check_values(policy.valid_from, policy.valid_to, policy.as_data().values)
     if problems:
-        raise PolicyError("不能发布：" + "；".join(problems))
+        raise Refused("不能发布：" + "；".join(problems), code="incomplete")
     clash = (
         Policy.objects.filter(
             district_id=policy.district_id,
@@ -288,9 +288,11 @@ def policy_publish(*, actor: Actor, policy: Policy) -> Policy:
         .first()
     )
     if clash is not None:
-        raise PolicyError(
+        raise Refused(
             f"有效期与已发布的版本 {clash.code}（{clash.valid_from} 至 {clash.valid_to}）重叠："
-            "同一区的政策版本不得重叠。请调整施行日期或有效期后再发布。"
+            "同一区的政策版本不得重叠。请调整施行日期或有效期后再发布。",
+            code="period_overlap",
+            status=409,
         )
     before = _snapshot(policy)
     policy.status = Policy.Status.PUBLISHED

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from bangfu.audit.actor import Actor
 from bangfu.cases import selectors as case_selectors
 from bangfu.orgs.scope import has_perm, has_perm_at, require_perm, require_perm_somewhere
+from bangfu.web.refusals import refusals_to
 
 from . import selectors, services, whatif
 from .engine import PolicyBook, respond
@@ -112,9 +113,9 @@ def what_if(request, code):
     initial = {"start": today - timedelta(days=365), "end": today}  # the last twelve months
     form = WhatIfForm(request.GET if "start" in request.GET else None, initial=initial)
     missing = _missing(policy)
-    result = error = None
+    result = None
     if form.is_valid() and not missing:
-        try:
+        with refusals_to(form):
             result = whatif.what_if(
                 draft=selectors.parameter_set(policy),
                 district_code=policy.district.code,
@@ -122,12 +123,8 @@ def what_if(request, code):
                 end=form.cleaned_data["end"],
                 within=case_selectors.cases(user=request.user),
             )
-        except whatif.WhatIfError as e:
-            error = str(e)
     return render(
-        request,
-        "policy/what_if.html",
-        {"policy": policy, "form": form, "result": result, "error": error, "missing": missing},
+        request, "policy/what_if.html", {"policy": policy, "form": form, "result": result, "missing": missing}
     )
 
 
@@ -138,11 +135,9 @@ def policy_create(request):
     sources = selectors.policies_visible(user=request.user)
     form = PolicyCreateForm(request.POST or None, districts=districts, sources=sources)
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusals_to(form) as tried:
             policy = services.policy_draft_create(actor=Actor.from_request(request), **form.cleaned_data)
-        except services.PolicyError as e:
-            form.add_error(None, str(e))
-        else:
+        if tried.ok:
             messages.success(
                 request, f"草稿 {policy.code} 已创建，参数已从 {form.cleaned_data['copy_from'].code} 复制。"
             )
@@ -159,11 +154,9 @@ def policy_edit(request, code):
     }
     form = PolicyHeaderForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusals_to(form) as tried:
             services.policy_update(actor=Actor.from_request(request), policy=policy, **form.cleaned_data)
-        except services.PolicyError as e:
-            form.add_error(None, str(e))
-        else:
+        if tried.ok:
             messages.success(request, "已保存。")
             return redirect("policy:detail", code=policy.code)
     return render(
@@ -190,14 +183,12 @@ def value_edit(request, code, pk=None):
     form = ValueForm(request.POST or None, initial=initial, policy=policy)
     if request.method == "POST" and form.is_valid():
         actor = Actor.from_request(request)
-        try:
+        with refusals_to(form) as tried:
             if row and (row.name, row.start) != (form.cleaned_data["name"], form.cleaned_data["start"]):
                 # Moving a value to another parameter or date replaces it.
                 services.parameter_value_delete(actor=actor, policy=policy, value=row)
             services.parameter_value_set(actor=actor, policy=policy, **form.cleaned_data)
-        except services.PolicyError as e:
-            form.add_error(None, str(e))
-        else:
+        if tried.ok:
             messages.success(request, "参数已保存。")
             return redirect("policy:detail", code=policy.code)
     heading = f"{policy.code}：{'修改' if row else '新增'}参数取值"
@@ -214,11 +205,9 @@ def value_delete(request, code, pk):
 
 
 def _step(request, policy, service, done: str, **kwargs):
-    try:
+    with refusals_to(request) as tried:
         service(actor=Actor.from_request(request), policy=policy, **kwargs)
-    except services.PolicyError as e:
-        messages.error(request, str(e))
-    else:
+    if tried.ok:
         messages.success(request, done)
     return redirect("policy:detail", code=policy.code)
 
@@ -254,10 +243,9 @@ def policy_publish(request, code):
 def policy_discard(request, code):
     policy = _policy(request, code)
     require_perm(request.user, "policy.draft", policy.district)
-    try:
+    with refusals_to(request) as tried:
         services.policy_discard(actor=Actor.from_request(request), policy=policy)
-    except services.PolicyError as e:
-        messages.error(request, str(e))
+    if not tried.ok:
         return redirect("policy:detail", code=policy.code)
     messages.success(request, f"草稿 {code} 已删除。")
     return redirect("policy:list")

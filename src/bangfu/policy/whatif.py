@@ -35,6 +35,7 @@ from django.db.models import Prefetch, QuerySet
 
 from bangfu.cases.models import AidType, Case, CaseState, Invoice
 from bangfu.cases.rules import request_for
+from bangfu.core.refusal import Refused
 from bangfu.orgs.models import Organisation
 from bangfu.registry.models import Category, HouseholdCategory
 from bangfu.registry.selectors import CATEGORY_PRECEDENCE
@@ -44,10 +45,6 @@ from .parameters import ParameterError, read_policy_file
 
 ZERO = Decimal("0.00")
 PAID_STATES = (CaseState.PAID, CaseState.CLOSED)
-
-
-class WhatIfError(Exception):
-    """A what-if that cannot run as asked; the message is for the user, in Chinese."""
 
 
 class DraftOverPeriod(ParameterSet):
@@ -231,13 +228,21 @@ def what_if(
     from .selectors import policy_book
 
     if start > end:
-        raise WhatIfError(f"起始日期 {start:%Y-%m-%d} 晚于截止日期 {end:%Y-%m-%d}。")
+        raise Refused(
+            f"起始日期 {start:%Y-%m-%d} 晚于截止日期 {end:%Y-%m-%d}。", code="bad_period", field="end"
+        )
     district = Organisation.objects.filter(code=district_code, kind="district").first()
     if district is None:
-        raise WhatIfError(f"没有代码为 {district_code} 的区。区代码为6位数字，如长宁区 310105。")
+        raise Refused(
+            f"没有代码为 {district_code} 的区。区代码为6位数字，如长宁区 310105。",
+            code="unknown_district",
+            field="district",
+        )
     if draft.district != district.code:
-        raise WhatIfError(
-            f"政策版本 {draft.code} 属于区代码 {draft.district}，不能用于测算{district.name}（{district.code}）的个案。"
+        raise Refused(
+            f"政策版本 {draft.code} 属于区代码 {draft.district}，不能用于测算{district.name}（{district.code}）的个案。",
+            code="other_district",
+            field="district",
         )
     book = book or policy_book()
     projected = DraftOverPeriod(draft)
@@ -311,14 +316,20 @@ def read_draft(path) -> ParameterSet:
             raise ParameterError(f"{path.name}：valid_from 和 valid_to 须为日期（如 2026-01-01，不加引号）。")
         return ParameterSet(data)
     except FileNotFoundError:
-        raise WhatIfError(f"政策文件 {path} 不存在。") from None
+        raise Refused(f"政策文件 {path} 不存在。", code="bad_policy_file", field="draft") from None
     except OSError as e:
-        raise WhatIfError(f"无法读取政策文件 {path}：{e.strerror}。") from None
+        raise Refused(
+            f"无法读取政策文件 {path}：{e.strerror}。", code="bad_policy_file", field="draft"
+        ) from None
     except tomllib.TOMLDecodeError as e:
-        raise WhatIfError(f"政策文件 {path.name} 不是有效的 TOML：{e}。") from None
+        raise Refused(
+            f"政策文件 {path.name} 不是有效的 TOML：{e}。", code="bad_policy_file", field="draft"
+        ) from None
     except KeyError as e:
-        raise WhatIfError(
-            f"政策文件 {path.name} 缺少必填项 {e.args[0]}（见内置政策文件的 [policy] 表）。"
+        raise Refused(
+            f"政策文件 {path.name} 缺少必填项 {e.args[0]}（见内置政策文件的 [policy] 表）。",
+            code="bad_policy_file",
+            field="draft",
         ) from None
     except (ParameterError, ValueError, TypeError, AttributeError) as e:
-        raise WhatIfError(f"政策文件 {path.name} 有误：{e}") from None
+        raise Refused(f"政策文件 {path.name} 有误：{e}", code="bad_policy_file", field="draft") from None

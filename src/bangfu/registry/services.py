@@ -22,6 +22,7 @@ from bangfu.audit.services import audit_record, changed_fields
 from bangfu.core.crypto import lookup_hash, mask, mask_account
 from bangfu.core.idnumber import IdNumber, IdNumberError, validate_id_number
 from bangfu.core.money import ZERO
+from bangfu.core.refusal import Refused
 from bangfu.orgs.models import Organisation, OrgKind
 from bangfu.orgs.scope import has_perm_at
 
@@ -39,17 +40,7 @@ from .models import (
 )
 
 
-class RegistryError(Exception):
-    """A refusal with a stable machine code, a Chinese message and, if known, the field at fault."""
-
-    def __init__(self, code: str, message: str, field: str | None = None):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.field = field
-
-
-class DuplicatePerson(RegistryError):
+class DuplicatePerson(Refused):
     """The ID number is already active in a household somewhere in the city (SPEC §2).
 
     Carries the existing person so the interface can offer to open that file, merge or
@@ -57,14 +48,9 @@ class DuplicatePerson(RegistryError):
     """
 
     def __init__(self, message: str, *, existing: Person, visible: bool, field: str | None = None):
-        super().__init__("duplicate_person", message, field)
+        super().__init__(message, code="duplicate_person", field=field, status=409)
         self.existing = existing
         self.visible = visible
-
-
-class NotAllowed(RegistryError):
-    def __init__(self, message: str = "您没有权限进行此操作。"):
-        super().__init__("not_allowed", message)
 
 
 # Fields a member dict may carry besides the ID number (the Person model's editable fields).
@@ -90,7 +76,7 @@ HOUSEHOLD_FIELDS = ("address", "phone", "committee", "note")
 
 def _authorise(actor: Actor, perm: str, street_id: int) -> None:
     if actor.user is not None and not has_perm_at(actor.user, perm, street_id):
-        raise NotAllowed()
+        raise Refused("您没有权限进行此操作。", code="not_allowed", status=403)
 
 
 def _plain(value):
@@ -163,7 +149,7 @@ def _check_id(raw: str, field: str) -> IdNumber:
     try:
         return validate_id_number(raw)
     except IdNumberError as exc:
-        raise RegistryError("invalid_id_number", str(exc), field) from None
+        raise Refused(str(exc), code="invalid_id_number", field=field) from None
 
 
 def _duplicate_error(actor: Actor, existing: Person, field: str | None) -> DuplicatePerson:
@@ -206,13 +192,13 @@ def _apply_person_fields(person: Person, data: dict, field_prefix: str) -> None:
                 value = (value or "").strip()
             setattr(person, name, value)
     if not person.name:
-        raise RegistryError("name_required", "请填写姓名。", f"{field_prefix}name")
+        raise Refused("请填写姓名。", code="name_required", field=f"{field_prefix}name")
     if person.relationship not in Relationship.values:
-        raise RegistryError("bad_relationship", "请选择与户主关系。", f"{field_prefix}relationship")
+        raise Refused("请选择与户主关系。", code="bad_relationship", field=f"{field_prefix}relationship")
     # An empty encrypted column reads back as None (core.crypto); the column is NOT NULL.
     person.bank_account = (person.bank_account or "").replace(" ", "")
     if person.bank_account and not person.bank_account.isdigit():
-        raise RegistryError("bad_bank_account", "银行账号只能包含数字。", f"{field_prefix}bank_account")
+        raise Refused("银行账号只能包含数字。", code="bad_bank_account", field=f"{field_prefix}bank_account")
 
 
 def _set_id_number(person: Person, raw: str, field: str) -> IdNumber:
@@ -237,9 +223,9 @@ def _next_file_number(street: Organisation) -> str:
 
 def _check_street(street: Organisation, committee: Organisation | None) -> None:
     if street.kind != OrgKind.STREET:
-        raise RegistryError("bad_street", "档案只能建在街镇综合帮扶工作组。", "street")
+        raise Refused("档案只能建在街镇综合帮扶工作组。", code="bad_street", field="street")
     if committee is not None and (committee.kind != OrgKind.COMMITTEE or committee.parent_id != street.pk):
-        raise RegistryError("bad_committee", "所选居（村）委不属于该街镇。", "committee")
+        raise Refused("所选居（村）委不属于该街镇。", code="bad_committee", field="committee")
 
 
 def _heads(household: Household):
@@ -273,19 +259,19 @@ def household_create(
     _check_street(street, committee)
     address = (address or "").strip()
     if not address:
-        raise RegistryError("address_required", "请填写居住地址。", "address")
+        raise Refused("请填写居住地址。", code="address_required", field="address")
     if not members:
-        raise RegistryError("members_required", "至少登记一名家庭成员。", "members")
+        raise Refused("至少登记一名家庭成员。", code="members_required", field="members")
     heads = [m for m in members if m.get("relationship") == Relationship.HEAD]
     if len(heads) != 1:
-        raise RegistryError("one_head", "每户须有且只有一名户主。", "members")
+        raise Refused("每户须有且只有一名户主。", code="one_head", field="members")
 
     checked: list[IdNumber] = []
     for i, member in enumerate(members):
         id_field = f"members.{i}.id_number"
         number = _check_id(member.get("id_number", ""), id_field)
         if any(number.number == other.number for other in checked):
-            raise RegistryError("id_repeated", "同一身份证号码在本次登记中出现了两次。", id_field)
+            raise Refused("同一身份证号码在本次登记中出现了两次。", code="id_repeated", field=id_field)
         checked.append(number)
 
     household = Household.objects.create(
@@ -357,12 +343,12 @@ def household_update(*, actor: Actor, household: Household, **changes) -> Househ
         raise TypeError(f"unknown household fields: {sorted(unknown)}")
     _authorise(actor, "registry.edit", household.street_id)
     if household.status != HouseholdStatus.ACTIVE:
-        raise RegistryError("not_active", "该档案已合并或注销，不能修改。")
+        raise Refused("该档案已合并或注销，不能修改。", code="not_active")
     before = _household_snapshot(household)
     for name, value in changes.items():
         setattr(household, name, value.strip() if isinstance(value, str) else value)
     if not household.address:
-        raise RegistryError("address_required", "请填写居住地址。", "address")
+        raise Refused("请填写居住地址。", code="address_required", field="address")
     _check_street(household.street, household.committee)
     household.save()
     old, new = changed_fields(before, _household_snapshot(household))
@@ -381,12 +367,12 @@ def person_add(*, actor: Actor, household: Household, id_number: str, **fields) 
     """Add a member to an existing household (refused if the ID is active anywhere)."""
     _authorise(actor, "registry.edit", household.street_id)
     if household.status != HouseholdStatus.ACTIVE:
-        raise RegistryError("not_active", "该档案已合并或注销，不能添加成员。")
+        raise Refused("该档案已合并或注销，不能添加成员。", code="not_active")
     person = Person(household=household)
     _apply_person_fields(person, fields, "")
     _set_id_number(person, id_number, "id_number")
     if person.relationship == Relationship.HEAD and _heads(household).exists():
-        raise RegistryError("one_head", "该户已有户主；如需更换户主，请编辑成员关系。", "relationship")
+        raise Refused("该户已有户主；如需更换户主，请编辑成员关系。", code="one_head", field="relationship")
     existing = _active_with_hash(person.id_hash)
     if existing is not None:
         raise _duplicate_error(actor, existing, "id_number")
@@ -407,7 +393,7 @@ def person_update(*, actor: Actor, person: Person, **changes) -> Person:
     household = person.household
     _authorise(actor, "registry.edit", household.street_id)
     if not person.active:
-        raise RegistryError("not_active", "该成员已移除，不能修改。")
+        raise Refused("该成员已移除，不能修改。", code="not_active")
     before = _person_snapshot(person)
     was_head = person.relationship == Relationship.HEAD
     raw_id = changes.pop("id_number", None)
@@ -418,7 +404,9 @@ def person_update(*, actor: Actor, person: Person, **changes) -> Person:
         if existing is not None:
             raise _duplicate_error(actor, existing, "id_number")
     if was_head and person.relationship != Relationship.HEAD:
-        raise RegistryError("one_head", "户主不能直接改为其他关系：请把另一名成员设为户主。", "relationship")
+        raise Refused(
+            "户主不能直接改为其他关系：请把另一名成员设为户主。", code="one_head", field="relationship"
+        )
     if not was_head and person.relationship == Relationship.HEAD:
         for old_head in _heads(household).exclude(pk=person.pk):
             old_before = _person_snapshot(old_head)
@@ -458,11 +446,11 @@ def person_remove(*, actor: Actor, person: Person, reason: str) -> Person:
     _authorise(actor, "registry.edit", household.street_id)
     reason = (reason or "").strip()
     if not reason:
-        raise RegistryError("reason_required", "请填写移除原因。", "reason")
+        raise Refused("请填写移除原因。", code="reason_required", field="reason")
     if not person.active:
-        raise RegistryError("not_active", "该成员已移除。")
+        raise Refused("该成员已移除。", code="not_active")
     if person.relationship == Relationship.HEAD:
-        raise RegistryError("head", "户主不能移除：请先把另一名成员设为户主。")
+        raise Refused("户主不能移除：请先把另一名成员设为户主。", code="head")
     person.active = False
     person.save(update_fields=["active"])
     audit_record(
@@ -499,13 +487,13 @@ def category_add(
     """
     _authorise(actor, "registry.edit", household.street_id)
     if category not in Category.values:
-        raise RegistryError("bad_category", "请选择家庭类别。", "category")
+        raise Refused("请选择家庭类别。", code="bad_category", field="category")
     if source not in CategorySource.values:
-        raise RegistryError("bad_source", "请选择类别来源。", "source")
+        raise Refused("请选择类别来源。", code="bad_source", field="source")
     if valid_from is None:
-        raise RegistryError("valid_from_required", "请填写有效期起始日期。", "valid_from")
+        raise Refused("请填写有效期起始日期。", code="valid_from_required", field="valid_from")
     if valid_to is not None and valid_to < valid_from:
-        raise RegistryError("bad_period", "有效期止不能早于有效期起。", "valid_to")
+        raise Refused("有效期止不能早于有效期起。", code="bad_period", field="valid_to")
     overlapping = household.categories.filter(
         Q(valid_to__isnull=True) | Q(valid_to__gte=valid_from),
         **({"valid_from__lte": valid_to} if valid_to else {}),
@@ -525,10 +513,10 @@ def category_add(
                 org=household.street,
             )
         else:
-            raise RegistryError(
-                "period_overlap",
+            raise Refused(
                 f"与已有类别“{row.get_category_display()}”（{row.valid_from}起）的有效期重叠。",
-                "valid_from",
+                code="period_overlap",
+                field="valid_from",
             )
     row = HouseholdCategory.objects.create(
         household=household,
@@ -550,11 +538,11 @@ def category_end(*, actor: Actor, category: HouseholdCategory, valid_to: date) -
     household = category.household
     _authorise(actor, "registry.edit", household.street_id)
     if valid_to is None:
-        raise RegistryError("valid_to_required", "请填写有效期止。", "valid_to")
+        raise Refused("请填写有效期止。", code="valid_to_required", field="valid_to")
     if valid_to < category.valid_from:
-        raise RegistryError("bad_period", "有效期止不能早于有效期起。", "valid_to")
+        raise Refused("有效期止不能早于有效期起。", code="bad_period", field="valid_to")
     if category.valid_to is not None and valid_to > category.valid_to:
-        raise RegistryError("already_ended", "该类别已在更早的日期终止。", "valid_to")
+        raise Refused("该类别已在更早的日期终止。", code="already_ended", field="valid_to")
     before = _category_snapshot(category)
     category.valid_to = valid_to
     category.save(update_fields=["valid_to"])
@@ -577,13 +565,13 @@ def means_add(
     household = person.household
     _authorise(actor, "registry.edit", household.street_id)
     if kind not in MeansKind.values:
-        raise RegistryError("bad_kind", "请选择收入或财产。", "kind")
+        raise Refused("请选择收入或财产。", code="bad_kind", field="kind")
     if amount is None or not isinstance(amount, Decimal) or not amount.is_finite() or amount < ZERO:
-        raise RegistryError("bad_amount", "金额须为不小于0的数。", "amount")
+        raise Refused("金额须为不小于0的数。", code="bad_amount", field="amount")
     if amount != amount.quantize(Decimal("0.01")):
-        raise RegistryError("bad_amount", "金额最多两位小数。", "amount")
+        raise Refused("金额最多两位小数。", code="bad_amount", field="amount")
     if as_of is None:
-        raise RegistryError("as_of_required", "请填写核定日期。", "as_of")
+        raise Refused("请填写核定日期。", code="as_of_required", field="as_of")
     row = Means.objects.create(
         person=person, kind=kind, amount=amount, as_of=as_of, description=(description or "").strip()
     )
@@ -607,15 +595,17 @@ def households_merge(*, actor: Actor, keep: Household, duplicate: Household, rea
         _authorise(actor, "registry.merge", household.street_id)
     reason = (reason or "").strip()
     if not reason:
-        raise RegistryError("reason_required", "请填写合并原因。", "reason")
+        raise Refused("请填写合并原因。", code="reason_required", field="reason")
     if keep.pk == duplicate.pk:
-        raise RegistryError("same_household", "不能把档案与其自身合并。", "duplicate")
+        raise Refused("不能把档案与其自身合并。", code="same_household", field="duplicate")
     # Lock both rows in a fixed order so two merges of the same pair cannot interleave.
     locked = {h.pk: h for h in Household.objects.select_for_update().filter(pk__in=[keep.pk, duplicate.pk])}
     for household in (keep, duplicate):
         if locked[household.pk].status != HouseholdStatus.ACTIVE:
-            raise RegistryError(
-                "not_active", f"档案 {household.file_number} 已合并或注销，不能再合并。", "duplicate"
+            raise Refused(
+                f"档案 {household.file_number} 已合并或注销，不能再合并。",
+                code="not_active",
+                field="duplicate",
             )
     keep_before, dup_before = _household_snapshot(keep), _household_snapshot(duplicate)
     kept_by_hash = {p.id_hash: p for p in keep.members.all()}
@@ -679,7 +669,7 @@ REVEALABLE = {"id_number": "身份证号码", "bank_account": "银行账号"}
 def sensitive_reveal(*, actor: Actor, person: Person, field: str) -> str:
     """The plain ID number or bank account, for someone who asked to see it. Always logged."""
     if field not in REVEALABLE:
-        raise RegistryError("bad_field", "只能查看身份证号码或银行账号。")
+        raise Refused("只能查看身份证号码或银行账号。", code="bad_field")
     _authorise(actor, "registry.reveal", person.household.street_id)
     value = getattr(person, field) or ""
     audit_record(

@@ -37,6 +37,7 @@ from stdnum.cn import ric
 from bangfu.audit.actor import Actor
 from bangfu.audit.services import audit_record
 from bangfu.core.crypto import encrypt, lookup_hash
+from bangfu.core.refusal import Refused
 from bangfu.orgs.models import Organisation, OrgKind
 
 from .models import FileNumberCounter, Household
@@ -49,10 +50,6 @@ _YEAR = 365.2425
 # Households per chunk: the unit of generation, of a worker's task and of a COPY. Part of
 # the determinism contract (each chunk has its own random stream), so not a tuning knob.
 CHUNK = 10_000
-
-
-class SynthError(Exception):
-    """A run that cannot go ahead, with a Chinese message saying why and what to do."""
 
 
 # --------------------------------------------------------------------------- name pools
@@ -902,9 +899,9 @@ def synth_load(
     chunk. `tap(table, columns, copy_text)` sees every COPY block (the benchmark replays them).
     """
     if households <= 0:
-        raise SynthError("户数必须是正整数。")
+        raise Refused("户数必须是正整数。", code="bad_count", field="households")
     if not streets:
-        raise SynthError("没有可用的街镇：请先加载组织架构（bangfu migrate）或检查区代码。")
+        raise Refused("没有可用的街镇：请先加载组织架构（bangfu migrate）或检查区代码。", code="no_streets")
     as_of = as_of or timezone.localdate()
     workers = default_workers(households) if workers is None else workers
     copy = _on_postgres()
@@ -977,9 +974,11 @@ def synth_load(
             )
     except IntegrityError as exc:
         if "one_active_person_per_id" in str(exc) or "registry_person.id_hash" in str(exc):
-            raise SynthError(
+            raise Refused(
                 f"合成的身份证号与库中已在册人员重复：种子{seed}与此前某次合成的种子个位数相同。"
-                "请换一个个位数不同的种子再运行；本次没有写入任何数据。"
+                "请换一个个位数不同的种子再运行；本次没有写入任何数据。",
+                code="seed_clash",
+                field="seed",
             ) from exc
         raise
     finally:

@@ -1,8 +1,8 @@
 """Pages of the registry: parse the request, call one selector or service, render.
 
 Reads go through the selectors (which take the user and keep to their scope); a record
-outside scope is a 404. Writes go through the services; a RegistryError becomes a form
-error on the field it names, never a 500.
+outside scope is a 404. Writes go through the services; a refusal becomes a form
+error on the field it names (`bangfu.web.refusals`), never a 500.
 """
 
 from django.contrib import messages
@@ -16,9 +16,11 @@ from django.views.decorators.http import require_POST
 
 from bangfu.audit.actor import Actor
 from bangfu.audit.services import ACTION_LABELS
+from bangfu.core.refusal import Refused
 from bangfu.orgs.models import Organisation, OrgKind
 from bangfu.orgs.scope import has_perm, has_perm_at, require_perm, require_perm_somewhere, scope_for
 from bangfu.web.paging import page_without_count
+from bangfu.web.refusals import refusals_to, show_refusal
 
 from . import forms, selectors, services
 from .models import Category, HouseholdStatus
@@ -32,21 +34,19 @@ TARGET_LABELS = {
 }
 
 
-def _apply_error(exc: services.RegistryError, form, formset=None) -> None:
+def _apply_error(exc: Refused, form, formset) -> None:
     """Put a service's refusal on the field it names (members.<i>.<field> for the formset)."""
     field = exc.field or ""
-    if formset is not None and field.startswith("members."):
+    if field.startswith("members."):
         _, index, name = field.split(".", 2)
         rows = formset.member_forms()
         if int(index) < len(rows) and name in rows[int(index)].fields:
             rows[int(index)].add_error(name, exc.message)
             return
-    if form is not None and field in form.fields:
-        form.add_error(field, exc.message)
-    elif formset is not None and field == "members":
+    if field == "members":
         formset._non_form_errors.append(exc.message)
-    elif form is not None:
-        form.add_error(None, exc.message)
+    else:
+        show_refusal(form, exc)
 
 
 def _streets(user, perm: str):
@@ -199,7 +199,7 @@ def household_create(request):
         if offer_move and exc.field:
             rows[int(exc.field.split(".")[1])].offer_move = True
         return _render_create(request, form, formset, duplicate=exc, offer_move=offer_move)
-    except services.RegistryError as exc:
+    except Refused as exc:
         _apply_error(exc, form, formset)
         return _render_create(request, form, formset)
     _warn_ids(request, rows)
@@ -226,13 +226,11 @@ def household_edit(request, pk: int):
                "note": household.note}  # fmt: skip
     form = forms.HouseholdEditForm(request.POST or None, initial=initial, streets=streets)
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusals_to(form) as tried:
             services.household_update(
                 actor=Actor.from_request(request), household=household, **form.cleaned_data
             )
-        except services.RegistryError as exc:
-            _apply_error(exc, form)
-        else:
+        if tried.ok:
             messages.success(request, "家庭信息已保存。")
             return redirect("registry:detail", pk=household.pk)
     context = {"form": form, "household": household, "title": "编辑家庭信息"}
@@ -245,13 +243,11 @@ def person_add(request, pk: int):
     require_perm(request.user, "registry.edit", household.street_id)
     form = forms.MemberForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusals_to(form) as tried:
             person = services.person_add(
                 actor=Actor.from_request(request), household=household, **form.person_data()
             )
-        except services.RegistryError as exc:
-            _apply_error(exc, form)
-        else:
+        if tried.ok:
             _warn_ids(request, [form])
             messages.success(request, f"已添加成员 {person.name}。")
             return redirect("registry:detail", pk=household.pk)
@@ -269,11 +265,9 @@ def person_edit(request, pk: int, person_pk: int):
     initial = {f: getattr(person, f) for f in services.PERSON_FIELDS if f != "bank_account"}
     form = forms.MemberEditForm(request.POST or None, initial=initial, person=person)
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusals_to(form) as tried:
             services.person_update(actor=Actor.from_request(request), person=person, **form.person_data())
-        except services.RegistryError as exc:
-            _apply_error(exc, form)
-        else:
+        if tried.ok:
             _warn_ids(request, [form])
             messages.success(request, f"成员 {person.name} 的信息已保存。")
             return redirect("registry:detail", pk=household.pk)
@@ -288,13 +282,11 @@ def person_remove(request, pk: int, person_pk: int):
     require_perm(request.user, "registry.edit", household.street_id)
     form = forms.RemoveForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusals_to(form) as tried:
             services.person_remove(
                 actor=Actor.from_request(request), person=person, reason=form.cleaned_data["reason"]
             )
-        except services.RegistryError as exc:
-            _apply_error(exc, form)
-        else:
+        if tried.ok:
             messages.success(request, f"已将 {person.name} 移出本户。")
             return redirect("registry:detail", pk=household.pk)
     context = {"form": form, "household": household, "person": person, "title": f"移除成员：{person.name}",
@@ -310,11 +302,9 @@ def means_add(request, pk: int, person_pk: int):
     require_perm(request.user, "registry.edit", household.street_id)
     form = forms.MeansForm(request.POST or None, initial={"as_of": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusals_to(form) as tried:
             services.means_add(actor=Actor.from_request(request), person=person, **form.cleaned_data)
-        except services.RegistryError as exc:
-            _apply_error(exc, form)
-        else:
+        if tried.ok:
             messages.success(request, f"已登记 {person.name} 的收入与财产。")
             return redirect("registry:detail", pk=household.pk)
     context = {"form": form, "household": household, "person": person,
@@ -328,11 +318,9 @@ def category_add(request, pk: int):
     require_perm(request.user, "registry.edit", household.street_id)
     form = forms.CategoryForm(request.POST or None, initial={"valid_from": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusals_to(form) as tried:
             services.category_add(actor=Actor.from_request(request), household=household, **form.cleaned_data)
-        except services.RegistryError as exc:
-            _apply_error(exc, form)
-        else:
+        if tried.ok:
             messages.success(request, "家庭类别已登记。")
             return redirect("registry:detail", pk=household.pk)
     context = {"form": form, "household": household, "title": "登记家庭类别"}
@@ -346,13 +334,11 @@ def category_end(request, pk: int, category_pk: int):
     require_perm(request.user, "registry.edit", household.street_id)
     form = forms.CategoryEndForm(request.POST or None, initial={"valid_to": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusals_to(form) as tried:
             services.category_end(
                 actor=Actor.from_request(request), category=category, valid_to=form.cleaned_data["valid_to"]
             )
-        except services.RegistryError as exc:
-            _apply_error(exc, form)
-        else:
+        if tried.ok:
             messages.success(request, f"“{category.get_category_display()}”已终止。")
             return redirect("registry:detail", pk=household.pk)
     context = {"form": form, "household": household,
@@ -387,16 +373,14 @@ def household_merge(request, pk: int):
             form.add_error("duplicate", "该档案已合并或注销。")
             duplicate = None
     if duplicate is not None and request.method == "POST" and "confirm" in request.POST:
-        try:
+        with refusals_to(form) as tried:
             services.households_merge(
                 actor=Actor.from_request(request),
                 keep=keep,
                 duplicate=duplicate,
                 reason=form.cleaned_data["reason"],
             )
-        except services.RegistryError as exc:
-            _apply_error(exc, form)
-        else:
+        if tried.ok:
             messages.success(request, f"已将档案 {duplicate.file_number} 合并入本档案。")
             return redirect("registry:detail", pk=keep.pk)
     context = {"form": form, "household": keep, "duplicate": duplicate}

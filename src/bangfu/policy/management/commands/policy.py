@@ -21,9 +21,10 @@ from datetime import date
 import orjson
 from django.core.management.base import BaseCommand, CommandError
 
+from bangfu.core.refusal import Refused
 from bangfu.policy.engine import EvaluationError, respond
 from bangfu.policy.selectors import policy_book
-from bangfu.policy.whatif import WhatIfError, read_draft, what_if
+from bangfu.policy.whatif import read_draft, what_if
 from bangfu.policy.whatif_text import render_text
 
 # Lines are answered in chunks: one write per chunk instead of one per line.
@@ -73,8 +74,8 @@ class Command(BaseCommand):
             end = _day(options["end"], "--to")
             draft = read_draft(options["draft"])
             result = what_if(draft=draft, district_code=options["district"], start=start, end=end)
-        except WhatIfError as e:
-            raise CommandError(str(e), returncode=2) from None
+        except Refused as e:
+            raise CommandError(e.message, returncode=2) from None
         if options["json"]:
             self.stdout.write(orjson.dumps(result.as_dict(), option=orjson.OPT_INDENT_2).decode())
         else:
@@ -132,4 +133,6 @@ def _day(text: str, option: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise WhatIfError(f"{option} 须为日期，格式 YYYY-MM-DD（收到“{text}”）。") from None
+        raise Refused(
+            f"{option} 须为日期，格式 YYYY-MM-DD（收到“{text}”）。", code="bad_date", field=option
+        ) from None

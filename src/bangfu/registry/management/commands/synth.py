@@ -9,8 +9,9 @@ from django.utils import timezone
 from bangfu.audit.actor import Actor
 from bangfu.cases.models import CaseState
 from bangfu.cases.synth import SynthCasesError, synth_cases
+from bangfu.core.refusal import Refused
 from bangfu.orgs.models import Organisation, OrgKind
-from bangfu.registry.synth import SynthError, synth_load, synth_streets
+from bangfu.registry.synth import synth_load, synth_streets
 
 
 class Command(BaseCommand):
@@ -61,8 +62,8 @@ class Command(BaseCommand):
                 workers=workers,
                 progress=progress,
             )
-        except SynthError as exc:
-            raise CommandError(str(exc)) from exc
+        except Refused as exc:
+            raise CommandError(exc.message) from exc
         self.stdout.write(
             self.style.SUCCESS(
                 f"已写入 {result.households:,} 户、{result.persons:,} 人、{result.categories:,} 条家庭类别，"
