@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "bangfu.policy",
     "bangfu.cases",
     "bangfu.funds",
+    "bangfu.aid",
 ]
 
 MIDDLEWARE = [
