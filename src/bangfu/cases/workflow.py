@@ -219,7 +219,9 @@ def committed_this_year(case: Case, r: rules.CaseRules | None = None) -> tuple[i
     r = r or rules.rules_for(case)
     year = case.application_date.year
     counted = r.max_events_forms | r.max_amount_forms
-    given = aid_selectors.aid_in_year(case.household_id, year, forms=counted, exclude_case_id=case.pk).standing
+    given = aid_selectors.aid_in_year(
+        case.household_id, year, forms=counted, exclude_case_id=case.pk
+    ).standing
     events = sum(1 for a in given if a.form in r.max_events_forms)
     total = sum((a.value for a in given if a.form in r.max_amount_forms), ZERO)
     # Case aid without its record yet: approved and not paid, or paid and not yet posted (a

@@ -592,7 +592,11 @@ def _aid_records(v: Verification) -> None:
         lambda r: (
             f"帮扶记录（{r['n']} 条，合计 {format_yuan(_yuan(r['recorded']))}）的凭证 "
             f"{_jz(r['ledger_transaction_id'])} "
-            + ("不存在或未封账。" if not r["sealed"] else f"帮扶支出为 {format_yuan(_yuan(r['posted']))}，与之不符。")
+            + (
+                "不存在或未封账。"
+                if not r["sealed"]
+                else f"帮扶支出为 {format_yuan(_yuan(r['posted']))}，与之不符。"
+            )
         ),
     )
 
