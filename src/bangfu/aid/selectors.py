@@ -1,5 +1,10 @@
 """Reads of aid records: what a household received (SPEC §4).
 
+The year a record belongs to is the year of its `counts_on` day: for case aid the
+application date of its case (长民发〔2016〕31号 三(四) counts a household's cases by the calendar
+year of their application, as the case procedure always has: a case applied in December and
+paid in January is aid of December's year), for the other forms the day of delivery.
+
 A reversed record and its reversal cancel out: a reversed delivery is neither an event nor
 money received. Callers that read for a user (the household file) have already read the
 household through the user's scope (registry.selectors).
@@ -12,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Case, DateField, Exists, F, OuterRef, QuerySet, When
 
 from bangfu.core.money import ZERO
 
@@ -34,10 +39,15 @@ class AidYear:
         return [r for r in self.records if r.reverses_id is None and not r.reversed]
 
 
-def standing(qs: QuerySet | None = None) -> QuerySet:
-    """Original records with no reversal: the deliveries that stand."""
-    qs = AidRecord.objects.all() if qs is None else qs
-    return qs.filter(reverses=None).filter(~Exists(AidRecord.objects.filter(reverses=OuterRef("pk"))))
+def with_counts_on(qs: QuerySet) -> QuerySet:
+    """`counts_on`: the day whose calendar year the record belongs to (see the module docstring)."""
+    return qs.annotate(
+        counts_on=Case(
+            When(form=AidForm.CASE, then=F("case_payment__case__application_date")),
+            default=F("date"),
+            output_field=DateField(),
+        )
+    )
 
 
 def aid_in_year(
@@ -50,7 +60,7 @@ def aid_in_year(
 ) -> AidYear:
     """The household's aid dated in `year`, of the given forms and kinds (all when None);
     `exclude_case_id`: leave out that case's payment (the case being judged)."""
-    qs = AidRecord.objects.filter(household_id=household_id, date__year=year)
+    qs = with_counts_on(AidRecord.objects.filter(household_id=household_id)).filter(counts_on__year=year)
     if forms is not None:
         qs = qs.filter(form__in=list(forms))
     if kinds is not None:
@@ -58,7 +68,9 @@ def aid_in_year(
     if exclude_case_id is not None:
         qs = qs.exclude(case_payment__case_id=exclude_case_id)
     records = list(
-        qs.annotate(reversed=Exists(AidRecord.objects.filter(reverses=OuterRef("pk")))).order_by("date", "pk")
+        qs.annotate(reversed=Exists(AidRecord.objects.filter(reverses=OuterRef("pk")))).order_by(
+            "counts_on", "date", "pk"
+        )
     )
     year_aid = AidYear(records=records)
     year_aid.events = len(year_aid.standing)

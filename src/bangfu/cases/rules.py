@@ -99,7 +99,11 @@ def prior_aid(case: Case) -> list[dict]:
     record that stands (SPEC §4), of every form — the engine counts each toward the caps its
     policy says — other than this case's own payment."""
     year = aid_selectors.aid_in_year(case.household_id, case.application_date.year, exclude_case_id=case.pk)
-    return [{"date": r.date.isoformat(), "amount": f"{r.value:.2f}", "form": r.form} for r in year.standing]
+    # Dated by the day the record counts on (a case's application date, as the engine's
+    # calendar year of the application counts cases).
+    return [
+        {"date": r.counts_on.isoformat(), "amount": f"{r.value:.2f}", "form": r.form} for r in year.standing
+    ]
 
 
 def evaluation_request(case: Case) -> dict:
