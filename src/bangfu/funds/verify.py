@@ -584,17 +584,17 @@ def _aid_records(v: Verification) -> None:
         .annotate(
             recorded=_exact_sum("value"),
             posted=Coalesce(Subquery(aid_postings, output_field=_exact_field()), _exact_zero()),
-            sealed=Min(Cast("ledger_transaction__sealed", BigIntegerField())),
+            unsealed=Count("pk", filter=~Q(ledger_transaction__sealed=True)),
             n=Count("pk"),
         )
-        .filter(~Q(recorded=F("posted")) | Q(sealed__isnull=True) | Q(sealed=0))
+        .filter(~Q(recorded=F("posted")) | Q(unsealed__gt=0))
         .order_by("ledger_transaction_id"),
         lambda r: (
             f"帮扶记录（{r['n']} 条，合计 {format_yuan(_yuan(r['recorded']))}）的凭证 "
             f"{_jz(r['ledger_transaction_id'])} "
             + (
                 "不存在或未封账。"
-                if not r["sealed"]
+                if r["unsealed"]
                 else f"帮扶支出为 {format_yuan(_yuan(r['posted']))}，与之不符。"
             )
         ),
