@@ -225,3 +225,16 @@ def test_the_household_file_shows_this_years_aid_by_form_and_kind(cast, login, f
     assert "特定帮扶" not in section.split("</thead>")[1]
     # Another district's staff do not see the file at all.
     assert login(cast.intake_hp).get(reverse("registry:detail", args=[c.household_id])).status_code == 404
+
+
+def test_a_reversal_record_takes_back_the_value_and_the_hours(in_2021, db):
+    from bangfu.aid.builders import reversal_row
+
+    service = goods(factories.household(), "project", "200.00", kind="service", hours=Decimal("6"))
+    back = reversal_row(service, transaction_id=None, day=date(2021, 3, 1))
+    back.save()
+    assert (back.value, back.hours, back.reverses) == (Decimal("-200.00"), Decimal("-6"), service)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        reversal_row(service, transaction_id=None, day=date(2021, 3, 2)).save()  # one reversal per record
+    year = selectors.aid_in_year(service.household_id, 2021)
+    assert (year.events, year.total) == (0, Decimal("0.00"))

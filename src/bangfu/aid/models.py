@@ -82,7 +82,11 @@ class AidRecord(models.Model):
                 name="aid_negative_only_reversal",
             ),
             models.CheckConstraint(
-                condition=Q(hours__isnull=True) | Q(kind="service", hours__gte=0), name="aid_hours_service"
+                # Hours are a service's; a reversal takes them back with the value.
+                condition=Q(hours__isnull=True)
+                | Q(kind="service", reverses__isnull=True, hours__gte=0)
+                | Q(kind="service", reverses__isnull=False, hours__lte=0),
+                name="aid_hours_service",
             ),
             models.CheckConstraint(
                 condition=~Q(form="case") | Q(case_payment__isnull=False), name="aid_case_has_payment"

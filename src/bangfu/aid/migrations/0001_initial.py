@@ -155,7 +155,8 @@ class Migration(migrations.Migration):
                     models.CheckConstraint(
                         condition=models.Q(
                             ("hours__isnull", True),
-                            models.Q(("hours__gte", 0), ("kind", "service")),
+                            models.Q(("hours__gte", 0), ("kind", "service"), ("reverses__isnull", True)),
+                            models.Q(("hours__lte", 0), ("kind", "service"), ("reverses__isnull", False)),
                             _connector="OR",
                         ),
                         name="aid_hours_service",
