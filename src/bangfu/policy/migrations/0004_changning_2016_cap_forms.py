@@ -38,6 +38,10 @@ def add_cap_forms(apps, schema_editor):
     if not missing:
         return
     postgres = schema_editor.connection.vendor == "postgresql"
+    if postgres:
+        # ALTER TABLE refuses to run with trigger events pending (the deferred foreign-key
+        # checks of rows written before it in this transaction): run them now.
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     if policy.status == "published":
         if postgres:
             schema_editor.execute(
