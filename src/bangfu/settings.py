@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "bangfu.funds",
     "bangfu.projects",
     "bangfu.specific",
+    "bangfu.aid",
 ]
 
 MIDDLEWARE = [

@@ -7,6 +7,7 @@ from bangfu.audit.actor import Actor
 from bangfu.orgs.services import api_token_issue
 from bangfu.policy import engine
 from bangfu.policy.api import REQUEST_SCHEMA
+from bangfu.policy.parameters import AID_FORMS
 
 from .casetable import load
 
@@ -61,7 +62,10 @@ def test_the_documented_fields_are_the_fields_the_engine_reads():
     assert set(REQUEST_SCHEMA["properties"]) == engine._TOP_FIELDS
     props = REQUEST_SCHEMA["properties"]
     assert tuple(props["household"]["properties"]) == engine._HOUSEHOLD_FIELDS
-    assert tuple(props["household"]["properties"]["prior_aid"]["items"]["properties"]) == engine._PRIOR_FIELDS
+    prior = props["household"]["properties"]["prior_aid"]["items"]
+    assert tuple(prior["properties"]) == engine._PRIOR_FIELDS + engine._PRIOR_OPTIONAL
+    assert tuple(prior["required"]) == engine._PRIOR_FIELDS
+    assert tuple(prior["properties"]["form"]["enum"]) == AID_FORMS
     assert tuple(props["medical"]["properties"]["invoices"]["items"]["properties"]) == engine._INVOICE_FIELDS
     assert tuple(props["insurance_supplement"]["properties"]) == engine._INSURANCE_FIELDS
     assert tuple(props["emergency"]["properties"]) == engine._EMERGENCY_FIELDS

@@ -27,6 +27,9 @@ CHANGNING_2016 = {
     "emergency.max_amount": ("20000.00", "三(三)", True),
     "annual.max_events": ("2", "三(四)", True),
     "annual.max_amount": ("80000.00", "三(四)", False),
+    # Which forms of aid (SPEC §4) each cap counts: 次数 case aid; 累计资金 case and project aid.
+    "annual.max_events.forms": ("case", "三(四)", False),
+    "annual.max_amount.forms": ("case,project", "三(四)", False),
     "approval.street_limit": ("20000.00", "四(三)", False),
     "panel.min_members": ("7", "四(三)", True),
     "funds.work_expense_rate.directed": ("0.10", "五.3", False),

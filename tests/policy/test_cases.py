@@ -1,4 +1,4 @@
-"""The case tables (cases/rules.toml, cases/bad_input.toml), run against the engine directly,
+"""The case tables (cases/rules.toml, cases/bad_input.toml, cases/forms.toml), run against the engine directly,
 through `bangfu policy evaluate --batch` and through `POST /api/v1/policy/evaluate`."""
 
 import io
@@ -13,7 +13,8 @@ from .casetable import check, load
 
 RULES = load("rules.toml")
 BAD = load("bad_input.toml")
-ALL = RULES + BAD
+FORMS = load("forms.toml")  # prior aid by form of aid (SPEC §4)
+ALL = RULES + BAD + FORMS
 
 
 @pytest.mark.parametrize("case", ALL, ids=str)

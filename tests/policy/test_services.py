@@ -43,7 +43,7 @@ def test_a_draft_copies_every_value_from_its_first_day(cast):
     policy = draft(cast.finance_cn)
     assert policy.status == "draft" and policy.created_by == cast.finance_cn
     values = {v.name: v for v in policy.values.all()}
-    assert len(values) == 21 and {v.start for v in values.values()} == {date(2022, 1, 1)}
+    assert len(values) == 23 and {v.start for v in values.values()} == {date(2022, 1, 1)}
     assert values["medical.rate.dibao"].value == "0.60"
     assert values["medical.rate.dibao"].reference == "长民发〔2016〕31号 三(一)1"
 

@@ -13,11 +13,13 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from bangfu.aid import selectors as aid_selectors
 from bangfu.policy import selectors as policy_selectors
 from bangfu.policy.engine import EvaluationError, evaluate
+from bangfu.policy.parameters import AID_FORMS
 from bangfu.registry.selectors import household_category_on
 
-from .models import AidType, Case, CaseState
+from .models import AidType, Case
 
 
 class NoPolicy(Exception):
@@ -38,6 +40,9 @@ class CaseRules:
     max_events: Limit
     max_amount: Limit
     panel_min_members: Limit
+    # The forms of aid (SPEC §4) each annual cap counts; every form when the version does not say.
+    max_events_forms: frozenset
+    max_amount_forms: frozenset
 
 
 def district_code(case: Case) -> str:
@@ -60,19 +65,25 @@ def rules_for(case: Case, *, book=None) -> CaseRules:
     def limit(name: str) -> Limit:
         return Limit(p[name].value, p[name].reference, p[name].generally)
 
+    def forms(name: str) -> frozenset:
+        return p[name].value if name in p else frozenset(AID_FORMS)
+
     return CaseRules(
         policy_id=ps.code,
         street_limit=limit("approval.street_limit"),
         max_events=limit("annual.max_events"),
         max_amount=limit("annual.max_amount"),
         panel_min_members=limit("panel.min_members"),
+        max_events_forms=forms("annual.max_events.forms"),
+        max_amount_forms=forms("annual.max_amount.forms"),
     )
 
 
 def lowest_annual_caps() -> tuple[int, Decimal]:
     """The lowest `annual.max_events` and `annual.max_amount` of any published version: a
     household-year within both is within the caps of every version (`ledger verify` reads
-    only the household-years above them). (0, 0) when none is published: read them all."""
+    only the household-years above them). (0, 0) when none is published: read them all.
+    The names are exact: the `.forms` parameters below them are not caps."""
     from bangfu.policy.models import ParameterValue, Policy
 
     values = ParameterValue.objects.filter(
@@ -84,19 +95,15 @@ def lowest_annual_caps() -> tuple[int, Decimal]:
 
 
 def prior_aid(case: Case) -> list[dict]:
-    """The household's earlier paid aid in the calendar year of the application (三(四))."""
-    rows = (
-        Case.objects.filter(
-            household_id=case.household_id,
-            application_date__year=case.application_date.year,
-            state__in=(CaseState.PAID, CaseState.CLOSED),
-            payment__isnull=False,
-        )
-        .exclude(pk=case.pk)
-        .values_list("application_date", "payment__amount")
-        .order_by("application_date", "pk")
-    )
-    return [{"date": d.isoformat(), "amount": f"{amount:.2f}"} for d, amount in rows]
+    """The household's earlier aid in the calendar year of the application (三(四)): every aid
+    record that stands (SPEC §4), of every form — the engine counts each toward the caps its
+    policy says — other than this case's own payment."""
+    year = aid_selectors.aid_in_year(case.household_id, case.application_date.year, exclude_case_id=case.pk)
+    # Dated by the day the record counts on (a case's application date, as the engine's
+    # calendar year of the application counts cases).
+    return [
+        {"date": r.counts_on.isoformat(), "amount": f"{r.value:.2f}", "form": r.form} for r in year.standing
+    ]
 
 
 def evaluation_request(case: Case) -> dict:

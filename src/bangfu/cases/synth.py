@@ -41,6 +41,8 @@ from django.db.models import CharField, Value
 from django.db.models.functions import Cast, Concat, ExtractYear, LPad
 from django.utils import timezone
 
+from bangfu.aid.builders import case_payment_row
+from bangfu.aid.models import AidRecord
 from bangfu.audit.actor import Actor
 from bangfu.audit.services import audit_record
 from bangfu.orgs.models import Organisation, User
@@ -515,4 +517,16 @@ def _write(plans: list[dict], rosters, user: User, rng: random.Random, as_of: da
         for r in records:
             r.ledger_reference = by_record[r.pk].number
         PaymentRecord.objects.bulk_update(records, ["ledger_reference"], batch_size=CHUNK)
+        # What each household received (SPEC §4), as funds.payment_post would have written it.
+        AidRecord.objects.bulk_create(
+            (
+                case_payment_row(
+                    payment_id=r.payment_id, household_id=r.household_id, person_id=r.case.applicant_id,
+                    street_id=r.street_id, amount=r.amount, day=r.paid_on, transaction_id=by_record[r.pk].pk,
+                    fund_source_id=source.pk,
+                )
+                for r in records
+            ),
+            batch_size=CHUNK,
+        )  # fmt: skip
     return {"first": plans[0]["case"], "payments": len(records), "paid": paid}

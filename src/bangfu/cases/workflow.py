@@ -26,6 +26,8 @@ from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from bangfu.aid import selectors as aid_selectors
+from bangfu.aid.models import AidForm, AidRecord
 from bangfu.audit.actor import Actor
 from bangfu.audit.services import audit_record
 from bangfu.core.money import ZERO, format_yuan
@@ -220,19 +222,34 @@ def _no_receipt_yet(case: Case, data: dict) -> str | None:
 # --- caps and limits, under the household lock ------------------------------------------------
 
 
-def committed_this_year(case: Case) -> tuple[int, Decimal]:
-    """Events and money already promised or paid to the household in the application's year,
-    other than this case. Read under the household's row lock (see `transition`)."""
-    row = (
+def committed_this_year(case: Case, r: rules.CaseRules | None = None) -> tuple[int, Decimal]:
+    """Events and money already promised or given to the household in the application's year,
+    other than this case, as the policy's caps count them (三(四)): the aid records that stand
+    (SPEC §4) of the forms each cap counts, and the cases approved but not yet paid (whose
+    record comes with the payment). Read under the household's row lock (see `transition`)."""
+    r = r or rules.rules_for(case)
+    year = case.application_date.year
+    counted = r.max_events_forms | r.max_amount_forms
+    given = aid_selectors.aid_in_year(
+        case.household_id, year, forms=counted, exclude_case_id=case.pk
+    ).standing
+    events = sum(1 for a in given if a.form in r.max_events_forms)
+    total = sum((a.value for a in given if a.form in r.max_amount_forms), ZERO)
+    # Case aid without its record yet: approved and not paid, or paid and not yet posted (a
+    # payment left to the background sweep); a case whose record exists is counted above.
+    promised = (
         Case.objects.filter(
-            household_id=case.household_id,
-            application_date__year=case.application_date.year,
-            state__in=COMMITTED_STATES,
+            household_id=case.household_id, application_date__year=year, state__in=COMMITTED_STATES
         )
         .exclude(pk=case.pk)
+        .filter(~Exists(AidRecord.objects.filter(case_payment__case=OuterRef("pk"))))
         .aggregate(n=Count("pk"), total=Coalesce(Sum("approved_amount"), ZERO))
     )
-    return row["n"], row["total"]
+    if AidForm.CASE in r.max_events_forms:
+        events += promised["n"]
+    if AidForm.CASE in r.max_amount_forms:
+        total += promised["total"]
+    return events, total
 
 
 def district_exception() -> Q:
@@ -254,7 +271,7 @@ def judge_amount(case: Case, amount: Decimal) -> tuple[list[str], list[str]]:
     r = rules.rules_for(case)
     hard: list[str] = []
     soft: list[str] = []
-    events, total = committed_this_year(case)
+    events, total = committed_this_year(case, r)
     if events >= int(r.max_events.value):
         message = f"本户本年已有{events}次帮扶（已批准或已发放），每年一般不超过{r.max_events.value}次（{r.max_events.reference}）"
         (soft if r.max_events.generally else hard).append(message)
@@ -357,7 +374,7 @@ def _help_first_allowed(case: Case, data: dict) -> str | None:
     r = rules.rules_for(case)
     if amount > r.street_limit.value:
         return f"先帮扶金额不能超过街镇审批限额 {format_yuan(r.street_limit.value)}（{r.street_limit.reference}）。"
-    events, total = committed_this_year(case)
+    events, total = committed_this_year(case, r)
     if events >= int(r.max_events.value):
         return f"本户本年已有{events}次帮扶，先帮扶不能突破每年{r.max_events.value}次的限制（{r.max_events.reference}）。"
     if total + amount > r.max_amount.value:
@@ -370,7 +387,7 @@ def _caps_hold_at_payment(case: Case, data: dict) -> str | None:
     """Re-checked under the household lock at the moment of paying: another case of the
     same household may have been approved or paid since this one was approved."""
     r = rules.rules_for(case)
-    events, total = committed_this_year(case)
+    events, total = committed_this_year(case, r)
     exception = Case.objects.filter(district_exception(), pk=case.pk).exists()
     if events >= int(r.max_events.value) and not (exception and r.max_events.generally):
         return f"本户本年已有{events}次帮扶，发放将超过每年{r.max_events.value}次的限制（{r.max_events.reference}），不能发放。"

@@ -659,6 +659,7 @@ def payment_post(*, payment_record, actor: Actor | None = None) -> Transaction:
     draw order, each as far as its balance goes; refused (`insufficient_funds`, with the
     amount and what each of those sources holds) when together they do not cover it.
     """
+    from bangfu.aid.services import case_payment_record
     from bangfu.cases.models import PaymentRecord
 
     actor = actor or Actor.system("funds.payment_post")
@@ -676,6 +677,7 @@ def payment_post(*, payment_record, actor: Actor | None = None) -> Transaction:
             PaymentRecord.objects.filter(pk=record.pk).update(
                 posted_at=timezone.now(), ledger_reference=done.number
             )
+            case_payment_record(payment_record=record, txn=done)
         return done
     street, amount, day = record.street, record.amount, record.paid_on
     sources = [
@@ -710,6 +712,8 @@ def payment_post(*, payment_record, actor: Actor | None = None) -> Transaction:
         key=f"payment:{record.event_id}", lines=lines, payment_record=record, counterparty=street.name,
     )  # fmt: skip
     PaymentRecord.objects.filter(pk=record.pk).update(posted_at=timezone.now(), ledger_reference=txn.number)
+    # What the household received (SPEC §4), written with the posting it points at.
+    case_payment_record(payment_record=record, txn=txn)
     return txn
 
 
@@ -844,6 +848,11 @@ def transaction_reverse(*, actor: Actor, txn: Transaction, day: date, reason: st
         actor=actor, kind=TransactionKind.REVERSAL, day=day, memo=f"冲销 {original.number}：{reason}",
         key=f"reverse:{original.pk}", lines=lines, reverses=original, agreement=original.agreement,
     )  # fmt: skip
+    if original.kind == TransactionKind.PAYMENT:
+        # Aid paid and taken back was not received: its aid records are reversed with it (SPEC §4).
+        from bangfu.aid.services import reversal_records
+
+        reversal_records(original=original, reversal=rev)
     return rev
 
 

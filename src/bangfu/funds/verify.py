@@ -62,8 +62,8 @@ from .parameters import management_fee_rate, work_expense_rate
 # a bad import) can give millions of lines: the first ones say what is wrong, the count how much.
 LIMIT = 50
 
-# The guards of migrations funds/0002 (the ledger) and cases/0002 (the case's payments and
-# transitions), by backend: a missing one is a finding (someone dropped it).
+# The guards of migrations funds/0002 (the ledger), cases/0002 (the case's payments and
+# transitions) and aid/0002 (the aid records), by backend: a missing one is a finding (someone dropped it).
 GUARD_TRIGGERS = {
     "sqlite": (
         "funds_posting_no_update", "funds_posting_no_delete", "funds_posting_open_transaction",
@@ -71,6 +71,7 @@ GUARD_TRIGGERS = {
         "funds_transaction_seal_balanced",
         "cases_transition_no_update", "cases_transition_no_delete", "cases_payment_receipt_once",
         "cases_payment_no_delete", "cases_paymentrecord_posted_once", "cases_paymentrecord_no_delete",
+        "aid_aidrecord_no_update", "aid_aidrecord_no_delete",
     ),
     "postgresql": (
         "funds_posting_append_only", "funds_posting_no_truncate", "funds_posting_open_transaction",
@@ -79,6 +80,7 @@ GUARD_TRIGGERS = {
         "cases_transition_append_only", "cases_transition_no_truncate", "cases_payment_receipt_once",
         "cases_payment_no_delete", "cases_payment_no_truncate", "cases_paymentrecord_posted_once",
         "cases_paymentrecord_no_delete", "cases_paymentrecord_no_truncate",
+        "aid_aidrecord_append_only", "aid_aidrecord_no_truncate",
     ),
 }  # fmt: skip
 
@@ -91,6 +93,7 @@ CHECK_LABELS = {
     "balances": "余额",
     "negative": "余额不为负",
     "payments": "个案发放入账",
+    "aid": "帮扶记录",
     "procedure": "个案状态与流转记录",
     "household_caps": "每户年度帮扶上限",
     "caps": "管理费与工作经费限额",
@@ -157,6 +160,7 @@ def ledger_verify(*, grace: timedelta = timedelta(minutes=15), limit: int = LIMI
         ("balances", _balances),
         ("negative", _holding_never_negative),
         ("payments", lambda v: _payments(v, grace)),
+        ("aid", _aid_records),
         ("procedure", _procedure),
         ("household_caps", _household_caps),
         ("caps", _caps),
@@ -525,6 +529,76 @@ def _payment_amounts(v: Verification) -> None:
         return f"发放 #{r['pk']}（个案 {r['case__number']}）金额 {format_yuan(r['amount'])}，与{'、'.join(wrong)}不符。"
 
     v.add_rows("payments", rows, render)
+
+
+def _aid_records(v: Verification) -> None:
+    """What the household received (SPEC §4) matches the ledger: every posted case payment has
+    its aid record, posted by the payment's transaction; every reversed one its reversal record;
+    every money aid record a sealed transaction whose aid postings are what the records of that
+    transaction say was given."""
+    from bangfu.aid.models import AidKind, AidRecord
+    from bangfu.cases.models import Payment
+
+    v.add_rows(
+        "aid",
+        Payment.objects.filter(record__ledger_transaction__isnull=False)
+        .filter(
+            ~Exists(
+                AidRecord.objects.filter(
+                    case_payment=OuterRef("pk"),
+                    reverses=None,
+                    ledger_transaction=OuterRef("record__ledger_transaction"),
+                )
+            )
+        )
+        .order_by("pk")
+        .values("pk", "case__number", "amount", "record__ledger_transaction"),
+        lambda r: (
+            f"发放 #{r['pk']}（个案 {r['case__number']}，{format_yuan(r['amount'])}，"
+            f"{_jz(r['record__ledger_transaction'])}）没有对应的帮扶记录。"
+        ),
+    )
+    v.add_rows(
+        "aid",
+        AidRecord.objects.filter(reverses=None, ledger_transaction__reversed_by__isnull=False)
+        .filter(~Exists(AidRecord.objects.filter(reverses=OuterRef("pk"))))
+        .order_by("pk")
+        .values("pk", "ledger_transaction_id", "value"),
+        lambda r: (
+            f"帮扶记录 #{r['pk']}（{format_yuan(r['value'])}）的凭证 {_jz(r['ledger_transaction_id'])} "
+            "已冲销，但没有冲销帮扶记录。"
+        ),
+    )
+    aid_postings = (
+        Posting.objects.filter(transaction=OuterRef("ledger_transaction_id"), account=Account.AID)
+        .order_by()
+        .values("transaction")
+        .annotate(t=_exact_sum())
+        .values("t")
+    )
+    v.add_rows(
+        "aid",
+        AidRecord.objects.filter(kind=AidKind.MONEY)
+        .order_by()
+        .values("ledger_transaction_id")
+        .annotate(
+            recorded=_exact_sum("value"),
+            posted=Coalesce(Subquery(aid_postings, output_field=_exact_field()), _exact_zero()),
+            unsealed=Count("pk", filter=~Q(ledger_transaction__sealed=True)),
+            n=Count("pk"),
+        )
+        .filter(~Q(recorded=F("posted")) | Q(unsealed__gt=0))
+        .order_by("ledger_transaction_id"),
+        lambda r: (
+            f"帮扶记录（{r['n']} 条，合计 {format_yuan(_yuan(r['recorded']))}）的凭证 "
+            f"{_jz(r['ledger_transaction_id'])} "
+            + (
+                "不存在或未封账。"
+                if r["unsealed"]
+                else f"帮扶支出为 {format_yuan(_yuan(r['posted']))}，与之不符。"
+            )
+        ),
+    )
 
 
 def _procedure(v: Verification) -> None:

@@ -71,7 +71,19 @@ REQUEST_SCHEMA = _object(
                 "prior_aid": {
                     "type": "array",
                     "description": "本户以往的帮扶（只计申请日期所在自然年内的）",
-                    "items": _object({"date": _DATE, "amount": _AMOUNT}),
+                    "items": _object(
+                        {
+                            "date": _DATE,
+                            "amount": _AMOUNT,
+                            "form": {
+                                "type": "string",
+                                "enum": ["case", "project", "specific"],
+                                "default": "case",
+                                "description": "帮扶形式：个案、项目、特定帮扶；各年度上限计入哪些形式由政策参数规定",
+                            },
+                        },
+                        required=["date", "amount"],
+                    ),
                 },
             }
         ),

@@ -32,6 +32,7 @@ import orjson
 from bangfu.core.money import ZERO, MoneyError, format_yuan, parse_money, to_fen_down
 
 from .parameters import (
+    AID_FORMS,
     CATEGORIES,
     EMERGENCY_EVENTS,
     FEE_TYPES,
@@ -179,6 +180,7 @@ _HOUSEHOLD_FIELDS = (
     "prior_aid",
 )
 _PRIOR_FIELDS = ("date", "amount")
+_PRIOR_OPTIONAL = ("form",)  # SPEC §4: the form of aid, "case" when absent
 _MEDICAL_FIELDS = ("invoices",)
 _INVOICE_FIELDS = ("number", "date", "regular_hospital", "fee_type", "self_paid")
 _INSURANCE_FIELDS = ("personal_share", "serious_illness", "lost_work_capacity")
@@ -188,6 +190,7 @@ _SETS = {
     for fields in (_HOUSEHOLD_FIELDS, _PRIOR_FIELDS, _MEDICAL_FIELDS, _INVOICE_FIELDS, _INSURANCE_FIELDS,
                    _EMERGENCY_FIELDS)
 }  # fmt: skip
+_PRIOR_ALLOWED = frozenset(_PRIOR_FIELDS + _PRIOR_OPTIONAL)
 
 
 def _shown(value) -> str:
@@ -304,8 +307,9 @@ def parse_request(data, districts: Mapping[str, str]) -> Request:
     prior = []
     for i, item in enumerate(_list(h["prior_aid"], "household.prior_aid")):
         f = f"household.prior_aid[{i}]"
-        item = _object(item, f, _SETS[_PRIOR_FIELDS], _PRIOR_FIELDS)
-        prior.append((_date(item["date"], f + ".date"), _amount(item["amount"], f + ".amount")))
+        item = _object(item, f, _PRIOR_ALLOWED, _PRIOR_FIELDS)
+        form = _choice(item["form"], f + ".form", AID_FORMS) if "form" in item else "case"
+        prior.append((_date(item["date"], f + ".date"), _amount(item["amount"], f + ".amount"), form))
     r.prior = prior
 
     r.invoices = ()
@@ -603,18 +607,27 @@ class _Year(NamedTuple):
     remaining: Decimal
 
 
+def _forms(p: Values, name: str) -> frozenset:
+    param = p.get(name)
+    return frozenset(AID_FORMS) if param is None else param.value
+
+
 def _annual_caps(r: Request, p: Values, trace: list, reasons: list) -> _Year:
     """三(四): 每个家庭或对象每年帮扶次数一般不超过两次，全年累计帮扶资金不超过 8 万元 — for every aid
     type (docs/policy.md), over the prior aid in the calendar year of the application. As many
     events as allowed already (一般): `annual_count_exceeded`; nothing left of the amount:
     `annual_amount_exhausted`."""
     year = r.day.year
+    # Which forms of aid each cap counts (SPEC §4); a version that does not say counts them all.
+    count_forms = _forms(p, "annual.max_events.forms")
+    amount_forms = _forms(p, "annual.max_amount.forms")
     prior_count = 0
     prior_total = ZERO
-    for when, amount in r.prior:
+    for when, amount, form in r.prior:
         if when.year == year:
-            prior_count += 1
-            prior_total += amount
+            prior_count += form in count_forms
+            if form in amount_forms:
+                prior_total += amount
     max_events = p["annual.max_events"]
     count_ok = prior_count < max_events.value
     trace.append(_step("annual.count", max_events, "met" if count_ok else "exceeded", str(prior_count)))

@@ -31,6 +31,8 @@ FEE_TYPES = ("treatment", "medicine", "examination", "surgery", "nursing", "nutr
 EMERGENCY_EVENTS = ("fire", "drowning", "traffic", "other_major")
 INSURANCE_CONDITIONS = ("serious_illness", "lost_work_capacity")
 EMERGENCY_CONDITIONS = ("casualty_or_major_loss",)
+# The forms of aid (SPEC §4); an annual cap counts the forms its `.forms` parameter lists.
+AID_FORMS = ("case", "project", "specific")
 
 MONEY, RATE, COUNT, FLAG, CODES = "money", "rate", "count", "flag", "codes"
 
@@ -65,6 +67,10 @@ SPECS: tuple[Spec, ...] = (
     Spec("emergency.max_amount", MONEY, "突发事件一次性帮扶上限"),
     Spec("annual.max_events", COUNT, "每户每年帮扶次数上限"),
     Spec("annual.max_amount", MONEY, "每户全年累计帮扶资金上限"),
+    # Not required: a version without them counts every form toward both caps (as before the
+    # forms were told apart; the engine's default).
+    Spec("annual.max_events.forms", CODES, "计入年度帮扶次数的帮扶形式", AID_FORMS, required=False),
+    Spec("annual.max_amount.forms", CODES, "计入全年累计帮扶资金的帮扶形式", AID_FORMS, required=False),
     Spec("approval.street_limit", MONEY, "街镇审批限额（含）"),
     Spec("panel.min_members", COUNT, "评审小组人数下限", evaluated=False),
     Spec("funds.work_expense_rate.directed", RATE, "工作经费比例：定向捐赠资金", evaluated=False),
@@ -212,6 +218,10 @@ def _flatten(table: dict, prefix: str, out: dict) -> None:
             raise ParameterError(f"{name}：参数须写成表，含 values。")
         if "values" in value:
             out[name] = value
+            # A parameter may have parameters below it (annual.max_events.forms).
+            below = {k: v for k, v in value.items() if k != "values"}
+            if below:
+                _flatten(below, name, out)
         else:
             _flatten(value, name, out)
 

@@ -33,7 +33,7 @@ from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 
 from bangfu.core.money import FEN, ZERO
@@ -137,22 +137,32 @@ def _ledger_sums(member_ids: set[int], start: date, end: date) -> dict[tuple[int
 
 
 def _case_rows(street_ids: set[int], level: str, start: date, end: date) -> dict:
-    """The case figures of the period from the payment hand-over rows (one payment per case):
+    """The case figures of the period from the aid records (SPEC §4) of case aid delivered in
+    it (one record per payment; a reversal is a later movement of the ledger, as before):
     totals and by aid type, category and street, each one grouped query; plus the applications
     received (cases by application date)."""
-    from bangfu.cases.models import Case, PaymentRecord
+    from bangfu.aid.selectors import case_payments_delivered
+    from bangfu.cases.models import Case
 
-    qs = PaymentRecord.objects.filter(paid_on__gte=start, paid_on__lte=end)
+    qs = case_payments_delivered(start, end)
     if len(street_ids) <= _FILTER_LIMIT:
-        qs = qs.filter(street_id__in=street_ids)
-    agg = {"cases": Count("pk"), "households": Count("household_id", distinct=True), "amount": Sum("amount")}
+        qs = qs.filter(organisation_id__in=street_ids)
+    # The record's columns under the names the figures have always used.
+    columns = {
+        "street_id": F("organisation_id"),
+        "street__parent_id": F("organisation__parent_id"),
+        "aid_type": F("case_payment__record__aid_type"),
+        "category": F("case_payment__record__category"),
+    }
+    qs = qs.annotate(**{f"g_{k}": v for k, v in columns.items()})
+    agg = {"cases": Count("pk"), "households": Count("household_id", distinct=True), "amount": Sum("value")}
     result: dict = {"total": {}, "aid_type": {}, "category": {}, "street": {}, "applications": {}}
-    for r in qs.values(level).annotate(**agg).order_by():
-        result["total"][r[level]] = r
+    for r in qs.values(f"g_{level}").annotate(**agg).order_by():
+        result["total"][r[f"g_{level}"]] = r
     for group in ("aid_type", "category", "street_id"):
         name = "street" if group == "street_id" else group
-        for r in qs.values(level, group).annotate(**agg).order_by():
-            result[name][(r[level], r[group])] = r
+        for r in qs.values(f"g_{level}", f"g_{group}").annotate(**agg).order_by():
+            result[name][(r[f"g_{level}"], r[f"g_{group}"])] = r
     apps = Case.objects.filter(application_date__gte=start, application_date__lte=end)
     if len(street_ids) <= _FILTER_LIMIT:
         apps = apps.filter(street_id__in=street_ids)

@@ -1,0 +1,60 @@
+"""The one place an aid record's fields are decided (SPEC §4): row builders returning unsaved
+`AidRecord`s, used by the services (one payment at a time, in its transaction) and by the
+bulk writers of synthetic and demo data (`bulk_create` of many rows).
+
+Migration aid/0003 copies `case_payment_row`'s mapping (migrations cannot import live
+models): change both together.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from .models import AidForm, AidKind, AidRecord
+
+
+def case_payment_row(
+    *,
+    payment_id: int,
+    household_id: int,
+    person_id: int | None,
+    street_id: int,
+    amount: Decimal,
+    day: date,
+    transaction_id: int,
+    fund_source_id: int | None,
+) -> AidRecord:
+    """A case payment (个案帮扶, money): delivered by the case's street on the day it was paid,
+    for the payment's amount, posted by its ledger transaction."""
+    return AidRecord(
+        household_id=household_id,
+        person_id=person_id,
+        form=AidForm.CASE,
+        kind=AidKind.MONEY,
+        value=amount,
+        date=day,
+        organisation_id=street_id,
+        fund_source_id=fund_source_id,
+        ledger_transaction_id=transaction_id,
+        case_payment_id=payment_id,
+    )
+
+
+def reversal_row(original: AidRecord, *, transaction_id: int | None, day: date) -> AidRecord:
+    """The record undoing `original`: the same delivery with the value negated, dated and
+    posted by the reversal."""
+    return AidRecord(
+        household_id=original.household_id,
+        person_id=original.person_id,
+        form=original.form,
+        kind=original.kind,
+        value=-original.value,
+        hours=None if original.hours is None else -original.hours,
+        date=day,
+        organisation_id=original.organisation_id,
+        fund_source_id=original.fund_source_id,
+        ledger_transaction_id=transaction_id,
+        case_payment_id=original.case_payment_id,
+        reverses=original,
+    )
