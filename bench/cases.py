@@ -2,7 +2,7 @@
 the what-if over one year of a district's cases.
 
 Data: 50,000 synthetic households over the city (`synth_load`), then 100,000 cases
-(`cases.synth.synth_cases`): 90,000 over every district from 2021-01-01 to today, under bench
+(`bangfu.demo.cases.synth_cases`): 90,000 over every district from 2021-01-01 to today, under bench
 versions of the Changning parameters published for the other districts (and for Changning
 after 长民发〔2016〕31号 ended), and 10,000 more in Changning in 2021, so that one district-year
 is as busy as a big district's. Every step's rows are there (transitions, investigations,
@@ -88,9 +88,9 @@ def _load(report, cases: int, households: int) -> None:
     from django.utils import timezone
 
     from bangfu.audit.actor import Actor
-    from bangfu.cases.synth import synth_cases
+    from bangfu.demo import households as synth
+    from bangfu.demo.cases import synth_cases
     from bangfu.orgs.models import Organisation
-    from bangfu.registry import synth
 
     today = timezone.localdate()
     _publish_bench_versions(today)

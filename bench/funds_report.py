@@ -141,10 +141,10 @@ def _load(vol: Volume) -> dict:
     from bangfu.audit.actor import Actor
     from bangfu.cases import rules
     from bangfu.cases.models import Case, Payment, PaymentRecord, Transition
+    from bangfu.demo import households as synth
     from bangfu.funds.models import HOLDING_ACCOUNTS, FundSource, Posting, Transaction
     from bangfu.orgs.models import Organisation, User
     from bangfu.projects.models import Project
-    from bangfu.registry import synth
 
     # The lines below are written in the models' field order; COPY names the columns.
     tables = {"case": Case, "transition": Transition, "payment": Payment, "record": PaymentRecord,

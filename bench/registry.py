@@ -56,7 +56,7 @@ def _load(report, households: int) -> None:
     from django.db import connection, transaction
 
     from bangfu.audit.actor import Actor
-    from bangfu.registry import synth
+    from bangfu.demo import households as synth
 
     with tempfile.TemporaryDirectory(prefix="bangfu-bench-copy-") as tmp:
         files: dict[str, tuple[tuple, Path]] = {}

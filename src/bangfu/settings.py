@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "bangfu.projects",
     "bangfu.specific",
     "bangfu.aid",
+    "bangfu.demo",  # last: it may use every domain app, none uses it
 ]
 
 MIDDLEWARE = [

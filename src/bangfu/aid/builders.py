@@ -11,6 +11,8 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from bangfu.funds.models import Account
+
 from .models import AidForm, AidKind, AidRecord
 
 
@@ -38,6 +40,23 @@ def case_payment_row(
         fund_source_id=fund_source_id,
         ledger_transaction_id=transaction_id,
         case_payment_id=payment_id,
+    )
+
+
+def payment_record_row(record, *, txn, postings) -> AidRecord:
+    """The aid record of a case payment's hand-over row (`cases.PaymentRecord`, case loaded)
+    posted by `txn`, whose `postings` come in the order written: the fund source named is
+    the first aid posting's (the source drawn first)."""
+    first_source = next((p.fund_source_id for p in postings if p.account == Account.AID), None)
+    return case_payment_row(
+        payment_id=record.payment_id,
+        household_id=record.household_id,
+        person_id=record.case.applicant_id,
+        street_id=record.street_id,
+        amount=record.amount,
+        day=record.paid_on,
+        transaction_id=txn.pk,
+        fund_source_id=first_source,
     )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from bangfu.funds.models import Account, Posting, Transaction
+from bangfu.funds.models import Posting, Transaction
 
 from . import builders
 from .models import AidRecord
@@ -23,22 +23,8 @@ def case_payment_record(*, payment_record, txn: Transaction) -> AidRecord:
     existing = AidRecord.objects.filter(case_payment_id=payment_record.payment_id, reverses=None).first()
     if existing is not None:
         return existing
-    first_source = (
-        Posting.objects.filter(transaction=txn, account=Account.AID)
-        .order_by("pk")
-        .values_list("fund_source_id", flat=True)
-        .first()
-    )
-    row = builders.case_payment_row(
-        payment_id=payment_record.payment_id,
-        household_id=payment_record.household_id,
-        person_id=payment_record.case.applicant_id,
-        street_id=payment_record.street_id,
-        amount=payment_record.amount,
-        day=payment_record.paid_on,
-        transaction_id=txn.pk,
-        fund_source_id=first_source,
-    )
+    postings = Posting.objects.filter(transaction=txn).order_by("pk")
+    row = builders.payment_record_row(payment_record, txn=txn, postings=list(postings))
     row.save()
     return row
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import unicodedata
 import uuid
 from datetime import date
 from decimal import Decimal
@@ -25,7 +24,7 @@ from bangfu.core.money import ZERO
 from bangfu.orgs.scope import has_perm_at
 from bangfu.registry.models import Household, Person
 
-from . import workflow
+from . import builders, workflow
 from .models import (
     AidType,
     Case,
@@ -99,16 +98,18 @@ def case_create(
         source_visit=source_visit,
         created_by=actor.user,
     )
-    case.number = f"GA{application_date:%Y}{case.pk:07d}"
+    case.number = builders.case_number(case)
     case.save(update_fields=["number"])
     workflow._record_proposal(case)
     case.save(update_fields=["proposal", "proposal_at", "approval_level"])
-    from .models import Transition
-
-    Transition.objects.create(
-        case=case, action="apply", from_state=CaseState.APPLIED, to_state=CaseState.APPLIED,
-        user=actor.user, actor_label=actor.label, comment="受理申请",
-    )  # fmt: skip
+    builders.transition_row(
+        case,
+        action="apply",
+        before=CaseState.APPLIED,
+        after=CaseState.APPLIED,
+        actor=actor,
+        comment="受理申请",
+    ).save()
     audit_record(
         actor=actor, action="create", target=case, after={"aid_type": aid_type, "state": case.state},
         note="受理个案帮扶申请", org=case.street,
@@ -217,9 +218,7 @@ def document_upload(*, actor: Actor, case: Case, kind: str, upload) -> Document:
     return doc
 
 
-def _key(text: str) -> str:
-    # Full-width and half-width forms, spaces and case do not make a different invoice.
-    return "".join(unicodedata.normalize("NFKC", text).split()).upper()
+_key = builders.invoice_key
 
 
 @transaction.atomic
@@ -259,11 +258,19 @@ def invoice_add(
     document = (
         document_upload(actor=actor, case=case, kind=DocumentKind.INVOICE, upload=upload) if upload else None
     )
-    invoice = Invoice.objects.create(
-        case=case, number=number.strip(), hospital=hospital.strip(), number_key=number_key,
-        hospital_key=hospital_key, regular_hospital=regular_hospital, date=date, fee_type=fee_type,
-        total=total, reimbursed=reimbursed, self_paid=self_paid, document=document,
-    )  # fmt: skip
+    invoice = builders.invoice_row(
+        case,
+        number=number,
+        hospital=hospital,
+        regular_hospital=regular_hospital,
+        date=date,
+        fee_type=fee_type,
+        total=total,
+        reimbursed=reimbursed,
+        self_paid=self_paid,
+        document=document,
+    )
+    invoice.save()
     _repropose(case)
     audit_record(
         actor=actor, action="invoice.add", target=case,

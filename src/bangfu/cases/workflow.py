@@ -37,7 +37,7 @@ from bangfu.policy.parameters import Param, city_parameter
 from bangfu.registry.models import Household
 from bangfu.registry.selectors import household_category_on
 
-from . import rules
+from . import builders, rules
 from .models import (
     COMMITTED_STATES,
     AidType,
@@ -51,7 +51,6 @@ from .models import (
     PanelConclusion,
     PanelReview,
     Payment,
-    PaymentRecord,
     Tier,
 )
 from .models import CaseState as S
@@ -410,8 +409,8 @@ def _record_proposal(case: Case) -> None:
 
 
 def _do_investigate(case: Case, actor: Actor, data: dict) -> None:
-    Investigation.objects.create(
-        case=case,
+    builders.investigation_row(
+        case,
         by=actor.user,
         **{
             k: data[k]
@@ -425,7 +424,7 @@ def _do_investigate(case: Case, actor: Actor, data: dict) -> None:
                 "plan",
             )
         },
-    )
+    ).save()
     _record_proposal(case)
 
 
@@ -436,22 +435,21 @@ def _do_fast_track(case: Case, actor: Actor, data: dict) -> None:
 
 
 def _do_review(case: Case, actor: Actor, data: dict) -> str | None:
-    review = PanelReview.objects.create(
-        case=case,
+    review, attendance = builders.panel_review_rows(
+        case,
         recorded_by=actor.user,
         meeting_date=data["meeting_date"],
         introduction=data["introduction"],
         documents_examined=data["documents_examined"],
         discussion=data["discussion"],
         conclusion=data["conclusion"],
-        amount=data.get("amount") if data["conclusion"] == PanelConclusion.AID else None,
+        amount=data.get("amount"),
         minutes=data["minutes"],
-        fewer_members_reason=(data.get("fewer_members_reason") or "").strip(),
+        attendance=data["attendance"],
+        fewer_members_reason=data.get("fewer_members_reason") or "",
     )
-    PanelAttendance.objects.bulk_create(
-        PanelAttendance(review=review, member=m["member"], opinion=m["opinion"], remark=m.get("remark", ""))
-        for m in data["attendance"]
-    )
+    review.save()
+    PanelAttendance.objects.bulk_create(attendance)
     _record_proposal(case)
     if case.state == S.PAID:
         return None  # help-first: the review is recorded after payment, the state stays
@@ -465,37 +463,37 @@ def _do_review(case: Case, actor: Actor, data: dict) -> str | None:
 
 def _do_street_approve(case: Case, actor: Actor, data: dict) -> None:
     case.approved_amount = _amount_of(case, data)
-    Approval.objects.create(
-        case=case, tier=Tier.STREET, decision=Decision.APPROVE, amount=case.approved_amount, by=actor.user,
+    builders.approval_row(
+        case, tier=Tier.STREET, decision=Decision.APPROVE, amount=case.approved_amount, by=actor.user,
         reason=data.get("comment", ""),
-    )  # fmt: skip
+    ).save()  # fmt: skip
 
 
 def _do_refer(case: Case, actor: Actor, data: dict) -> None:
     case.approved_amount = _amount_of(case, data)
     case.exception_reason = (data.get("exception_reason") or "").strip()
-    Approval.objects.create(
-        case=case, tier=Tier.STREET, decision=Decision.REFER, amount=case.approved_amount, by=actor.user,
+    builders.approval_row(
+        case, tier=Tier.STREET, decision=Decision.REFER, amount=case.approved_amount, by=actor.user,
         reason=data.get("comment", "") or case.exception_reason,
-    )  # fmt: skip
+    ).save()  # fmt: skip
 
 
 def _do_district_approve(case: Case, actor: Actor, data: dict) -> None:
     case.approved_amount = _amount_of(case, data)
     if (data.get("exception_reason") or "").strip():
         case.exception_reason = data["exception_reason"].strip()
-    Approval.objects.create(
-        case=case, tier=Tier.DISTRICT, decision=Decision.APPROVE, amount=case.approved_amount, by=actor.user,
+    builders.approval_row(
+        case, tier=Tier.DISTRICT, decision=Decision.APPROVE, amount=case.approved_amount, by=actor.user,
         reason=data.get("comment", "") or case.exception_reason,
-    )  # fmt: skip
+    ).save()  # fmt: skip
 
 
 def _do_reject(case: Case, actor: Actor, data: dict) -> None:
     tier = {S.APPROVING_STREET: Tier.STREET, S.APPROVING_DISTRICT: Tier.DISTRICT}.get(case.state)
     if tier:
-        Approval.objects.create(
-            case=case, tier=tier, decision=Decision.REJECT, by=actor.user, reason=data["comment"]
-        )
+        builders.approval_row(
+            case, tier=tier, decision=Decision.REJECT, by=actor.user, reason=data["comment"]
+        ).save()
 
 
 def _do_help_first(case: Case, actor: Actor, data: dict) -> None:
@@ -503,10 +501,7 @@ def _do_help_first(case: Case, actor: Actor, data: dict) -> None:
     case.help_first_reason = data["reason"].strip()
     case.paperwork_due = _paperwork_due(data)
     case.approved_amount = data["amount"]
-    Approval.objects.create(
-        case=case, tier=Tier.STREET, decision=Decision.APPROVE, amount=case.approved_amount, by=actor.user,
-        reason=f"先帮扶、后补办：{case.help_first_reason}",
-    )  # fmt: skip
+    builders.help_first_approval_row(case, by=actor.user).save()
     _record_proposal(case)
 
 
@@ -516,24 +511,18 @@ def _do_pay(case: Case, actor: Actor, data: dict) -> None:
     nothing behind; a payment that stands has its posting."""
     from bangfu.funds.services import FundsRefused, payment_post
 
-    payment = Payment.objects.create(
-        case=case,
+    today = timezone.localdate()
+    payment, record = builders.payment_rows(
+        case,
         amount=case.approved_amount,
         method=data["method"],
         idempotency_key=data["idempotency_key"],
         paid_by=actor.user,
-    )
-    today = timezone.localdate()
-    record = PaymentRecord.objects.create(
-        payment=payment,
-        case=case,
-        household_id=case.household_id,
-        street_id=case.street_id,
-        amount=payment.amount,
-        aid_type=case.aid_type,
-        category=str(household_category_on(case.household, case.application_date)),
         paid_on=today,
+        category=household_category_on(case.household, case.application_date),
     )
+    payment.save()
+    record.save()
     # 专款专用 (沪民救发〔2025〕1号 四(二)): paid from the street's earmarked money for case aid, which
     # must cover it now. The funds app locks the street's fund rows (after the household and
     # case rows held here) and refuses with the figures; raising rolls the payment back.
@@ -542,14 +531,12 @@ def _do_pay(case: Case, actor: Actor, data: dict) -> None:
     except FundsRefused as e:
         raise Refused(f"不能发放：{e.message}请待区、街镇资金到账后再发放。") from None
     # 回访反馈: scheduled at payment, with a due date.
-    FollowUp.objects.create(case=case, due_date=follow_up_due(today))
+    builders.follow_up_row(case, due=follow_up_due(today)).save()
 
 
 def _do_receipt(case: Case, actor: Actor, data: dict) -> None:
     payment = Payment.objects.select_for_update().get(case=case)
-    payment.receipt = data["document"]
-    payment.receipt_kind = data["receipt_kind"]
-    payment.receipt_at = timezone.now()
+    builders.receipt_signed(payment, document=data["document"], kind=data["receipt_kind"], at=timezone.now())
     payment.save(update_fields=["receipt", "receipt_kind", "receipt_at"])
 
 
@@ -557,12 +544,10 @@ def _do_follow_up(case: Case, actor: Actor, data: dict) -> None:
     task = case.follow_ups.filter(done_at__isnull=True).order_by("due_date").first()
     if task is None:
         task = FollowUp(case=case, due_date=timezone.localdate())
-    task.done_at = timezone.now()
-    task.done_by = actor.user
-    task.outcome = data["outcome"]
-    task.feedback = data["feedback"]
-    task.further_needs = data.get("further_needs", "")
-    task.save()
+    builders.follow_up_done(
+        task, by=actor.user, at=timezone.now(), outcome=data["outcome"], feedback=data["feedback"],
+        further_needs=data.get("further_needs", ""),
+    ).save()  # fmt: skip
 
 
 # --- the table ---------------------------------------------------------------------------------
@@ -694,17 +679,9 @@ def transition(case: Case, action: str, actor: Actor, **data) -> Case:
     decided = step.effect(locked, actor, data) if step.effect else None
     locked.state = decided or step.target or before
     locked.save()
-    from .models import Transition
-
-    Transition.objects.create(
-        case=locked,
-        action=action,
-        from_state=before,
-        to_state=locked.state,
-        user=actor.user,
-        actor_label=actor.label or "anonymous",
-        comment=comment,
-    )
+    builders.transition_row(
+        locked, action=action, before=before, after=locked.state, actor=actor, comment=comment
+    ).save()
     audit_record(
         actor=actor,
         action=f"case.{action}",

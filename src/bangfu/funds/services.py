@@ -14,12 +14,10 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from bangfu.audit.actor import Actor
 from bangfu.audit.services import audit_record
@@ -29,7 +27,8 @@ from bangfu.orgs.scope import has_perm_at
 from bangfu.projects.models import Project
 from bangfu.specific.models import Plan
 
-from . import selectors
+from . import builders, selectors
+from .builders import Line, Movement
 from .models import (
     DONATION_KINDS,
     HOLDING_ACCOUNTS,
@@ -53,17 +52,6 @@ class FundsRefused(Exception):
         super().__init__(message)
         self.message = message
         self.code = code
-
-
-@dataclass(frozen=True)
-class Line:
-    org: Organisation
-    source: FundSource
-    account: str
-    amount: Decimal
-    case_id: int | None = None
-    project: Project | None = None
-    plan: Plan | None = None
 
 
 # --- input ---------------------------------------------------------------------------------------
@@ -174,16 +162,22 @@ def _post(
 ) -> tuple[Transaction, bool]:
     """Write one balanced transaction; (transaction, created). The caller is atomic and has
     checked its own rules; this checks what every movement shares."""
+    return _write(
+        actor=actor, movement=Movement(kind=kind, day=day, memo=memo, key=key, lines=lines, links=links)
+    )
+
+
+def _write(*, actor: Actor, movement: Movement) -> tuple[Transaction, bool]:
+    """`_post` of a movement spelled by `builders` (the rows are theirs, the checks are here)."""
+    kind, day, memo, key, lines = movement.kind, movement.day, movement.memo, movement.key, movement.lines
     existing = Transaction.objects.filter(idempotency_key=key).first()
     if existing is not None:
         return _same_movement(existing, kind), False
     _check_no_negative(lines, day)
+    txn, postings = movement.rows(created_by=actor.user, actor_label=actor.label)
     try:
         with transaction.atomic():
-            txn = Transaction.objects.create(
-                kind=kind, date=day, memo=memo, idempotency_key=key, created_by=actor.user,
-                actor_label=actor.label or "anonymous", **links,
-            )  # fmt: skip
+            txn.save(force_insert=True)
     except IntegrityError:
         # The same key committed by a concurrent request after our look-up (the unique index
         # made us wait for it): that one is the movement.
@@ -191,23 +185,9 @@ def _post(
         if existing is None:
             raise
         return _same_movement(existing, kind), False
-    Posting.objects.bulk_create(
-        Posting(
-            transaction=txn,
-            date=day,
-            org=line.org,
-            fund_source=line.source,
-            account=line.account,
-            amount=line.amount,
-            case_id=line.case_id,
-            project=line.project,
-            plan=line.plan,
-        )
-        for line in lines
-    )
+    Posting.objects.bulk_create(postings)
     # Sealing is the database's check that the postings sum to zero (migration 0002).
-    Transaction.objects.filter(pk=txn.pk).update(sealed=True)
-    txn.sealed = True
+    builders.seal([txn])
     audit_record(
         actor=actor,
         action="create",
@@ -240,10 +220,7 @@ def _same_movement(existing: Transaction, kind: str) -> Transaction:
     return existing
 
 
-def _pair(
-    org: Organisation, source: FundSource, debit: str, credit: str, amount: Decimal, **refs
-) -> list[Line]:
-    return [Line(org, source, debit, amount, **refs), Line(org, source, credit, -amount, **refs)]
+_pair = builders.pair
 
 
 # --- fund sources and agreements -----------------------------------------------------------------
@@ -423,11 +400,12 @@ def _receive(
     if org.kind not in org_kinds:
         raise FundsRefused(f"“{TransactionKind(kind).label}”不能记入{org.get_kind_display()}“{org.name}”。")
     amount, day = _amount(amount), _day(day)
-    lines = _pair(org, source, account, Account.SOURCE, amount)
-    txn, _ = _post(
-        actor=actor, kind=kind, day=day, memo=_text(memo, "摘要"), key=_key(idempotency_key), lines=lines,
-        counterparty=_text(counterparty, "对方单位", required=False, max_length=100),
+    movement = builders.receipt(
+        kind=kind, org=org, source=source, amount=amount, day=day, memo=_text(memo, "摘要"),
+        key=_key(idempotency_key), counterparty=_text(counterparty, "对方单位", required=False, max_length=100),
+        account=account,
     )  # fmt: skip
+    txn, _ = _write(actor=actor, movement=movement)
     return txn
 
 
@@ -449,7 +427,7 @@ def fiscal_matching_receive(
     """District fiscal matching (财政配套, 长民发〔2016〕31号 五) reaches a district or street."""
     return _receive(
         actor=actor, kind=TransactionKind.FISCAL_MATCHING, org=org, source=source, amount=amount, day=day,
-        memo=memo, counterparty="区财政", idempotency_key=idempotency_key,
+        memo=memo, counterparty=builders.FISCAL_COUNTERPARTY, idempotency_key=idempotency_key,
     )  # fmt: skip
 
 
@@ -671,12 +649,10 @@ def payment_post(*, payment_record, actor: Actor | None = None) -> Transaction:
     )
     done = Transaction.objects.filter(payment_record=record).first()
     if done is None:
-        done = Transaction.objects.filter(idempotency_key=f"payment:{record.event_id}").first()
+        done = Transaction.objects.filter(idempotency_key=builders.payment_key(record)).first()
     if done is not None:
         if record.posted_at is None:
-            PaymentRecord.objects.filter(pk=record.pk).update(
-                posted_at=timezone.now(), ledger_reference=done.number
-            )
+            PaymentRecord.objects.filter(pk=record.pk).update(**builders.posted(done))
             case_payment_record(payment_record=record, txn=done)
         return done
     street, amount, day = record.street, record.amount, record.paid_on
@@ -690,7 +666,7 @@ def payment_post(*, payment_record, actor: Actor | None = None) -> Transaction:
     # cashiers paying different households of one street queue here, and the second reads
     # the balance the first one left.
     _lock_accounts({(street.pk, s.pk) for s in sources})
-    lines: list[Line] = []
+    draws: list[tuple[FundSource, Decimal]] = []
     remaining = amount
     held: list[tuple[FundSource, Decimal]] = []
     for source in sources:
@@ -701,17 +677,14 @@ def payment_post(*, payment_record, actor: Actor | None = None) -> Transaction:
         held.append((source, available))
         take = min(available, remaining)
         if take > 0:
-            lines += _pair(street, source, Account.AID, Account.FUND, take, case_id=record.case_id)
+            draws.append((source, take))
             remaining -= take
         if remaining == 0:
             break
     if remaining > 0:  # every source was read: `held` has them all
         raise FundsRefused(_not_covered(street, record, held, day), "insufficient_funds")
-    txn, _ = _post(
-        actor=actor, kind=TransactionKind.PAYMENT, day=day, memo=f"个案 {record.case} 帮扶金发放",
-        key=f"payment:{record.event_id}", lines=lines, payment_record=record, counterparty=street.name,
-    )  # fmt: skip
-    PaymentRecord.objects.filter(pk=record.pk).update(posted_at=timezone.now(), ledger_reference=txn.number)
+    txn, _ = _write(actor=actor, movement=builders.case_payment(record, draws))
+    PaymentRecord.objects.filter(pk=record.pk).update(**builders.posted(txn))
     # What the household received (SPEC §4), written with the posting it points at.
     case_payment_record(payment_record=record, txn=txn)
     return txn

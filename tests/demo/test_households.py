@@ -13,7 +13,7 @@ from bangfu.audit.actor import Actor
 from bangfu.audit.models import AuditEntry
 from bangfu.core.crypto import lookup_hash
 from bangfu.core.idnumber import validate_id_number
-from bangfu.registry import synth
+from bangfu.demo import households as synth
 from bangfu.registry.models import FileNumberCounter, Household, HouseholdCategory, Person
 
 AS_OF = date(2026, 3, 1)

@@ -1,5 +1,5 @@
 """`bangfu synth --households N --cases M --seed S`: load synthetic households and cases for
-tests, demos and benchmarks (registry/synth.py, cases/synth.py)."""
+tests, demos and benchmarks (bangfu/demo/households.py, bangfu/demo/cases.py)."""
 
 from datetime import date, timedelta
 
@@ -8,10 +8,10 @@ from django.utils import timezone
 
 from bangfu.audit.actor import Actor
 from bangfu.cases.models import CaseState
-from bangfu.cases.synth import SynthCasesError, synth_cases
 from bangfu.core.refusal import Refused
+from bangfu.demo.cases import synth_cases
+from bangfu.demo.households import synth_load, synth_streets
 from bangfu.orgs.models import Organisation, OrgKind
-from bangfu.registry.synth import synth_load, synth_streets
 
 
 class Command(BaseCommand):
@@ -83,8 +83,8 @@ class Command(BaseCommand):
             result = synth_cases(
                 seed=seed, cases=cases, streets=list(qs), start=start, end=end, actor=Actor.system("synth")
             )
-        except SynthCasesError as exc:
-            raise CommandError(str(exc)) from exc
+        except Refused as exc:
+            raise CommandError(exc.message) from exc
         states = "、".join(f"{CaseState(k).label} {v:,}" for k, v in sorted(result.by_state.items()))
         self.stdout.write(
             self.style.SUCCESS(
@@ -98,4 +98,4 @@ def _day(text: str, option: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise SynthCasesError(f"{option} 须为日期，格式 YYYY-MM-DD（收到“{text}”）。") from None
+        raise Refused(f"{option} 须为日期，格式 YYYY-MM-DD（收到“{text}”）。", code="bad_date") from None

@@ -1,35 +1,18 @@
 """`bangfu synth --cases N`: lawful synthetic cases over the synthetic households, through the CLI."""
 
 from collections import defaultdict
-from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import transaction
 
-from bangfu.audit.actor import Actor
 from bangfu.cases.models import Case, CaseState, FollowUp, PaymentRecord, Transition
 from bangfu.cases.selectors import work_queue_tiles
 from bangfu.funds.models import Posting, Transaction
-from bangfu.policy import services as policy_services
-from bangfu.policy.models import Policy
 
 pytestmark = pytest.mark.django_db
 S = CaseState
-
-
-@pytest.fixture
-def recent_policy(today, cast):
-    """Changning's rules published for the last two years, so that cases can be recent."""
-    draft = policy_services.policy_draft_create(
-        actor=Actor.for_user(cast.finance_cn, "test"), district=cast.district_cn.role_assignments.get().org,
-        code="changning-test", title="测试版本", document="测试", valid_from=today - timedelta(days=730),
-        valid_to=today + timedelta(days=365), validity_reference="测试", copy_from=Policy.objects.get(code="changning-2016"),
-    )  # fmt: skip
-    policy_services.policy_submit(actor=Actor.for_user(cast.finance_cn, "test"), policy=draft)
-    policy_services.policy_publish(actor=Actor.for_user(cast.district_cn, "test"), policy=draft)
-    return draft
 
 
 def synth(**options):

@@ -37,25 +37,20 @@ from decimal import Decimal
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
-from django.db.models import CharField, Value
-from django.db.models.functions import Cast, Concat, ExtractYear, LPad
 from django.utils import timezone
 
-from bangfu.aid.builders import case_payment_row
+from bangfu.aid import builders as aid_builders
 from bangfu.aid.models import AidRecord
 from bangfu.audit.actor import Actor
 from bangfu.audit.services import audit_record
-from bangfu.orgs.models import Organisation, User
-from bangfu.policy.engine import EvaluationError, evaluate_request, parse_request
-from bangfu.policy.selectors import policy_book
-from bangfu.registry.models import Category, HouseholdCategory, Person, Relationship
-from bangfu.registry.selectors import CATEGORY_PRECEDENCE
-
-from .models import (
+from bangfu.cases import builders
+from bangfu.cases.builders import case_number, case_number_expression
+from bangfu.cases.models import (
     AidType,
     Approval,
     Case,
     CaseState,
+    Decision,
     Document,
     DocumentKind,
     EmergencyEvent,
@@ -64,16 +59,25 @@ from .models import (
     Investigation,
     Invoice,
     PanelAttendance,
+    PanelConclusion,
     PanelMember,
     PanelMemberKind,
     PanelReview,
     Payment,
     PaymentRecord,
+    Tier,
     Transition,
 )
-from .rules import request_for
-from .services import _key as invoice_key
-from .workflow import follow_up_due
+from bangfu.cases.rules import request_for
+from bangfu.cases.workflow import follow_up_due
+from bangfu.core.refusal import Refused
+from bangfu.funds import builders as funds_builders
+from bangfu.funds.models import FundKind, FundSource, Posting, Transaction
+from bangfu.orgs.models import Organisation, User
+from bangfu.policy.engine import EvaluationError, evaluate_request, parse_request
+from bangfu.policy.selectors import policy_book
+from bangfu.registry.models import HouseholdCategory, Person, Relationship
+from bangfu.registry.selectors import category_on
 
 CHUNK = 5000
 HOSPITALS = (
@@ -97,10 +101,6 @@ RECEIPT_PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de"
     "0000000c4944415408d763f8ffff3f0005fe02fea7d6a4a00000000049454e44ae426082"
 )
-
-
-class SynthCasesError(Exception):
-    """Cannot make the cases as asked; the message says why, in Chinese."""
 
 
 @dataclass
@@ -160,11 +160,6 @@ def _state_for(rng: random.Random, age: int, eligible: bool) -> str:
     return state
 
 
-def _category_on(rows, day: date) -> str:
-    codes = {c.category for c in rows if c.current_on(day)}
-    return str(next((code for code in CATEGORY_PRECEDENCE if code in codes), Category.OTHER))
-
-
 def _synth_user() -> User:
     user, created = User.objects.get_or_create(
         username="synth", defaults={"full_name": "合成数据", "is_active": False}
@@ -205,19 +200,21 @@ def synth_cases(
     as_of = as_of or timezone.localdate()
     end = min(end, as_of)
     if cases <= 0:
-        raise SynthCasesError("个案数必须是正整数。")
+        raise Refused("个案数必须是正整数。", code="bad_count", field="cases")
     if start > end:
-        raise SynthCasesError(
-            f"起始日期 {start:%Y-%m-%d} 晚于截止日期 {end:%Y-%m-%d}（截止日期不能晚于今天）。"
+        raise Refused(
+            f"起始日期 {start:%Y-%m-%d} 晚于截止日期 {end:%Y-%m-%d}（截止日期不能晚于今天）。",
+            code="bad_period",
         )
     book = policy_book()
     streets = list(Organisation.objects.filter(pk__in=[s.pk for s in streets]).select_related("parent"))
     spans = {s.pk: _covered_days(book, s.parent.code, start, end) for s in streets}
     streets = [s for s in streets if spans[s.pk]]
     if not streets:
-        raise SynthCasesError(
+        raise Refused(
             f"所选街镇所在的区在 {start:%Y-%m-%d} 至 {end:%Y-%m-%d} 没有生效的已发布政策，无法生成个案。"
-            "请换一个时期（如长宁区 2016-07-01 至 2021-12-31），或先发布该区的政策版本。"
+            "请换一个时期（如长宁区 2016-07-01 至 2021-12-31），或先发布该区的政策版本。",
+            code="no_policy_in_force",
         )
     by_pk = {s.pk: s for s in streets}
     heads = (
@@ -230,7 +227,9 @@ def synth_cases(
         _Applicant(p.household_id, by_pk[p.household.street_id], p) for p in heads.select_related("household")
     ]
     if not applicants:
-        raise SynthCasesError("所选街镇没有在册家庭：请先生成家庭档案（bangfu synth --households N）。")
+        raise Refused(
+            "所选街镇没有在册家庭：请先生成家庭档案（bangfu synth --households N）。", code="no_households"
+        )
     categories = defaultdict(list)
     for c in HouseholdCategory.objects.filter(household__street__in=streets):
         categories[c.household_id].append(c)
@@ -272,7 +271,7 @@ def synth_cases(
 
 def _plan(rng, a: _Applicant, day: date, categories, committed, book, as_of) -> dict:
     """One case with its invoices, its engine answer and its state, not yet written."""
-    category = _category_on(categories.get(a.household_id, ()), day)
+    category = category_on(categories.get(a.household_id, ()), day)
     roll = rng.random()
     # Plain strings, as a case read from the database has them (the engine checks types).
     aid_type = str(
@@ -290,11 +289,10 @@ def _plan(rng, a: _Applicant, day: date, categories, committed, book, as_of) -> 
             number = f"S{day:%y}{rng.randrange(10**9):09d}{i}"
             hospital = rng.choice(HOSPITALS)
             invoices.append(
-                Invoice(
+                builders.invoice_row(
+                    None,
                     number=number,
                     hospital=hospital,
-                    number_key=invoice_key(number),
-                    hospital_key=invoice_key(hospital),
                     regular_hospital=rng.random() < 0.95,
                     date=day - timedelta(days=rng.randrange(1, 300)),
                     fee_type=rng.choices(FeeType.values, [8] + [1] * (len(FeeType.values) - 1))[0],
@@ -345,31 +343,25 @@ def _at(day: date) -> datetime:
 
 
 def _write(plans: list[dict], rosters, user: User, rng: random.Random, as_of: date) -> dict:
-    from bangfu.funds.models import Account, FundKind, FundSource, Posting, Transaction, TransactionKind
-
+    """Every row through the domain's builders (`cases.builders`, `funds.builders`,
+    `aid.builders`), batched: the rows are the procedure's, only the writing is bulk."""
     now = timezone.now()
+    actor = Actor(user=user, label="合成数据")  # who the procedure's rows name
     for p in plans:
         p["case"].created_by = user
         p["case"].proposal_at = now
     Case.objects.bulk_create([p["case"] for p in plans], batch_size=CHUNK)
-    # GA<year><pk>, as case_create numbers a case, in one UPDATE per chunk.
-    number = Concat(
-        Value("GA"),
-        Cast(ExtractYear("application_date"), CharField()),
-        LPad(Cast("pk", CharField()), 7, Value("0")),
-        output_field=CharField(),
-    )
+    # As case_create numbers a case (`cases.builders.case_number`), in one UPDATE per chunk.
     pks = [p["case"].pk for p in plans]
     for i in range(0, len(pks), CHUNK):
-        Case.objects.filter(pk__in=pks[i : i + CHUNK]).update(number=number)
+        Case.objects.filter(pk__in=pks[i : i + CHUNK]).update(number=case_number_expression())
     for p in plans:
-        c = p["case"]
-        c.number = f"GA{c.application_date:%Y}{c.pk:07d}"
+        p["case"].number = case_number(p["case"])
 
     # Closed cases were signed for: one stored placeholder page, referenced by each receipt.
     receipt_file = default_storage.save("synth/receipt.png", ContentFile(RECEIPT_PNG))
-    transitions, invoices, investigations, reviews, approvals, payments = [], [], [], [], [], []
-    follow_ups = []
+    transitions, invoices, investigations, reviews, attendance, approvals = [], [], [], [], [], []
+    payments, records, follow_ups = [], [], []
     for p in plans:
         c, day = p["case"], p["case"].application_date
         for inv in p["invoices"]:
@@ -377,58 +369,72 @@ def _write(plans: list[dict], rosters, user: User, rng: random.Random, as_of: da
             invoices.append(inv)
 
         def step(action, before, after, comment="", c=c):
-            transitions.append(Transition(case=c, action=action, from_state=before, to_state=after, user=user,
-                                          actor_label="合成数据", comment=comment))  # fmt: skip
+            transitions.append(
+                builders.transition_row(
+                    c, action=action, before=before, after=after, actor=actor, comment=comment
+                )
+            )
 
         step("apply", S.APPLIED, S.APPLIED, "受理申请")
         state = c.state
         if c.help_first:
             step("help_first", S.APPLIED, S.APPROVED, c.help_first_reason)
-            approvals.append(Approval(case=c, tier="street", decision="approve", amount=p["amount"],
-                                      reason="先帮扶、后补办", by=user))  # fmt: skip
+            approvals.append(builders.help_first_approval_row(c, by=user))
         reached_review = state not in (S.APPLIED, S.WITHDRAWN) and not c.help_first
         if reached_review:
-            investigations.append(Investigation(
-                case=c, visited_on=min(day + timedelta(days=3), as_of), income="（合成数据）月收入约2000元",
+            investigations.append(builders.investigation_row(
+                c, by=user, visited_on=min(day + timedelta(days=3), as_of), income="（合成数据）月收入约2000元",
                 income_sources="退休金", daily_life="需家人照护", housing="公房一间", committee_opinion="情况属实",
-                plan="按政策给予帮扶", by=user,
+                plan="按政策给予帮扶",
             ))  # fmt: skip
             step("investigate", S.APPLIED, S.REVIEWING)
         decided = state in (S.APPROVING_STREET, S.APPROVING_DISTRICT, S.APPROVED, S.PAID, S.CLOSED)
         if decided and not c.help_first:
-            reviews.append((c, PanelReview(
-                case=c, meeting_date=min(day + timedelta(days=10), as_of), introduction="申请人情况介绍。",
-                documents_examined="医疗发票、病史、收入证明", discussion="一致认为情况属实。", conclusion="aid",
-                amount=p["amount"], minutes="（合成数据）评审会议记录。", recorded_by=user,
-            )))  # fmt: skip
+            review, present = builders.panel_review_rows(
+                c, recorded_by=user, meeting_date=min(day + timedelta(days=10), as_of),
+                introduction="申请人情况介绍。", documents_examined="医疗发票、病史、收入证明",
+                discussion="一致认为情况属实。", conclusion=PanelConclusion.AID, amount=p["amount"],
+                minutes="（合成数据）评审会议记录。",
+                attendance=[{"member": m, "opinion": "agree"} for m in rosters[c.street_id][:7]],
+            )  # fmt: skip
+            reviews.append(review)
+            attendance += present
             to = S.APPROVING_DISTRICT if c.approval_level == "district" else S.APPROVING_STREET
             step("review", S.REVIEWING, S.APPROVING_STREET)
             if to == S.APPROVING_DISTRICT:
                 step("refer", S.APPROVING_STREET, S.APPROVING_DISTRICT, "超过街镇审批限额，报区服务社审批。")
             if state in (S.APPROVED, S.PAID, S.CLOSED):
-                tier = "district" if to == S.APPROVING_DISTRICT else "street"
-                approvals.append(Approval(case=c, tier=tier, decision="approve", amount=p["amount"], by=user))
-                step("approve_district" if tier == "district" else "approve", to, S.APPROVED)
+                tier = Tier.DISTRICT if to == S.APPROVING_DISTRICT else Tier.STREET
+                approvals.append(
+                    builders.approval_row(
+                        c, tier=tier, decision=Decision.APPROVE, amount=p["amount"], by=user
+                    )
+                )
+                step("approve_district" if tier == Tier.DISTRICT else "approve", to, S.APPROVED)
         if state in (S.PAID, S.CLOSED):
             paid_on = min(day + timedelta(days=2 if c.help_first else rng.randrange(15, 30)), as_of)
-            payment = Payment(case=c, amount=p["amount"], method=rng.choice(("cash", "transfer")),
-                              idempotency_key=uuid.UUID(int=rng.getrandbits(128)), paid_by=user)  # fmt: skip
+            payment, record = builders.payment_rows(
+                c, amount=p["amount"], method=rng.choice(("cash", "transfer")),
+                idempotency_key=uuid.UUID(int=rng.getrandbits(128)), paid_by=user, paid_on=paid_on,
+                category=p["category"], event_id=uuid.UUID(int=rng.getrandbits(128)),
+            )  # fmt: skip
             if state == S.CLOSED:
-                payment.receipt = Document(
+                document = Document(
                     case=c, kind=DocumentKind.RECEIPT, file=receipt_file, original_name="签收单（合成数据）.png",
                     content_type="image/png", size=len(RECEIPT_PNG), uploaded_by=user,
                 )  # fmt: skip
-                payment.receipt_kind, payment.receipt_at = "upload", _at(paid_on)
-            payments.append((c, payment, paid_on, p["category"]))
+                builders.receipt_signed(payment, document=document, kind="upload", at=_at(paid_on))
+            payments.append(payment)
+            records.append(record)
             step("pay", S.APPROVED, S.PAID)
-            done = state == S.CLOSED
-            follow_ups.append(FollowUp(
-                case=c, due_date=follow_up_due(paid_on),
-                done_at=_at(min(paid_on + timedelta(days=20), as_of)) if done else None, done_by=user if done else None,
-                outcome="（合成数据）帮扶金已用于医疗费用，生活基本稳定。" if done else "",
-            ))  # fmt: skip
-            if done:
+            task = builders.follow_up_row(c, due=follow_up_due(paid_on))
+            if state == S.CLOSED:
+                builders.follow_up_done(
+                    task, by=user, at=_at(min(paid_on + timedelta(days=20), as_of)),
+                    outcome="（合成数据）帮扶金已用于医疗费用，生活基本稳定。",
+                )  # fmt: skip
                 step("follow_up", S.PAID, S.CLOSED)
+            follow_ups.append(task)
         elif state == S.REJECTED:
             step("reject", S.REVIEWING if reached_review else S.APPLIED, S.REJECTED, "经评估不符合帮扶条件。")
         elif state == S.WITHDRAWN:
@@ -436,97 +442,61 @@ def _write(plans: list[dict], rosters, user: User, rng: random.Random, as_of: da
 
     Invoice.objects.bulk_create(invoices, batch_size=CHUNK)
     Investigation.objects.bulk_create(investigations, batch_size=CHUNK)
-    PanelReview.objects.bulk_create([r for _, r in reviews], batch_size=CHUNK)
-    PanelAttendance.objects.bulk_create(
-        (
-            PanelAttendance(review=r, member=m, opinion="agree")
-            for c, r in reviews
-            for m in rosters[c.street_id][:7]
-        ),
-        batch_size=CHUNK,
-    )
+    PanelReview.objects.bulk_create(reviews, batch_size=CHUNK)
+    PanelAttendance.objects.bulk_create(attendance, batch_size=CHUNK)
     Approval.objects.bulk_create(approvals, batch_size=CHUNK)
-    Document.objects.bulk_create([pay.receipt for _, pay, _, _ in payments if pay.receipt], batch_size=CHUNK)
-    for _, pay, _, _ in payments:
-        pay.receipt_id = pay.receipt.pk if pay.receipt else None
-    Payment.objects.bulk_create([pay for _, pay, _, _ in payments], batch_size=CHUNK)
+    Document.objects.bulk_create([pay.receipt for pay in payments if pay.receipt], batch_size=CHUNK)
+    Payment.objects.bulk_create(payments, batch_size=CHUNK)
     FollowUp.objects.bulk_create(follow_ups, batch_size=CHUNK)
     Transition.objects.bulk_create(transitions, batch_size=CHUNK)
-
-    # The ledger hand-over, as funds.payment_post would have done it (see the module's docstring).
-    records = [
-        PaymentRecord(
-            event_id=uuid.UUID(int=rng.getrandbits(128)),
-            payment=pay,
-            case=c,
-            household_id=c.household_id,
-            street=c.street,
-            amount=pay.amount,
-            aid_type=c.aid_type,
-            category=category,
-            paid_on=paid_on,
-            posted_at=now,
-        )
-        for c, pay, paid_on, category in payments
-    ]
     PaymentRecord.objects.bulk_create(records, batch_size=CHUNK)
     paid = sum((r.amount for r in records), Decimal("0.00"))
     if records:
-        source, _ = FundSource.objects.get_or_create(
-            code="HC-CZ", defaults={"name": "合成数据·财政配套", "kind": FundKind.FISCAL_MATCHING, "draw_order": 90,
-                                    "purpose": "合成数据的个案发放资金，仅用于演示和测试。"},
-        )  # fmt: skip
-        per_street: dict[int, list[PaymentRecord]] = defaultdict(list)
-        for r in records:
-            per_street[r.street_id].append(r)
-        run = uuid.UUID(int=rng.getrandbits(128))
-        txns, lines = [], []
-        for street_id, rows in sorted(per_street.items()):
-            first = min(r.paid_on for r in rows)
-            total = sum((r.amount for r in rows), Decimal("0.00"))
-            t = Transaction(kind=TransactionKind.FISCAL_MATCHING, date=first, memo="合成数据：个案发放资金到账",
-                            idempotency_key=f"synth:{run}:{street_id}", counterparty="区财政",
-                            created_by=user, actor_label="合成数据")  # fmt: skip
-            txns.append(t)
-            lines.append((t, street_id, Account.FUND, total, None))
-            lines.append((t, street_id, Account.SOURCE, -total, None))
-            for r in rows:
-                t = Transaction(kind=TransactionKind.PAYMENT, date=r.paid_on, memo=f"个案 {r.case.number} 帮扶金发放",
-                                idempotency_key=f"payment:{r.event_id}", payment_record=r,
-                                counterparty=r.street.name, created_by=user, actor_label="合成数据")  # fmt: skip
-                txns.append(t)
-                lines.append((t, street_id, Account.AID, r.amount, r.case_id))
-                lines.append((t, street_id, Account.FUND, -r.amount, r.case_id))
-        Transaction.objects.bulk_create(txns, batch_size=CHUNK)
-        Posting.objects.bulk_create(
-            (Posting(transaction=t, date=t.date, org_id=org, fund_source=source, account=acc, amount=amt, case_id=cid)
-             for t, org, acc, amt, cid in lines),
-            batch_size=CHUNK,
-        )  # fmt: skip
-        if connection.vendor == "postgresql":
-            # The ledger's guards look each transaction's postings up, once when it is sealed and
-            # again at COMMIT; statistics of the rows just written let them use the index rather
-            # than scan the table each time (ANALYZE sees this transaction's own rows).
-            with connection.cursor() as cur:
-                cur.execute("ANALYZE funds_posting, funds_transaction")
-        # Sealing is the database's check that each transaction sums to zero (funds 0002).
-        pks = [t.pk for t in txns]
-        for i in range(0, len(pks), CHUNK):
-            Transaction.objects.filter(pk__in=pks[i : i + CHUNK]).update(sealed=True)
-        by_record = {t.payment_record_id: t for t in txns if t.payment_record_id}
-        for r in records:
-            r.ledger_reference = by_record[r.pk].number
-        PaymentRecord.objects.bulk_update(records, ["ledger_reference"], batch_size=CHUNK)
-        # What each household received (SPEC §4), as funds.payment_post would have written it.
-        AidRecord.objects.bulk_create(
-            (
-                case_payment_row(
-                    payment_id=r.payment_id, household_id=r.household_id, person_id=r.case.applicant_id,
-                    street_id=r.street_id, amount=r.amount, day=r.paid_on, transaction_id=by_record[r.pk].pk,
-                    fund_source_id=source.pk,
-                )
-                for r in records
-            ),
-            batch_size=CHUNK,
-        )  # fmt: skip
+        _post(records, actor, rng)
     return {"first": plans[0]["case"], "payments": len(records), "paid": paid}
+
+
+def _post(records: list[PaymentRecord], actor: Actor, rng: random.Random) -> None:
+    """The ledger hand-over, as `funds.payment_post` does it (see the module's docstring)."""
+    source, _ = FundSource.objects.get_or_create(
+        code="HC-CZ", defaults={"name": "合成数据·财政配套", "kind": FundKind.FISCAL_MATCHING, "draw_order": 90,
+                                "purpose": "合成数据的个案发放资金，仅用于演示和测试。"},
+    )  # fmt: skip
+    per_street: dict[int, list[PaymentRecord]] = defaultdict(list)
+    for r in records:
+        per_street[r.street_id].append(r)
+    run = uuid.UUID(int=rng.getrandbits(128))
+    txns, postings, by_record = [], [], {}
+    for street_id, rows in sorted(per_street.items()):
+        receipt = funds_builders.fiscal_matching_receipt(
+            org=rows[0].street, source=source, amount=sum((r.amount for r in rows), Decimal("0.00")),
+            day=min(r.paid_on for r in rows), memo="合成数据：个案发放资金到账", key=f"synth:{run}:{street_id}",
+        )  # fmt: skip
+        for movement in (receipt, *(funds_builders.case_payment(r, [(source, r.amount)]) for r in rows)):
+            txn, lines = movement.rows(created_by=actor.user, actor_label=actor.label)
+            txns.append(txn)
+            postings += lines
+            if txn.payment_record is not None:
+                by_record[txn.payment_record.pk] = (txn, lines)
+    Transaction.objects.bulk_create(txns, batch_size=CHUNK)
+    Posting.objects.bulk_create(postings, batch_size=CHUNK)
+    if connection.vendor == "postgresql":
+        # The ledger's guards look each transaction's postings up, once when it is sealed and
+        # again at COMMIT; statistics of the rows just written let them use the index rather
+        # than scan the table each time (ANALYZE sees this transaction's own rows).
+        with connection.cursor() as cur:
+            cur.execute("ANALYZE funds_posting, funds_transaction")
+    funds_builders.seal(txns, chunk=CHUNK)
+    fields = ["posted_at", "ledger_reference"]
+    for r in records:
+        for name, value in funds_builders.posted(by_record[r.pk][0]).items():
+            setattr(r, name, value)
+    PaymentRecord.objects.bulk_update(records, fields, batch_size=CHUNK)
+    # What each household received (SPEC §4), as funds.payment_post writes it.
+    AidRecord.objects.bulk_create(
+        (
+            aid_builders.payment_record_row(r, txn=by_record[r.pk][0], postings=by_record[r.pk][1])
+            for r in records
+        ),
+        batch_size=CHUNK,
+    )

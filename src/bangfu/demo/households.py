@@ -39,8 +39,7 @@ from bangfu.audit.services import audit_record
 from bangfu.core.crypto import encrypt, lookup_hash
 from bangfu.core.refusal import Refused
 from bangfu.orgs.models import Organisation, OrgKind
-
-from .models import FileNumberCounter, Household
+from bangfu.registry.models import FileNumberCounter, Household
 
 # Births are drawn before this day, whatever the day of the run (see the module docstring).
 ANCHOR = date(2025, 6, 30)

@@ -1,5 +1,5 @@
 """`bangfu demo`: demo logins for every role, a few hundred invented households, and a year
-of fund flows with paid cases (`bangfu.funds.demo`).
+of fund flows with paid cases (`bangfu.demo.funds`).
 
 Run by `python3 dev.py start` after `migrate`. Safe to run again: what exists is left
 as it is (a password changed since is not reset), and the logins are printed each time.
@@ -13,12 +13,12 @@ from django.db import transaction
 
 from bangfu.audit.actor import Actor
 from bangfu.audit.services import audit_record
+from bangfu.demo.households import synth_load, synth_streets
 from bangfu.orgs.models import Organisation, OrgKind, User
 from bangfu.orgs.network import BUREAU, FOUNDATION
 from bangfu.orgs.roles import Role
 from bangfu.orgs.services import user_create
 from bangfu.registry.models import Household
-from bangfu.registry.synth import synth_load, synth_streets
 
 DEMO_PASSWORD = "bangfu-demo-2025"  # noqa: S105 - public on purpose: printed for every demo login
 DEMO_HOUSEHOLDS = 300
@@ -142,8 +142,8 @@ class Command(BaseCommand):
         return DEMO_HOUSEHOLDS
 
     def _funds(self) -> None:
-        """A year of fund flows and paid cases (bangfu.funds.demo), once."""
-        from bangfu.funds.demo import demo_funds
+        """A year of fund flows and paid cases (bangfu.demo.funds), once."""
+        from bangfu.demo.funds import demo_funds
 
         summary = demo_funds()
         if summary is None:

@@ -7,10 +7,10 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 
 from bangfu.audit.models import AuditEntry
+from bangfu.demo.management.commands.demo import DEMO_PASSWORD, DEMO_USERS
 from bangfu.orgs.models import Organisation, RoleAssignment, User
 from bangfu.orgs.roles import Role
 from bangfu.registry.models import Household, Person
-from bangfu.web.management.commands.demo import DEMO_PASSWORD, DEMO_USERS
 from tests.conftest import EDGE_DAYS
 
 

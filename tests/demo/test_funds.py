@@ -1,4 +1,4 @@
-"""The demo's year of money (`bangfu demo` → bangfu.funds.demo): real flows through the services,
+"""The demo's year of money (`bangfu demo` → bangfu.demo.funds): real flows through the services,
 every month of the last twelve, a clean ledger, and nothing written twice; whatever day it runs
 on (the edge days of tests/conftest.py), the year is complete and nothing in it lies ahead."""
 
@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from bangfu.audit.actor import Actor
 from bangfu.cases.models import Case, CaseState, PaymentRecord
-from bangfu.funds.demo import _months, demo_funds
+from bangfu.demo.funds import _months, demo_funds
 from bangfu.funds.models import Account, Agreement, Posting, Transaction, TransactionKind
 from bangfu.funds.reports import services as report_services
 from bangfu.funds.reports.annual import annual_figures

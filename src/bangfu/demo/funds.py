@@ -42,12 +42,11 @@ from django.utils import timezone
 
 from bangfu.audit.actor import Actor
 from bangfu.core.money import ZERO, to_fen_down
+from bangfu.funds import selectors, services
+from bangfu.funds.models import FundKind, FundSource
+from bangfu.funds.parameters import management_fee_rate, work_expense_rate
 from bangfu.orgs.models import Organisation, User
 from bangfu.projects.services import project_create
-
-from . import selectors, services
-from .models import FundKind, FundSource
-from .parameters import management_fee_rate, work_expense_rate
 
 MARKER = "DEMO-FC"  # the first source the demo makes: its presence means the demo ran
 DISTRICTS = {"310105": "cn_finance", "310101": "hp_finance"}
@@ -137,7 +136,7 @@ class _Demo:
     # --- the year -------------------------------------------------------------------------------
 
     def run(self) -> Summary:
-        from .models import Transaction
+        from bangfu.funds.models import Transaction
 
         before = Transaction.objects.count()
         self.policies()

@@ -1,0 +1,135 @@
+"""The one place the ledger's rows are spelled: a movement (`Movement`: kind, date, memo,
+idempotency key, its balanced lines and links) and the unsaved transaction and postings it
+makes, written by `services._write` (one movement, checked, locked and audited) and by the
+bulk writer of synthetic cases (`bangfu.demo.cases`, which batches them with `bulk_create`).
+
+Rows are made unsealed and sealed only after their postings are in (`seal`): sealing is
+the database's check that a transaction sums to zero (migration 0002). These builders
+decide fields only; what a movement may do is the services'.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from django.utils import timezone
+
+from bangfu.orgs.models import Organisation
+from bangfu.projects.models import Project
+from bangfu.specific.models import Plan
+
+from .models import Account, FundSource, Posting, Transaction, TransactionKind
+
+# Who pays in district fiscal matching (财政配套, 长民发〔2016〕31号 五).
+FISCAL_COUNTERPARTY = "区财政"
+
+
+@dataclass(frozen=True)
+class Line:
+    org: Organisation
+    source: FundSource
+    account: str
+    amount: Decimal
+    case_id: int | None = None
+    project: Project | None = None
+    plan: Plan | None = None
+
+
+def pair(
+    org: Organisation, source: FundSource, debit: str, credit: str, amount: Decimal, **refs
+) -> list[Line]:
+    return [Line(org, source, debit, amount, **refs), Line(org, source, credit, -amount, **refs)]
+
+
+@dataclass(frozen=True)
+class Movement:
+    kind: str
+    day: date
+    memo: str
+    key: str
+    lines: list[Line]
+    links: dict = field(default_factory=dict)  # payment_record, counterparty, agreement, reverses …
+
+    def rows(self, *, created_by, actor_label: str) -> tuple[Transaction, list[Posting]]:
+        """The transaction, unsealed, and its postings (pointing at it, written after it)."""
+        txn = Transaction(
+            kind=self.kind, date=self.day, memo=self.memo, idempotency_key=self.key, created_by=created_by,
+            actor_label=actor_label or "anonymous", sealed=False, **self.links,
+        )  # fmt: skip
+        postings = [
+            Posting(
+                transaction=txn,
+                date=self.day,
+                org=line.org,
+                fund_source=line.source,
+                account=line.account,
+                amount=line.amount,
+                case_id=line.case_id,
+                project=line.project,
+                plan=line.plan,
+            )
+            for line in self.lines
+        ]
+        return txn, postings
+
+
+def receipt(
+    *, kind: str, org: Organisation, source: FundSource, amount: Decimal, day: date, memo: str, key: str,
+    counterparty: str, account: str = Account.FUND,
+) -> Movement:  # fmt: skip
+    """Money received at `org` from outside (the source's account pays it in)."""
+    return Movement(
+        kind=kind, day=day, memo=memo, key=key, lines=pair(org, source, account, Account.SOURCE, amount),
+        links={"counterparty": counterparty},
+    )  # fmt: skip
+
+
+def fiscal_matching_receipt(
+    *, org: Organisation, source: FundSource, amount: Decimal, day: date, memo: str, key: str
+) -> Movement:
+    return receipt(
+        kind=TransactionKind.FISCAL_MATCHING, org=org, source=source, amount=amount, day=day, memo=memo, key=key,
+        counterparty=FISCAL_COUNTERPARTY,
+    )  # fmt: skip
+
+
+def payment_key(record) -> str:
+    """The idempotency key of a case payment's posting: one per `cases.PaymentRecord` event."""
+    return f"payment:{record.event_id}"
+
+
+def case_payment(record, draws: list[tuple[FundSource, Decimal]]) -> Movement:
+    """A case payment (`cases.PaymentRecord`, with its case and street loaded) paid by the
+    street from `draws`: (source, amount) in draw order, summing to the record's amount."""
+    lines = [
+        line
+        for source, amount in draws
+        for line in pair(record.street, source, Account.AID, Account.FUND, amount, case_id=record.case_id)
+    ]
+    return Movement(
+        kind=TransactionKind.PAYMENT, day=record.paid_on, memo=f"个案 {record.case} 帮扶金发放",
+        key=payment_key(record), lines=lines,
+        links={"payment_record": record, "counterparty": record.street.name},
+    )  # fmt: skip
+
+
+def payment_transaction_rows(
+    record, draws: list[tuple[FundSource, Decimal]], *, created_by, actor_label: str
+) -> tuple[Transaction, list[Posting]]:
+    return case_payment(record, draws).rows(created_by=created_by, actor_label=actor_label)
+
+
+def seal(transactions: list[Transaction], *, chunk: int = 5000) -> None:
+    """Seal written transactions (their postings in): one UPDATE per chunk."""
+    pks = [t.pk for t in transactions]
+    for i in range(0, len(pks), chunk):
+        Transaction.objects.filter(pk__in=pks[i : i + chunk]).update(sealed=True)
+    for t in transactions:
+        t.sealed = True
+
+
+def posted(txn: Transaction) -> dict:
+    """What a `cases.PaymentRecord` says once `txn` has posted it."""
+    return {"posted_at": timezone.now(), "ledger_reference": txn.number}
