@@ -16,6 +16,7 @@ from django.db.models import CharField, Value
 from django.db.models.functions import Cast, Concat, ExtractYear, LPad
 
 from .models import (
+    AidType,
     Approval,
     Case,
     Decision,
@@ -45,6 +46,36 @@ def case_number_expression() -> Concat:
         LPad(Cast("pk", CharField()), 7, Value("0")),
         output_field=CharField(),
     )
+
+
+def case_row(
+    *, household_id: int, street, applicant, aid_type: str, application_date: date, hardship: str, created_by,
+    requested_amount: Decimal | None = None, personal_share: Decimal | None = None, emergency_event: str = "",
+    casualty_or_major_loss: bool = False, source_visit=None,
+) -> Case:  # fmt: skip
+    """受理申请 (长民发〔2016〕31号 四(一)): what each aid type's case records, and nothing another
+    type's would (the personal share of a 补缴金 case, the event of an emergency)."""
+    return Case(
+        household_id=household_id,
+        street=street,
+        applicant=applicant,
+        aid_type=aid_type,
+        application_date=application_date,
+        hardship=hardship.strip(),
+        requested_amount=requested_amount,
+        personal_share=personal_share if aid_type == AidType.INSURANCE_SUPPLEMENT else None,
+        emergency_event=emergency_event if aid_type == AidType.EMERGENCY else "",
+        casualty_or_major_loss=casualty_or_major_loss if aid_type == AidType.EMERGENCY else False,
+        source_visit=source_visit,
+        created_by=created_by,
+    )
+
+
+def proposal_recorded(case: Case, answer: dict, *, at: datetime) -> Case:
+    """The engine's answer (or its error object) kept on the case, with when it was asked (SPEC §6)."""
+    case.proposal, case.proposal_at = answer, at
+    case.approval_level = (answer or {}).get("approval_level") or ""
+    return case
 
 
 def invoice_key(text: str) -> str:

@@ -84,20 +84,22 @@ def case_create(
         raise Refused("补缴金帮扶须填写个人需补缴金额。")
     if aid_type == AidType.EMERGENCY and emergency_event not in EmergencyEvent.values:
         raise Refused("突发事件帮扶须选择事件类型（火灾、溺水、车祸或其他重大事故）。")
-    case = Case.objects.create(
-        household=household,
+    case = builders.case_row(
+        household_id=household.pk,
         street=household.street,
         applicant=applicant,
         aid_type=aid_type,
         application_date=application_date,
-        hardship=hardship.strip(),
+        hardship=hardship,
         requested_amount=requested_amount,
-        personal_share=personal_share if aid_type == AidType.INSURANCE_SUPPLEMENT else None,
-        emergency_event=emergency_event if aid_type == AidType.EMERGENCY else "",
-        casualty_or_major_loss=casualty_or_major_loss if aid_type == AidType.EMERGENCY else False,
+        personal_share=personal_share,
+        emergency_event=emergency_event,
+        casualty_or_major_loss=casualty_or_major_loss,
         source_visit=source_visit,
         created_by=actor.user,
     )
+    case.household = household
+    case.save()
     case.number = builders.case_number(case)
     case.save(update_fields=["number"])
     workflow._record_proposal(case)

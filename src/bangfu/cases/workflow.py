@@ -401,11 +401,10 @@ def _caps_hold_at_payment(case: Case, data: dict) -> str | None:
 def _record_proposal(case: Case) -> None:
     """Ask the engine and keep its answer and trace on the case (SPEC §6)."""
     try:
-        case.proposal = rules.propose(case)
+        answer = rules.propose(case)
     except EvaluationError as e:
-        case.proposal = e.as_dict()
-    case.proposal_at = timezone.now()
-    case.approval_level = (case.proposal or {}).get("approval_level") or ""
+        answer = e.as_dict()
+    builders.proposal_recorded(case, answer, at=timezone.now())
 
 
 def _do_investigate(case: Case, actor: Actor, data: dict) -> None:

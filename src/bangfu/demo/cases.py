@@ -252,7 +252,8 @@ def synth_cases(
             a = applicants[rng.randrange(len(applicants))]
             picks.append((_pick_day(rng, spans[a.street.pk]), a.household_id, a))
         picks.sort(key=lambda pick: pick[:2])
-        plans = [_plan(rng, a, day, categories, committed, book, as_of) for day, _, a in picks]
+        now = timezone.now()
+        plans = [_plan(rng, a, day, categories, committed, book, as_of, user, now) for day, _, a in picks]
         written = _write(plans, rosters, user, rng, as_of)
         audit_record(
             actor=actor,
@@ -269,7 +270,7 @@ def synth_cases(
     )
 
 
-def _plan(rng, a: _Applicant, day: date, categories, committed, book, as_of) -> dict:
+def _plan(rng, a: _Applicant, day: date, categories, committed, book, as_of, user: User, now) -> dict:
     """One case with its invoices, its engine answer and its state, not yet written."""
     category = category_on(categories.get(a.household_id, ()), day)
     roll = rng.random()
@@ -277,11 +278,7 @@ def _plan(rng, a: _Applicant, day: date, categories, committed, book, as_of) -> 
     aid_type = str(
         AidType.MEDICAL if roll < 0.75 else AidType.EMERGENCY if roll < 0.9 else AidType.INSURANCE_SUPPLEMENT
     )
-    case = Case(
-        household_id=a.household_id, street=a.street, applicant=a.person, aid_type=aid_type,
-        application_date=day, hardship="（合成数据）家庭成员患病，医疗及生活支出负担重。",
-    )  # fmt: skip
-    invoices = []
+    given, invoices = {}, []
     if aid_type == AidType.MEDICAL:
         for i in range(rng.choice((1, 1, 2, 3))):
             total = Decimal(rng.randrange(2_000_00, 60_000_00)) / 100
@@ -302,10 +299,14 @@ def _plan(rng, a: _Applicant, day: date, categories, committed, book, as_of) -> 
                 )
             )
     elif aid_type == AidType.EMERGENCY:
-        case.emergency_event = rng.choice(EmergencyEvent.values)
-        case.casualty_or_major_loss = rng.random() < 0.85
+        given["emergency_event"] = rng.choice(EmergencyEvent.values)
+        given["casualty_or_major_loss"] = rng.random() < 0.85
     else:
-        case.personal_share = Decimal(rng.randrange(1_000, 8_000))
+        given["personal_share"] = Decimal(rng.randrange(1_000, 8_000))
+    case = builders.case_row(
+        household_id=a.household_id, street=a.street, applicant=a.person, aid_type=aid_type,
+        application_date=day, hardship="（合成数据）家庭成员患病，医疗及生活支出负担重。", created_by=user, **given,
+    )  # fmt: skip
     key = (a.household_id, day.year)
     prior = [{"date": d.isoformat(), "amount": f"{amt:.2f}"} for d, amt in committed[key]]
     try:
@@ -329,8 +330,7 @@ def _plan(rng, a: _Applicant, day: date, categories, committed, book, as_of) -> 
     # caps count (`workflow.committed_this_year`) and what the payment must equal.
     if state in (S.APPROVING_STREET, S.APPROVING_DISTRICT, S.APPROVED, S.PAID, S.CLOSED):
         case.approved_amount = amount
-    case.proposal = answer
-    case.approval_level = answer.get("approval_level") or ""
+    builders.proposal_recorded(case, answer, at=now)
     case.help_first = help_first
     if help_first:
         case.help_first_reason = "（合成数据）突发事件，情况紧急，先行帮扶。"
@@ -345,11 +345,7 @@ def _at(day: date) -> datetime:
 def _write(plans: list[dict], rosters, user: User, rng: random.Random, as_of: date) -> dict:
     """Every row through the domain's builders (`cases.builders`, `funds.builders`,
     `aid.builders`), batched: the rows are the procedure's, only the writing is bulk."""
-    now = timezone.now()
     actor = Actor(user=user, label="合成数据")  # who the procedure's rows name
-    for p in plans:
-        p["case"].created_by = user
-        p["case"].proposal_at = now
     Case.objects.bulk_create([p["case"] for p in plans], batch_size=CHUNK)
     # As case_create numbers a case (`cases.builders.case_number`), in one UPDATE per chunk.
     pks = [p["case"].pk for p in plans]
