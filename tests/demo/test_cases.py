@@ -39,7 +39,7 @@ def test_cases_go_through_the_whole_procedure_and_reach_the_ledger(recent_policy
     for c in cases.filter(state=S.CLOSED)[:50]:
         assert c.number == f"GA{c.application_date:%Y}{c.pk:07d}"
         actions = list(Transition.objects.filter(case=c).order_by("pk").values_list("action", flat=True))
-        assert actions[0] == "apply" and actions[-2:] == ["pay", "follow_up"]
+        assert actions[0] == "apply" and actions[-3:] == ["pay", "receipt", "follow_up"]
         assert c.proposal["eligible"] and c.payment.amount == Decimal(c.proposal["recommended_amount"])
         assert hasattr(c, "investigation") and c.panel_review.attendance.count() == 7
     # Paid and closed cases: one payment, one record, posted once, the postings equal to it.

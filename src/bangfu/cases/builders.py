@@ -20,6 +20,8 @@ from .models import (
     Approval,
     Case,
     Decision,
+    Document,
+    DocumentKind,
     FollowUp,
     Investigation,
     Invoice,
@@ -180,6 +182,20 @@ def payment_rows(
         paid_on=paid_on,
     )
     return payment, record
+
+
+def receipt_document_row(
+    case: Case, *, name: str, content_type: str, size: int, sha256: str, uploaded_by, file=None
+) -> Document:
+    """The signed receipt page (签收单) or captured signature, as a document of the case; its file
+    is stored by the caller (once, before or after)."""
+    document = Document(
+        case=case, kind=DocumentKind.RECEIPT, original_name=(name or "signature.png")[:200],
+        content_type=content_type, size=size, sha256=sha256, uploaded_by=uploaded_by,
+    )  # fmt: skip
+    if file is not None:
+        document.file = file
+    return document
 
 
 def receipt_signed(payment: Payment, *, document, kind: str, at: datetime) -> Payment:

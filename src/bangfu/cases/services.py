@@ -339,10 +339,9 @@ def receipt_record(*, actor: Actor, case: Case, upload=None, signature: str = ""
         raise Refused("请上传签字的签收单，或请领款人在屏幕上签名。")
     file = upload if upload is not None else _signature_file(signature)
     content_type, sha = _checked_upload(file)
-    doc = Document(
-        case=case, kind=DocumentKind.RECEIPT, original_name=(file.name or "signature.png")[:200],
-        content_type=content_type, size=file.size, sha256=sha, uploaded_by=actor.user,
-    )  # fmt: skip
+    doc = builders.receipt_document_row(
+        case, name=file.name, content_type=content_type, size=file.size, sha256=sha, uploaded_by=actor.user
+    )
     # The transition checks state and permission first; the file is written only then.
     with transaction.atomic():
         allowed, reason = workflow.can_take(actor.user, case, "receipt")

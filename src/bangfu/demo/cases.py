@@ -14,18 +14,21 @@ Each case is lawful as the procedure would have left it:
   paid first ("help first") and still miss their paperwork, some past the due date;
 - an ineligible proposal ends in rejection, and the annual caps (三(四): 2 events, 80,000.00)
   hold per household and year, counting what the household already had;
-- every payment reaches the ledger as `funds.payment_post` would have posted it: per street,
+- every payment reaches the ledger as `funds.payment_post` posts it: per street,
   one fiscal matching receipt of a synthetic source ("合成数据·财政配套") covering the street's
   synthetic payments, dated on its first payment, then one balanced payment transaction per
   payment linked to its record, which is marked posted. So `bangfu ledger verify` stays clean.
 
-Bulk: rows are built in Python and written with `bulk_create` in chunks (one statement per
-table and chunk, on SQLite and PostgreSQL alike), inside one transaction; one audit entry
-records the run.
+Bulk: every row is built by the domain's own builders (`cases.builders`, `funds.builders`,
+`aid.builders`, the ones the procedure and the fund services write with), then written with
+`bulk_create` in chunks (one statement per table and chunk, on SQLite and PostgreSQL alike),
+inside one transaction; one audit entry records the run (and one the synthetic fund source,
+made once by `funds.services.fund_source_create`).
 """
 
 from __future__ import annotations
 
+import hashlib
 import random
 import time
 import uuid
@@ -52,7 +55,6 @@ from bangfu.cases.models import (
     CaseState,
     Decision,
     Document,
-    DocumentKind,
     EmergencyEvent,
     FeeType,
     FollowUp,
@@ -72,6 +74,7 @@ from bangfu.cases.rules import request_for
 from bangfu.cases.workflow import follow_up_due
 from bangfu.core.refusal import Refused
 from bangfu.funds import builders as funds_builders
+from bangfu.funds import services as funds_services
 from bangfu.funds.models import FundKind, FundSource, Posting, Transaction
 from bangfu.orgs.models import Organisation, User
 from bangfu.policy.engine import EvaluationError, evaluate_request, parse_request
@@ -101,6 +104,7 @@ RECEIPT_PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de"
     "0000000c4944415408d763f8ffff3f0005fe02fea7d6a4a00000000049454e44ae426082"
 )
+RECEIPT_SHA256 = hashlib.sha256(RECEIPT_PNG).hexdigest()
 
 
 @dataclass
@@ -254,7 +258,7 @@ def synth_cases(
         picks.sort(key=lambda pick: pick[:2])
         now = timezone.now()
         plans = [_plan(rng, a, day, categories, committed, book, as_of, user, now) for day, _, a in picks]
-        written = _write(plans, rosters, user, rng, as_of)
+        written = _write(plans, rosters, user, rng, as_of, actor)
         audit_record(
             actor=actor,
             action="create",
@@ -342,7 +346,7 @@ def _at(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, datetime.min.time()) + timedelta(hours=10))
 
 
-def _write(plans: list[dict], rosters, user: User, rng: random.Random, as_of: date) -> dict:
+def _write(plans: list[dict], rosters, user: User, rng: random.Random, as_of: date, system: Actor) -> dict:
     """Every row through the domain's builders (`cases.builders`, `funds.builders`,
     `aid.builders`), batched: the rows are the procedure's, only the writing is bulk."""
     actor = Actor(user=user, label="合成数据")  # who the procedure's rows name
@@ -415,9 +419,9 @@ def _write(plans: list[dict], rosters, user: User, rng: random.Random, as_of: da
                 category=p["category"], event_id=uuid.UUID(int=rng.getrandbits(128)),
             )  # fmt: skip
             if state == S.CLOSED:
-                document = Document(
-                    case=c, kind=DocumentKind.RECEIPT, file=receipt_file, original_name="签收单（合成数据）.png",
-                    content_type="image/png", size=len(RECEIPT_PNG), uploaded_by=user,
+                document = builders.receipt_document_row(
+                    c, name="签收单（合成数据）.png", content_type="image/png", size=len(RECEIPT_PNG),
+                    sha256=RECEIPT_SHA256, uploaded_by=user, file=receipt_file,
                 )  # fmt: skip
                 builders.receipt_signed(payment, document=document, kind="upload", at=_at(paid_on))
             payments.append(payment)
@@ -429,6 +433,7 @@ def _write(plans: list[dict], rosters, user: User, rng: random.Random, as_of: da
                     task, by=user, at=_at(min(paid_on + timedelta(days=20), as_of)),
                     outcome="（合成数据）帮扶金已用于医疗费用，生活基本稳定。",
                 )  # fmt: skip
+                step("receipt", S.PAID, S.PAID)
                 step("follow_up", S.PAID, S.CLOSED)
             follow_ups.append(task)
         elif state == S.REJECTED:
@@ -448,15 +453,16 @@ def _write(plans: list[dict], rosters, user: User, rng: random.Random, as_of: da
     PaymentRecord.objects.bulk_create(records, batch_size=CHUNK)
     paid = sum((r.amount for r in records), Decimal("0.00"))
     if records:
-        _post(records, actor, rng)
+        _post(records, actor, rng, system)
     return {"first": plans[0]["case"], "payments": len(records), "paid": paid}
 
 
-def _post(records: list[PaymentRecord], actor: Actor, rng: random.Random) -> None:
+def _post(records: list[PaymentRecord], actor: Actor, rng: random.Random, system: Actor) -> None:
     """The ledger hand-over, as `funds.payment_post` does it (see the module's docstring)."""
-    source, _ = FundSource.objects.get_or_create(
-        code="HC-CZ", defaults={"name": "合成数据·财政配套", "kind": FundKind.FISCAL_MATCHING, "draw_order": 90,
-                                "purpose": "合成数据的个案发放资金，仅用于演示和测试。"},
+    # The synthetic source, made once by the funds service (as the run: a command, no person).
+    source = FundSource.objects.filter(code="HC-CZ").first() or funds_services.fund_source_create(
+        actor=system, code="HC-CZ", name="合成数据·财政配套", kind=FundKind.FISCAL_MATCHING, draw_order=90,
+        purpose="合成数据的个案发放资金，仅用于演示和测试。",
     )  # fmt: skip
     per_street: dict[int, list[PaymentRecord]] = defaultdict(list)
     for r in records:
