@@ -19,6 +19,7 @@ from .models import (
     AidType,
     Approval,
     Case,
+    CaseState,
     Decision,
     Document,
     DocumentKind,
@@ -111,6 +112,18 @@ def transition_row(
         user=actor.user,
         actor_label=actor.label or "anonymous",
         comment=comment,
+    )
+
+
+def intake_transition_row(case: Case, *, actor) -> Transition:
+    """The first recorded step of every case: 受理申请, in state applied."""
+    return transition_row(
+        case,
+        action="apply",
+        before=CaseState.APPLIED,
+        after=CaseState.APPLIED,
+        actor=actor,
+        comment="受理申请",
     )
 
 

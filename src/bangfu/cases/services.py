@@ -104,14 +104,7 @@ def case_create(
     case.save(update_fields=["number"])
     workflow._record_proposal(case)
     case.save(update_fields=["proposal", "proposal_at", "approval_level"])
-    builders.transition_row(
-        case,
-        action="apply",
-        before=CaseState.APPLIED,
-        after=CaseState.APPLIED,
-        actor=actor,
-        comment="受理申请",
-    ).save()
+    builders.intake_transition_row(case, actor=actor).save()
     audit_record(
         actor=actor, action="create", target=case, after={"aid_type": aid_type, "state": case.state},
         note="受理个案帮扶申请", org=case.street,

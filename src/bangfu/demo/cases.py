@@ -375,7 +375,7 @@ def _write(plans: list[dict], rosters, user: User, rng: random.Random, as_of: da
                 )
             )
 
-        step("apply", S.APPLIED, S.APPLIED, "受理申请")
+        transitions.append(builders.intake_transition_row(c, actor=actor))
         state = c.state
         if c.help_first:
             step("help_first", S.APPLIED, S.APPROVED, c.help_first_reason)
