@@ -489,11 +489,11 @@ def _post(records: list[PaymentRecord], actor: Actor, rng: random.Random, system
         with connection.cursor() as cur:
             cur.execute("ANALYZE funds_posting, funds_transaction")
     funds_builders.seal(txns, chunk=CHUNK)
-    fields = ["posted_at", "ledger_reference"]
     for r in records:
-        for name, value in funds_builders.posted(by_record[r.pk][0]).items():
+        marks = funds_builders.posted(by_record[r.pk][0])
+        for name, value in marks.items():
             setattr(r, name, value)
-    PaymentRecord.objects.bulk_update(records, fields, batch_size=CHUNK)
+    PaymentRecord.objects.bulk_update(records, list(marks), batch_size=CHUNK)
     # What each household received (SPEC §4), as funds.payment_post writes it.
     AidRecord.objects.bulk_create(
         (
