@@ -100,7 +100,7 @@ def _authorise(actor: Actor, perm: str, org: Organisation) -> None:
     if actor.user is None:
         return
     if not has_perm_at(actor.user, perm, org):
-        raise Refused(f"您无权在“{org.name}”办理此项资金业务。", code="forbidden")
+        raise Refused(f"您无权在“{org.name}”办理此项资金业务。", code="forbidden", status=403)
 
 
 def _foundation() -> Organisation:

@@ -84,7 +84,7 @@ def monthly_report_file(
     if not (1 <= month <= 12 and 2000 <= year <= 2100):
         raise Refused("月份不正确。", code="invalid_input")
     if actor.user is None:
-        raise Refused("报表须由填报人本人报送。", code="forbidden")
+        raise Refused("报表须由填报人本人报送。", code="forbidden", status=403)
     note = (note or "").strip()
     if len(note) > 2000:
         raise Refused("填报说明不能超过2000个字。", code="invalid_input")
@@ -95,7 +95,9 @@ def monthly_report_file(
     if not allowed:
         perm = FILE_PERM.get(org.kind)
         forbidden = perm is None or not has_perm_at(actor.user, perm, org)
-        raise Refused(reason, code="forbidden" if actor.user is not None and forbidden else "refused")
+        if actor.user is not None and forbidden:
+            raise Refused(reason, code="forbidden", status=403)
+        raise Refused(reason, code="refused")
     figures = to_json(monthly_report_figures(org, year, month))
     now = timezone.now()
     report = MonthlyReport.objects.filter(org=org, year=year, month=month).first()
@@ -128,7 +130,9 @@ def _review(actor: Actor, report: MonthlyReport, step: str, remarks: str) -> Mon
     report = MonthlyReport.objects.select_for_update().select_related("org").get(pk=report.pk)
     allowed, reason = can_review(actor.user, report)
     if not allowed:
-        raise Refused(reason, code="refused" if report.status != S.SUBMITTED else "forbidden")
+        if report.status == S.SUBMITTED:
+            raise Refused(reason, code="forbidden", status=403)
+        raise Refused(reason, code="refused")
     before = {"status": report.status}
     report.status = STEPS[step]["to"]
     report.remarks = remarks
