@@ -46,7 +46,8 @@ from bangfu.aid.models import AidRecord
 from bangfu.audit.actor import Actor
 from bangfu.audit.services import audit_record
 from bangfu.orgs.models import Organisation, User
-from bangfu.policy.engine import EvaluationError, evaluate_request, parse_request
+from bangfu.policy.engine import Refused as EvaluationError
+from bangfu.policy.engine import evaluate_request, parse_request
 from bangfu.policy.selectors import policy_book
 from bangfu.registry.models import Category, HouseholdCategory, Person, Relationship
 from bangfu.registry.selectors import CATEGORY_PRECEDENCE

@@ -5,37 +5,29 @@ their read-only admin, until each has a procedure of its own (SPEC §4)."""
 from django.contrib import admin
 
 from bangfu.audit.actor import Actor
+from bangfu.core.refusal import Refused
 from bangfu.orgs.scope import has_perm
 
 
-class Refused(Exception):
-    """A registration the rules do not allow; the message is for people (Chinese)."""
-
-    def __init__(self, message: str, code: str = "invalid_input"):
-        super().__init__(message)
-        self.message = message
-        self.code = code
-
-
-def registered_by_foundation(actor: Actor, refused: type[Refused], what: str) -> None:
+def registered_by_foundation(actor: Actor, what: str) -> None:
     """The foundation registers what it earmarks money for, as it registers the fund sources."""
     from bangfu.orgs.models import Organisation, OrgKind
     from bangfu.orgs.scope import has_perm_at
 
     foundation = Organisation.objects.get(kind=OrgKind.FOUNDATION)
     if actor.user is not None and not has_perm_at(actor.user, "funds.manage_foundation", foundation):
-        raise refused(f"您无权登记{what}。", "forbidden")
+        raise Refused(f"您无权登记{what}。", code="forbidden", status=403)
 
 
-def code_and_title(code: str, title: str, refused: type[Refused], what: str, model) -> tuple[str, str]:
+def code_and_title(code: str, title: str, what: str, model) -> tuple[str, str]:
     """The code (unique, at most 64 characters) and the title (at most 200), stripped."""
     code, title = (code or "").strip(), (title or "").strip()
     if not code or len(code) > 64:
-        raise refused(f"请填写{what}编号（不超过64个字符）。")
+        raise Refused(f"请填写{what}编号（不超过64个字符）。", code="invalid_input", field="code")
     if not title or len(title) > 200:
-        raise refused(f"请填写{what}名称（不超过200个字）。")
+        raise Refused(f"请填写{what}名称（不超过200个字）。", code="invalid_input", field="title")
     if model.objects.filter(code=code).exists():
-        raise refused(f"{what}编号 {code} 已存在。")
+        raise Refused(f"{what}编号 {code} 已存在。", code="code_taken", field="code")
     return code, title
 
 
