@@ -16,10 +16,10 @@ from django.views.decorators.http import require_POST
 
 from bangfu.audit.actor import Actor
 from bangfu.core.refusal import Refused
+from bangfu.core.views import refusals_to
 from bangfu.orgs.models import User
 from bangfu.orgs.scope import has_perm_at, require_perm_somewhere
 from bangfu.registry.selectors import household_get
-from bangfu.web.refusals import refusals_to
 
 from . import forms, pdf, selectors, services, workflow
 from .models import CaseState, FollowUp, Invoice, Payment

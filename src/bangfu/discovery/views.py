@@ -13,9 +13,9 @@ from django.views.decorators.http import require_POST
 
 from bangfu.audit.actor import Actor
 from bangfu.cases.selectors import SCREENING_INTERVAL_DAYS
+from bangfu.core.views import refusals_to
 from bangfu.orgs.scope import has_perm_at, require_perm_somewhere
 from bangfu.registry.selectors import household_get
-from bangfu.web.refusals import refusals_to
 
 from . import forms, selectors, services
 

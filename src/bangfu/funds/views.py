@@ -19,10 +19,10 @@ from django.views.decorators.http import require_POST
 
 from bangfu.audit.actor import Actor
 from bangfu.core.money import ZERO
+from bangfu.core.paging import page_without_count
+from bangfu.core.views import refusals_to
 from bangfu.orgs.models import Organisation, OrgKind
 from bangfu.orgs.scope import has_perm, has_perm_at, require_perm_somewhere, scope_for
-from bangfu.web.paging import page_without_count
-from bangfu.web.refusals import refusals_to
 
 from . import forms, selectors, services
 from .models import Account, Agreement, FundKind, FundSource, TransactionKind

@@ -7,8 +7,8 @@ from django.db import transaction
 from bangfu.audit.actor import Actor
 from bangfu.audit.services import audit_record
 from bangfu.core.refusal import Refused
-from bangfu.funds.earmarks import code_and_title, registered_by_foundation
 from bangfu.orgs.models import Organisation, OrgKind
+from bangfu.orgs.registers import code_and_title, registered_by_foundation
 
 from .models import Plan
 

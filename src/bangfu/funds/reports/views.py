@@ -11,8 +11,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from bangfu.audit.actor import Actor
+from bangfu.core.views import refusals_to
 from bangfu.orgs.scope import require_perm_somewhere
-from bangfu.web.refusals import refusals_to
 
 from . import excel, monthly, pdf, selectors, services
 from .charts import chart_data

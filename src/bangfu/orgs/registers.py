@@ -1,6 +1,8 @@
-"""What a fund source is earmarked for (专款专用) and an aid posting pays: a project
-(projects.Project) or a specific-aid plan (specific.Plan). What registering either shares, and
-their read-only admin, until each has a procedure of its own (SPEC §4)."""
+"""The registers the foundation keeps of what money is earmarked for (专款专用): projects
+(projects.Project) and specific-aid plans (specific.Plan). What registering either shares —
+who may, the code and title — and their read-only admin, until each has a procedure of its own
+(SPEC §4). Here, below both apps and below the ledger that points at them, so that neither
+imports the other nor the funds app."""
 
 from django.contrib import admin
 
