@@ -84,6 +84,14 @@ def history(today, cast, act, roster, new_household, login, org):  # noqa: F811
         c = factories.case(cast.intake_a, h)
     with at("2021-03-16 09:00"):
         assert act(cast.assessor_a, c, "investigate", **INVESTIGATION).status_code == 302
+    with at("2021-03-17 09:00"):
+        r = login(cast.assessor_a).post(reverse("cases:pre_review_submit", args=[c.pk]))
+        assert r.status_code == 302
+    with at("2021-03-18 09:00"):
+        r = login(cast.district_cn).post(
+            reverse("cases:pre_review_remark", args=[c.pk]), {"text": "建议核实住房面积后再定金额。"}
+        )
+        assert r.status_code == 302
     with at("2021-03-20 09:00"):
         assert act(cast.panel_a, c, "review", **review_data(roster, amount="4000.00")).status_code == 302
     with at("2021-03-21 09:00"):
@@ -130,6 +138,8 @@ def test_the_file_shows_the_whole_history_newest_first_with_working_links(histor
         "aid",  # 03-22: the payment
         "decision",  # 03-21: approval
         "decision",  # 03-20: the panel
+        "pre_review_remark",  # 03-18: the district's remark
+        "pre_review",  # 03-17
         "decision",  # 03-16: the investigation
         "case",  # 03-15
         "lead",  # 03-10 11:00
@@ -146,6 +156,8 @@ def test_the_file_shows_the_whole_history_newest_first_with_working_links(histor
     assert "个案帮扶 · 资金 ¥4,000.00" in aid and "已冲销" in aid and c.number in aid
     approval = next(t for k, t in shown if k == "decision")
     assert "街镇审批" in approval and "¥4,000.00" in approval and "approver_a" in approval
+    assert "建议核实住房面积" in text["pre_review_remark"] and "district_cn" in text["pre_review_remark"]
+    assert "报送综合帮扶预审表，测算建议 ¥" in text["pre_review"]
     assert "病情稳定" in text["follow_up"] and "2021年4月1日 09:00" in text["follow_up"]
     assert "突发疾病" in text["visit"] and "2021年3月10日" in text["visit"]
     assert "居委会转介" in text["lead"] and "待跟进" in text["lead"]
@@ -222,7 +234,7 @@ def test_a_long_history_is_cut_with_a_link_to_all_of_it(history, cast, login):
     section = timeline(page(client, h))
     assert len(entries(section)) == SHOWN and "?timeline=all#timeline" in section
     everything = entries(timeline(page(client, h, timeline="all")))
-    assert len(everything) == SHOWN + 15  # the new leads and the fifteen entries of the history
+    assert len(everything) == SHOWN + 17  # the new leads and the seventeen entries of the history
     assert everything[-1][0] == "category"
 
 
@@ -247,4 +259,4 @@ def test_the_timeline_costs_one_query_per_source(history, cast, login, django_as
     # The timeline itself: one query per kind of entry (pre-reviews and their remarks, done and
     # open follow-ups are two kinds each), and the four id look-ups of the registry's history.
     with django_assert_max_num_queries(len(SOURCES) + 2 + 4):
-        assert len(household_timeline(user=cast.assessor_a, household=h).entries) > 15
+        assert len(household_timeline(user=cast.assessor_a, household=h).entries) > 17

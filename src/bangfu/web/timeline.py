@@ -38,9 +38,10 @@ from bangfu.registry.models import Household, HouseholdCategory
 
 SUMMARY_CHARS = 80
 
-# Steps shown from the case's own transitions; the application, payment, receipt and follow-up
-# appear through their own records (the case, the aid record, the receipt document, the follow-up).
-SHOWN_ELSEWHERE = {"apply", "pay", "receipt", "follow_up"}
+# Steps shown from the case's own transitions; the application, pre-review, payment, receipt and
+# follow-up appear through their own records (the case, the form, the aid record, the receipt
+# document, the follow-up).
+SHOWN_ELSEWHERE = {"apply", "pre_review", "pay", "receipt", "follow_up"}
 # The decisions that set the amount: their entry names it.
 APPROVING = {"approve", "approve_district", "help_first"}
 
@@ -58,6 +59,11 @@ class Entry:
     @property
     def has_time(self) -> bool:
         return isinstance(self.when, datetime)
+
+    @classmethod
+    def at(cls, moment: datetime, kind: str, label: str, summary: str, by: str, url: str | None) -> Entry:
+        """An entry of a source that records the moment: shown and sorted by it."""
+        return cls(when=moment, kind=kind, label=label, summary=summary, by=by, url=url, sort=moment)
 
 
 def _day_start(day: date) -> datetime:
@@ -152,14 +158,13 @@ def file_change_entries(*, user, household: Household, limit: int | None = None)
         shown = _file_change(e)
         if shown:
             out.append(
-                Entry(
-                    when=e.at,
-                    kind="file",
-                    label="档案变更",
-                    summary=shown[0],
-                    by=e.actor_label,
-                    url=_file_url(household, shown[1]),
-                    sort=e.at,
+                Entry.at(
+                    e.at,
+                    "file",
+                    "档案变更",
+                    shown[0],
+                    e.actor_label,
+                    _file_url(household, shown[1]),
                 )
             )
     return out
@@ -201,14 +206,13 @@ def lead_entries(*, user, household: Household, limit: int | None = None) -> lis
     for lead in rows:
         state = f"（已处理：{lead.resolution}）" if lead.closed_at else "（待跟进）"
         out.append(
-            Entry(
-                when=lead.raised_at,
-                kind="lead",
-                label="线索",
-                summary=_line(f"{lead.get_source_display()}：{lead.description}{state}"),
-                by="",
-                url=url,
-                sort=lead.raised_at,
+            Entry.at(
+                lead.raised_at,
+                "lead",
+                "线索",
+                _line(f"{lead.get_source_display()}：{lead.description}{state}"),
+                "",
+                url,
             )
         )
     return out
@@ -228,16 +232,15 @@ def case_entries(*, user, household: Household, limit: int | None = None) -> lis
         limit,
     )
     return [
-        Entry(
-            when=c.created_at,
-            kind="case",
-            label="受理申请",
-            summary=_line(
+        Entry.at(
+            c.created_at,
+            "case",
+            "受理申请",
+            _line(
                 f"{c} {c.get_aid_type_display()}，申请人 {c.applicant.name}，申请日期 {c.application_date:%Y-%m-%d}"
             ),
-            by=_who(c.created_by),
-            url=_case_url(c.pk),
-            sort=c.created_at,
+            _who(c.created_by),
+            _case_url(c.pk),
         )
         for c in rows
     ]
@@ -260,14 +263,13 @@ def decision_entries(*, user, household: Household, limit: int | None = None) ->
         if t.comment:
             text += f"。{t.comment}"
         out.append(
-            Entry(
-                when=t.at,
-                kind="decision",
-                label=step,
-                summary=_line(text),
-                by=t.actor_label,
-                url=_case_url(t.case_id),
-                sort=t.at,
+            Entry.at(
+                t.at,
+                "decision",
+                step,
+                _line(text),
+                t.actor_label,
+                _case_url(t.case_id),
             )
         )
     return out
@@ -288,29 +290,27 @@ def pre_review_entries(*, user, household: Household, limit: int | None = None) 
         limit,
     )
     out = [
-        Entry(
-            when=p.submitted_at,
-            kind="pre_review",
-            label="预审表",
-            summary=_line(
+        Entry.at(
+            p.submitted_at,
+            "pre_review",
+            "预审表",
+            _line(
                 f"{p.case} 报送综合帮扶预审表"
                 + (f"，测算建议 {format_yuan(p.proposed_amount)}" if p.proposed_amount is not None else "")
             ),
-            by=_who(p.submitted_by),
-            url=_case_url(p.case_id),
-            sort=p.submitted_at,
+            _who(p.submitted_by),
+            _case_url(p.case_id),
         )
         for p in forms
     ]
     out += [
-        Entry(
-            when=r.at,
-            kind="pre_review_remark",
-            label="区服务社预审意见",
-            summary=_line(f"{r.pre_review.case}：{r.text}"),
-            by=_who(r.by),
-            url=_case_url(r.pre_review.case_id),
-            sort=r.at,
+        Entry.at(
+            r.at,
+            "pre_review_remark",
+            "区服务社预审意见",
+            _line(f"{r.pre_review.case}：{r.text}"),
+            _who(r.by),
+            _case_url(r.pre_review.case_id),
         )
         for r in remarks
     ]
@@ -326,16 +326,13 @@ def follow_up_entries(*, user, household: Household, limit: int | None = None) -
     # Open follow-ups are few (one per paid case) and all worth seeing: no cut.
     open_ = rows.filter(done_at__isnull=True).order_by("-due_date", "-pk")
     out = [
-        Entry(
-            when=f.done_at,
-            kind="follow_up",
-            label="回访",
-            summary=_line(
-                f"{f.case} 已回访：{f.outcome}" + (f"；家庭反馈：{f.feedback}" if f.feedback else "")
-            ),
-            by=_who(f.done_by),
-            url=_case_url(f.case_id),
-            sort=f.done_at,
+        Entry.at(
+            f.done_at,
+            "follow_up",
+            "回访",
+            _line(f"{f.case} 已回访：{f.outcome}" + (f"；家庭反馈：{f.feedback}" if f.feedback else "")),
+            _who(f.done_by),
+            _case_url(f.case_id),
         )
         for f in done
     ]
@@ -363,14 +360,13 @@ def document_entries(*, user, household: Household, limit: int | None = None) ->
     )
     # The download view checks the scope again: the link is no way around it.
     return [
-        Entry(
-            when=d.uploaded_at,
-            kind="document",
-            label="材料",
-            summary=_line(f"{d.case} 上传{d.get_kind_display()}：{d.original_name}"),
-            by=_who(d.uploaded_by),
-            url=reverse("cases:document", args=[d.case_id, d.pk]),
-            sort=d.uploaded_at,
+        Entry.at(
+            d.uploaded_at,
+            "document",
+            "材料",
+            _line(f"{d.case} 上传{d.get_kind_display()}：{d.original_name}"),
+            _who(d.uploaded_by),
+            reverse("cases:document", args=[d.case_id, d.pk]),
         )
         for d in rows
     ]
