@@ -20,7 +20,7 @@ from ninja.openapi.views import openapi_view
 from ninja.security import HttpBearer, SessionAuth
 from ninja.utils import check_csrf
 
-from bangfu.apierrors import body_limit_text, error_response
+from bangfu.core.apierrors import body_limit_text, error_response
 from bangfu.core.refusal import Refused
 from bangfu.orgs.models import ApiToken
 from bangfu.orgs.services import token_hash

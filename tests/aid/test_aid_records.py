@@ -16,6 +16,7 @@ from bangfu.aid.models import AidRecord, AppendOnly
 from bangfu.audit.actor import Actor
 from bangfu.cases import services as case_services
 from bangfu.cases.rules import prior_aid
+from bangfu.core.refusal import Refused
 from bangfu.funds import services as funds
 from bangfu.funds.models import FundSource, Transaction
 from bangfu.orgs.models import Organisation
@@ -74,7 +75,7 @@ def test_the_cashiers_payment_writes_the_aid_record_with_its_posting(cast, act, 
 
 def test_a_refused_payment_leaves_no_aid_record(cast, in_2021):
     c = factories.approve(factories.case(cast.intake_a), "4000.00")  # the street holds nothing
-    with pytest.raises(case_services.Refused):
+    with pytest.raises(Refused):
         case_services.case_pay(
             case=c, actor=Actor.for_user(cast.cashier_a, "test"), method="cash", idempotency_key=uuid.uuid4()
         )

@@ -15,7 +15,7 @@ from django.db.models import Sum
 from bangfu.audit.actor import Actor
 from bangfu.cases import services
 from bangfu.cases.models import Case, CaseState, Payment, PaymentRecord
-from bangfu.cases.workflow import Refused
+from bangfu.core.refusal import Refused
 
 from . import factories
 

@@ -11,6 +11,7 @@ from pypdf import PdfReader
 from bangfu.audit.actor import Actor
 from bangfu.cases import services
 from bangfu.cases.models import CaseState, Document
+from bangfu.core.refusal import Refused
 
 from . import factories
 from .conftest import INVESTIGATION, review_data
@@ -35,7 +36,7 @@ def test_upload_checked_by_content_not_name(cast, login):
 def test_upload_size_limit(cast):
     c = factories.case(cast.intake_a)
     big = SimpleUploadedFile("big.pdf", b"%PDF-" + b"0" * (services.MAX_UPLOAD_BYTES + 1))
-    with pytest.raises(services.Refused, match="超过 10 MB"):
+    with pytest.raises(Refused, match="超过 10 MB"):
         services.document_upload(actor=Actor.for_user(cast.intake_a), case=c, kind="other", upload=big)
 
 

@@ -13,9 +13,9 @@ from django.urls import reverse
 from bangfu.api import api
 from bangfu.audit.actor import Actor
 from bangfu.core.refusal import Refused
+from bangfu.core.views import refusals_to
 from bangfu.registry import services as registry
 from bangfu.registry.models import HouseholdCategory, Person
-from bangfu.web.refusals import refusals_to
 from tests.registry.conftest import member
 
 

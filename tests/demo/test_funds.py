@@ -17,12 +17,12 @@ from django.utils import timezone
 
 from bangfu.audit.actor import Actor
 from bangfu.cases.models import Case, CaseState, PaymentRecord
+from bangfu.core.refusal import Refused
 from bangfu.demo.funds import _months, demo_funds
 from bangfu.funds.models import Account, Agreement, Posting, Transaction, TransactionKind
 from bangfu.funds.reports import services as report_services
 from bangfu.funds.reports.annual import annual_figures
 from bangfu.funds.reports.monthly import monthly_report_figures
-from bangfu.funds.services import FundsRefused
 from bangfu.funds.verify import ledger_problems
 from bangfu.orgs.models import Organisation, User
 from tests.conftest import EDGE_DAYS
@@ -115,7 +115,7 @@ def test_a_whole_clean_year_on_any_day(demo, today):
     filer, reviewer = (
         Actor.for_user(User.objects.get(username=u), "test") for u in ("cn_hy_approver", "cn_finance")
     )
-    with pytest.raises(FundsRefused, match="尚未结束"):
+    with pytest.raises(Refused, match="尚未结束"):
         report_services.monthly_report_file(actor=filer, org=street, year=today.year, month=today.month)
     last = months[-2]
     report = report_services.monthly_report_file(actor=filer, org=street, year=last.year, month=last.month)

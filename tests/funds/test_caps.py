@@ -4,9 +4,9 @@ from datetime import date
 
 import pytest
 
+from bangfu.core.refusal import Refused
 from bangfu.funds import services
 from bangfu.funds.models import Account, Posting
-from bangfu.funds.services import FundsRefused
 
 from .conftest import STREET, as_, key, project
 
@@ -41,7 +41,7 @@ def test_management_fee_up_to_two_and_a_half_percent(lottery_spent_2025, cast):
 
 def test_management_fee_beyond_the_cap_is_refused_with_the_figures(lottery_spent_2025, cast):
     fee(cast, lottery_spent_2025, "20000.00")
-    with pytest.raises(FundsRefused) as e:
+    with pytest.raises(Refused) as e:
         fee(cast, lottery_spent_2025, "6000.00")
     assert e.value.code == "cap_exceeded"
     assert e.value.message.startswith(
@@ -52,17 +52,17 @@ def test_management_fee_beyond_the_cap_is_refused_with_the_figures(lottery_spent
 
 
 def test_management_fee_counts_only_that_years_spending(lottery_spent_2025, cast):
-    with pytest.raises(FundsRefused, match=r"¥0\.00"):
+    with pytest.raises(Refused, match=r"¥0\.00"):
         fee(cast, lottery_spent_2025, "1.00", day=date(2026, 1, 5))
 
 
 def test_management_fee_before_the_rate_exists_is_refused(funded, cast):
-    with pytest.raises(FundsRefused, match="没有生效的管理费比例"):
+    with pytest.raises(Refused, match="没有生效的管理费比例"):
         fee(cast, funded, "1.00", day=date(2021, 6, 1))
 
 
 def test_management_fee_comes_from_lottery_money_only(lottery_spent_2025, cast):
-    with pytest.raises(FundsRefused, match="福彩金"):
+    with pytest.raises(Refused, match="福彩金"):
         services.management_fee_record(
             actor=as_(cast.foundation_fin), source=lottery_spent_2025.fiscal, amount="1.00", day=date(2025, 12, 1),
             memo="x", idempotency_key=key(),
@@ -85,7 +85,7 @@ def test_work_expenses_within_the_share_of_donations_used(
 ):
     source = getattr(donations_used_2021, kind)
     work(cast, org, source, cap)
-    with pytest.raises(FundsRefused) as e:
+    with pytest.raises(Refused) as e:
         work(cast, org, source, "0.01")
     message = e.value.message
     assert e.value.code == "cap_exceeded"
@@ -98,11 +98,11 @@ def test_work_expenses_within_the_share_of_donations_used(
 
 def test_work_expenses_need_a_district_policy_in_force(donations_used_2021, cast, org):
     # 长民发〔2016〕31号 ran to 2021-12-31; 长宁 has no policy for 2023.
-    with pytest.raises(FundsRefused) as e:
+    with pytest.raises(Refused) as e:
         work(cast, org, donations_used_2021.directed, "1.00", day=date(2023, 3, 1))
     assert e.value.code == "no_policy_in_force"
 
 
 def test_work_expenses_come_from_donations_only(funded, cast, org):
-    with pytest.raises(FundsRefused, match="只能从捐赠资金"):
+    with pytest.raises(Refused, match="只能从捐赠资金"):
         work(cast, org, funded.lottery, "1.00")

@@ -16,11 +16,10 @@ from django.db.models import Sum
 from bangfu.audit.actor import Actor
 from bangfu.cases import services as case_services
 from bangfu.cases.models import Case, CaseState, Payment, PaymentRecord
-from bangfu.cases.workflow import Refused
+from bangfu.core.refusal import Refused
 from bangfu.funds import services
 from bangfu.funds.models import Account, Allocation, Posting
 from bangfu.funds.selectors import balance, lowest_balance_from
-from bangfu.funds.services import FundsRefused
 from bangfu.funds.verify import ledger_problems
 from tests.cases import factories
 
@@ -42,7 +41,7 @@ def run_together(work, n: int = THREADS) -> list:
         try:
             barrier.wait()
             results[i] = work(i)
-        except (FundsRefused, Refused) as e:
+        except Refused as e:
             results[i] = e
         except Exception as e:  # a deadlock or a serialisation error would show here
             results[i] = e
@@ -58,8 +57,8 @@ def run_together(work, n: int = THREADS) -> list:
 
 
 def refusals(results, code: str) -> int:
-    assert all(not isinstance(r, Exception) or isinstance(r, FundsRefused) for r in results), results
-    return sum(isinstance(r, FundsRefused) and r.code == code for r in results)
+    assert all(not isinstance(r, Exception) or isinstance(r, Refused) for r in results), results
+    return sum(isinstance(r, Refused) and r.code == code for r in results)
 
 
 def test_parallel_project_payments_never_overdraw_the_street_fund(funded, cast, org):

@@ -8,12 +8,12 @@ from django.db import IntegrityError, transaction
 
 from bangfu.audit.actor import Actor
 from bangfu.audit.models import AuditEntry
+from bangfu.core.refusal import Refused
 from bangfu.funds import selectors, services
 from bangfu.funds.models import Account, FundSource, Posting
-from bangfu.funds.services import FundsRefused
 from bangfu.projects.models import Project
-from bangfu.projects.services import ProjectRefused, project_create
-from bangfu.specific.services import PlanRefused, plan_create
+from bangfu.projects.services import project_create
+from bangfu.specific.services import plan_create
 
 from .conftest import STREET, D, as_, key, plan, project
 
@@ -39,7 +39,7 @@ def _pay(cast, org, source, **refs):
 def test_a_project_source_pays_only_its_project(sources, cast, org):
     _receive_enterprise(cast, org, sources.enterprise)
     own, other = project("P-2025-01"), project("P-OTHER")
-    with pytest.raises(FundsRefused) as e:
+    with pytest.raises(Refused) as e:
         _pay(cast, org, sources.enterprise, project=other)
     assert e.value.code == "not_entitled"
     assert e.value.message == "资金来源“某集团助学项目资助”不能用于项目 P-OTHER（P-OTHER 帮扶项目）。"
@@ -62,9 +62,9 @@ def test_a_plan_source_pays_only_its_plan(sources, cast, org):
         actor=as_(cast.finance_cn), org=street, source=sources.department, department=department,
         amount="3000.00", day=date(2025, 3, 1), memo="特定帮扶经费", idempotency_key=key(),
     )  # fmt: skip
-    with pytest.raises(FundsRefused, match=r"不能用于特定帮扶计划 PLAN-8（PLAN-8 特定帮扶计划）"):
+    with pytest.raises(Refused, match=r"不能用于特定帮扶计划 PLAN-8（PLAN-8 特定帮扶计划）"):
         _pay(cast, org, sources.department, plan=plan("PLAN-8"))
-    with pytest.raises(FundsRefused, match="只能用于一个项目或一个特定帮扶计划"):
+    with pytest.raises(Refused, match="只能用于一个项目或一个特定帮扶计划"):
         _pay(cast, org, sources.department, plan=plan("PLAN-7"), project=project("P-2025-01"))
     txn = _pay(cast, org, sources.department, plan=plan("PLAN-7"))
     assert {(p.project, p.plan.code) for p in txn.postings.all()} == {(None, "PLAN-7")}
@@ -89,11 +89,11 @@ def test_a_reversal_points_at_the_same_project(sources, cast, org):
 
 def test_a_source_names_one_registered_project_or_plan(cast):
     a = as_(cast.foundation)
-    with pytest.raises(FundsRefused, match="企事业项目资助须注明资助的项目"):
+    with pytest.raises(Refused, match="企事业项目资助须注明资助的项目"):
         services.fund_source_create(actor=a, code="QY-9", name="x", kind="enterprise")
-    with pytest.raises(FundsRefused, match="职能部门特定帮扶经费须注明对应的特定帮扶计划"):
+    with pytest.raises(Refused, match="职能部门特定帮扶经费须注明对应的特定帮扶计划"):
         services.fund_source_create(actor=a, code="BM-9", name="x", kind="department")
-    with pytest.raises(FundsRefused, match="一项资金只能限用于一个项目或一个计划"):
+    with pytest.raises(Refused, match="一项资金只能限用于一个项目或一个计划"):
         services.fund_source_create(
             actor=a, code="QY-9", name="x", kind="enterprise", project=project("P-1"), plan=plan("PLAN-1")
         )
@@ -140,17 +140,17 @@ def test_the_transaction_shows_the_project_it_paid(sources, cast, org, login):
 
 def test_projects_and_plans_are_registered_with_their_owner(db, org, cast):
     system = Actor.system("tests")
-    with pytest.raises(ProjectRefused, match="项目主体须为基金会或区帮扶组织"):
+    with pytest.raises(Refused, match="项目主体须为基金会或区帮扶组织"):
         project_create(actor=system, code="XM-1", title="助学", owner=org(STREET))
-    with pytest.raises(ProjectRefused, match="您无权登记帮扶项目"):
+    with pytest.raises(Refused, match="您无权登记帮扶项目"):
         project_create(actor=as_(cast.finance_cn), code="XM-1", title="助学", owner=org("310105"))
     made = project_create(actor=as_(cast.foundation), code="XM-1", title="助学", owner=org("310105"))
     assert AuditEntry.objects.filter(target_type="projects.project", target_id=str(made.pk)).exists()
-    with pytest.raises(ProjectRefused, match="项目编号 XM-1 已存在"):
+    with pytest.raises(Refused, match="项目编号 XM-1 已存在"):
         project_create(actor=system, code="XM-1", title="助学", owner=org("SHBKHZ"))
-    with pytest.raises(PlanRefused, match="“上海市帮困互助基金会”不是政府职能部门"):
+    with pytest.raises(Refused, match="“上海市帮困互助基金会”不是政府职能部门"):
         plan_create(actor=system, code="JH-1", title="计划", department=org("SHBKHZ"))
-    with pytest.raises(PlanRefused, match="请选择制定计划的政府职能部门"):
+    with pytest.raises(Refused, match="请选择制定计划的政府职能部门"):
         plan_create(actor=system, code="JH-1", title="计划", department=None)
     assert list(Project.objects.values_list("code", flat=True)) == ["XM-1"]
 

@@ -5,10 +5,10 @@ from datetime import date
 import pytest
 
 from bangfu.audit.models import AuditEntry
+from bangfu.core.refusal import Refused
 from bangfu.funds import services
 from bangfu.funds.models import Account, Allocation, Posting, Transaction
 from bangfu.funds.selectors import balance
-from bangfu.funds.services import FundsRefused
 
 from .conftest import DISTRICT, OTHER_STREET, STREET, D, as_, key, plan, project
 
@@ -36,7 +36,7 @@ def test_every_movement_is_audited(funded):
 
 
 def test_allocation_beyond_the_agreement_is_refused_with_figures(funded, cast, org, agreement):
-    with pytest.raises(FundsRefused) as e:
+    with pytest.raises(Refused) as e:
         services.allocation_make(
             actor=as_(cast.foundation), agreement=agreement, to_org=org(DISTRICT), source=funded.lottery,
             amount="100000.01", day=date(2021, 6, 1), memo="超额", idempotency_key=key(),
@@ -52,7 +52,7 @@ def test_allocation_beyond_the_agreement_is_refused_with_figures(funded, cast, o
     ],
 )
 def test_allocation_outside_the_agreement_is_refused(funded, cast, org, agreement, to, day, words):
-    with pytest.raises(FundsRefused, match=words):
+    with pytest.raises(Refused, match=words):
         services.allocation_make(
             actor=as_(cast.foundation), agreement=agreement, to_org=org(to), source=funded.lottery,
             amount="1.00", day=day, memo="x", idempotency_key=key(),
@@ -64,7 +64,7 @@ def test_unsigned_agreement_allows_no_allocation(sources, cast, org):
         actor=as_(cast.foundation), district=org(DISTRICT), number="XY-DRAFT", amount="1000.00",
         valid_from=date(2021, 1, 1), valid_to=date(2021, 12, 31), duties="职责", reporting="月报",
     )  # fmt: skip
-    with pytest.raises(FundsRefused, match="草拟"):
+    with pytest.raises(Refused, match="草拟"):
         services.allocation_make(
             actor=as_(cast.foundation), agreement=draft, to_org=org(DISTRICT), source=sources.lottery,
             amount="1.00", day=date(2021, 3, 1), memo="x", idempotency_key=key(),
@@ -72,7 +72,7 @@ def test_unsigned_agreement_allows_no_allocation(sources, cast, org):
 
 
 def test_district_cannot_allocate_more_than_it_holds(funded, cast, org, agreement):
-    with pytest.raises(FundsRefused) as e:
+    with pytest.raises(Refused) as e:
         services.allocation_make(
             actor=as_(cast.finance_cn), agreement=agreement, to_org=org(OTHER_STREET), source=funded.lottery,
             amount="300000.01", day=date(2021, 2, 1), memo="x", idempotency_key=key(),
@@ -102,7 +102,7 @@ def test_fiscal_matching_arrives_at_the_district(sources, cast, org):
 
 
 def test_a_receipt_of_the_wrong_kind_is_refused(sources, cast, org):
-    with pytest.raises(FundsRefused, match="市级福彩金"):
+    with pytest.raises(Refused, match="市级福彩金"):
         services.fiscal_matching_receive(
             actor=as_(cast.finance_cn), org=org(DISTRICT), source=sources.lottery, amount="1.00",
             day=date(2021, 2, 1), memo="x", idempotency_key=key(),
@@ -151,7 +151,7 @@ def test_street_raised_money_returns_to_that_street_only(sources, cast, org):
         actor=as_(cast.finance_cn), org=org(STREET), source=sources.undirected, donor="辖区企业",
         amount="100.00", day=date(2021, 3, 1), memo="募集", idempotency_key=key(),
     )  # fmt: skip
-    with pytest.raises(FundsRefused, match="全额返还该街镇"):
+    with pytest.raises(Refused, match="全额返还该街镇"):
         services.raised_funds_pass_through(
             actor=as_(cast.finance_cn), org=org(STREET), source=sources.undirected, amount="100.00",
             return_to=org(OTHER_STREET), day=date(2021, 3, 5), memo="x", idempotency_key=key(),
@@ -183,7 +183,7 @@ def test_project_and_plan_money_pays_only_its_own(sources, cast, org):
         (sources.enterprise, {"plan": plan("PLAN-7")}, "不能用于特定帮扶计划"),
         (sources.department, {}, "须注明"),
     ]:
-        with pytest.raises(FundsRefused, match=words):
+        with pytest.raises(Refused, match=words):
             services.aid_pay(
                 actor=as_(cast.finance_cn), org=street, source=source, amount="1.00", day=date(2025, 3, 3),
                 memo="x", idempotency_key=key(), **refs,
@@ -199,12 +199,12 @@ def _department(org):
 def test_no_fund_goes_below_zero_even_backdated(funded, cast, org):
     street = org(STREET)
     # 200,000 arrived on 15 January: a payment dated the 14th would have spent money not yet there.
-    with pytest.raises(FundsRefused, match=r"¥0\.00"):
+    with pytest.raises(Refused, match=r"¥0\.00"):
         services.aid_pay(
             actor=as_(cast.finance_cn), org=street, source=funded.lottery, amount="1.00", day=date(2021, 1, 14),
             memo="x", idempotency_key=key(), project=project("P-1"),
         )  # fmt: skip
-    with pytest.raises(FundsRefused, match=r"¥200,000\.00"):
+    with pytest.raises(Refused, match=r"¥200,000\.00"):
         services.aid_pay(
             actor=as_(cast.finance_cn), org=street, source=funded.lottery, amount="200000.01",
             day=date(2021, 2, 1), memo="x", idempotency_key=key(), project=project("P-1"),
@@ -215,7 +215,7 @@ def test_no_fund_goes_below_zero_even_backdated(funded, cast, org):
 @pytest.mark.parametrize("amount", ["0", "-5.00", "1.001", "abc", 1.5, "NaN", "1e20"])
 def test_bad_amounts_are_refused_in_chinese_and_nothing_is_saved(sources, cast, org, amount):
     before = Transaction.objects.count()
-    with pytest.raises(FundsRefused) as e:
+    with pytest.raises(Refused) as e:
         services.fiscal_matching_receive(
             actor=as_(cast.finance_cn), org=org(DISTRICT), source=sources.fiscal, amount=amount,
             day=date(2021, 2, 1), memo="x", idempotency_key=key(),
@@ -227,11 +227,11 @@ def test_bad_amounts_are_refused_in_chinese_and_nothing_is_saved(sources, cast, 
 def test_someone_without_the_permission_moves_no_money(sources, cast, org):
     # A street cashier, a district approver of 长宁 and the district of 黄浦 all may not.
     for user, where in [(cast.cashier_a, STREET), (cast.district_cn, DISTRICT), (cast.district_hp, DISTRICT)]:
-        with pytest.raises(FundsRefused) as e:
+        with pytest.raises(Refused) as e:
             services.fiscal_matching_receive(
                 actor=as_(user), org=org(where), source=sources.fiscal, amount="1.00", day=date(2021, 2, 1),
                 memo="x", idempotency_key=key(),
             )  # fmt: skip
         assert e.value.code == "forbidden"
-    with pytest.raises(FundsRefused):
+    with pytest.raises(Refused):
         services.fund_source_create(actor=as_(cast.finance_cn), code="X", name="X", kind="lottery")

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pytest
 
 from bangfu.cases.models import Case, CaseState, Payment, PaymentRecord
-from bangfu.cases.workflow import Refused
+from bangfu.core.refusal import Refused
 from bangfu.funds import services
 from bangfu.funds.models import Account, Posting, Transaction
 from bangfu.funds.selectors import balance

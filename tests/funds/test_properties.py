@@ -11,10 +11,10 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bangfu.core.refusal import Refused
 from bangfu.funds import services
 from bangfu.funds.models import HOLDING_ACCOUNTS, Posting, Transaction
 from bangfu.funds.selectors import balances
-from bangfu.funds.services import FundsRefused
 from bangfu.funds.verify import ledger_problems
 
 from .conftest import DISTRICT, OTHER_STREET, STREET, as_, key, project
@@ -185,7 +185,7 @@ def test_any_sequence_of_movements_keeps_the_ledger_sound(steps, funded, cast, o
                 with transaction.atomic():
                     apply(step, cast=cast, org=org, sources=funded, agreement=agreement)
                 recorded += 1
-            except FundsRefused:
+            except Refused:
                 pass
             check_invariants()
         assert [str(p) for p in ledger_problems()] == []

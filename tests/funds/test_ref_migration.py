@@ -67,8 +67,9 @@ def _old_movement(apps, *, kind, source, lines, counterparty="", key):
 def test_the_migration_carries_the_text_references_over_and_keeps_the_guards(flushable_db):
     executor = MigrationExecutor(connection)
     executor.migrate(BEFORE)
-    # Undoing 0006 rebuilt funds_posting on SQLite: the guards are back all the same.
-    assert not _guards_missing()
+    # Undoing 0006 rebuilt funds_posting on SQLite: the ledger's guards are back all the same.
+    # (The aid records come after 0006 and were undone with it: their guards return below.)
+    assert not {name for name in _guards_missing() if not name.startswith("aid_")}
     old = executor.loader.project_state(BEFORE).apps
     Organisation = old.get_model("orgs", "Organisation")
     OldSource = old.get_model("funds", "FundSource")

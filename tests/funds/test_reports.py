@@ -18,6 +18,7 @@ from openpyxl.utils import get_column_letter
 from pypdf import PdfReader
 
 from bangfu.cases import services as case_services
+from bangfu.core.refusal import Refused
 from bangfu.funds import services
 from bangfu.funds.models import Agreement, MonthlyReport
 from bangfu.funds.reports import services as report_services
@@ -32,7 +33,6 @@ from bangfu.funds.reports.monthly import (
 )
 from bangfu.funds.reports.selectors import filing_status
 from bangfu.funds.reports.snapshot import flatten, to_json
-from bangfu.funds.services import FundsRefused
 from bangfu.funds.verify import ledger_problems
 from tests.cases import factories
 from tests.conftest import EDGE_DAYS
@@ -305,7 +305,7 @@ def test_this_month_waits_and_last_month_is_due_on_the_tenth(today, funded, cast
     street, filer = org(STREET), as_(cast.approver_a)
     following = (today.year + 1, 1) if today.month == 12 else (today.year, today.month + 1)
     for year, month in ((today.year, today.month), following):
-        with pytest.raises(FundsRefused, match="尚未结束"):
+        with pytest.raises(Refused, match="尚未结束"):
             report_services.monthly_report_file(actor=filer, org=street, year=year, month=month)
     assert not MonthlyReport.objects.exists()
     last = (today.year - 1, 12) if today.month == 1 else (today.year, today.month - 1)

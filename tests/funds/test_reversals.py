@@ -4,10 +4,10 @@ from datetime import date
 
 import pytest
 
+from bangfu.core.refusal import Refused
 from bangfu.funds import services
 from bangfu.funds.models import Account, Allocation, Transaction, TransactionKind
 from bangfu.funds.selectors import balance
-from bangfu.funds.services import FundsRefused
 
 from .conftest import DISTRICT, STREET, D, as_, key, project
 
@@ -38,7 +38,7 @@ def test_a_transaction_is_reversed_once(funded, cast):
         actor=as_(cast.finance_cn), txn=original, day=date(2021, 2, 2), reason="有误"
     )
     assert first == again and Transaction.objects.filter(kind=TransactionKind.REVERSAL).count() == 1
-    with pytest.raises(FundsRefused, match="本身是冲销凭证"):
+    with pytest.raises(Refused, match="本身是冲销凭证"):
         services.transaction_reverse(actor=as_(cast.finance_cn), txn=first, day=date(2021, 2, 3), reason="x")
 
 
@@ -47,18 +47,18 @@ def test_money_already_spent_cannot_be_taken_back(funded, cast, org):
         actor=as_(cast.finance_cn), org=org(STREET), source=funded.lottery, amount="150000.00",
         day=date(2021, 3, 1), memo="项目发放", idempotency_key=key(), project=project("P-1"),
     )  # fmt: skip
-    with pytest.raises(FundsRefused, match=r"¥50,000\.00"):
+    with pytest.raises(Refused, match=r"¥50,000\.00"):
         services.transaction_reverse(
             actor=as_(cast.finance_cn), txn=street_allocation(), day=date(2021, 4, 1), reason="x"
         )
 
 
 def test_a_reversal_needs_a_reason_and_a_date_not_before_the_original(funded, cast):
-    with pytest.raises(FundsRefused, match="冲销理由"):
+    with pytest.raises(Refused, match="冲销理由"):
         services.transaction_reverse(
             actor=as_(cast.finance_cn), txn=street_allocation(), day=date(2021, 2, 1), reason=" "
         )
-    with pytest.raises(FundsRefused, match="不能早于"):
+    with pytest.raises(Refused, match="不能早于"):
         services.transaction_reverse(
             actor=as_(cast.finance_cn), txn=street_allocation(), day=date(2021, 1, 1), reason="x"
         )

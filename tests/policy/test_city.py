@@ -6,7 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from bangfu.cases.workflow import Refused, follow_up_due, paperwork_rule
+from bangfu.cases.workflow import follow_up_due, paperwork_rule
+from bangfu.core.refusal import Refused
 from bangfu.funds.parameters import management_fee_rate
 from bangfu.funds.reports.monthly import due_date, due_rule
 from bangfu.policy.parameters import (

@@ -11,8 +11,6 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from bangfu.funds.models import Account
-
 from .models import AidForm, AidKind, AidRecord
 
 
@@ -43,11 +41,10 @@ def case_payment_row(
     )
 
 
-def payment_record_row(record, *, txn, postings) -> AidRecord:
+def payment_record_row(record, *, transaction_id: int, fund_source_id: int | None) -> AidRecord:
     """The aid record of a case payment's hand-over row (`cases.PaymentRecord`, case loaded)
-    posted by `txn`, whose `postings` come in the order written: the fund source named is
-    the first aid posting's (the source drawn first)."""
-    first_source = next((p.fund_source_id for p in postings if p.account == Account.AID), None)
+    posted by its ledger transaction; the fund source named is the one the payment drew on
+    first (`funds.builders.first_aid_source`)."""
     return case_payment_row(
         payment_id=record.payment_id,
         household_id=record.household_id,
@@ -55,8 +52,8 @@ def payment_record_row(record, *, txn, postings) -> AidRecord:
         street_id=record.street_id,
         amount=record.amount,
         day=record.paid_on,
-        transaction_id=txn.pk,
-        fund_source_id=first_source,
+        transaction_id=transaction_id,
+        fund_source_id=fund_source_id,
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from bangfu.funds.builders import first_aid_source
 from bangfu.funds.models import Posting, Transaction
 
 from . import builders
@@ -24,7 +25,9 @@ def case_payment_record(*, payment_record, txn: Transaction) -> AidRecord:
     if existing is not None:
         return existing
     postings = Posting.objects.filter(transaction=txn).order_by("pk")
-    row = builders.payment_record_row(payment_record, txn=txn, postings=list(postings))
+    row = builders.payment_record_row(
+        payment_record, transaction_id=txn.pk, fund_source_id=first_aid_source(list(postings))
+    )
     row.save()
     return row
 

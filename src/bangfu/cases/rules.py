@@ -14,16 +14,13 @@ from datetime import date
 from decimal import Decimal
 
 from bangfu.aid import selectors as aid_selectors
+from bangfu.core.refusal import Refused
 from bangfu.policy import selectors as policy_selectors
-from bangfu.policy.engine import EvaluationError, evaluate
+from bangfu.policy.engine import evaluate
 from bangfu.policy.parameters import AID_FORMS
 from bangfu.registry.selectors import household_category_on
 
 from .models import AidType, Case
-
-
-class NoPolicy(Exception):
-    """No policy of the district covers the application date: an error, never a zero (SPEC §6)."""
 
 
 @dataclass(frozen=True)
@@ -56,9 +53,13 @@ def rules_for(case: Case, *, book=None) -> CaseRules:
     book = book or policy_selectors.policy_book()
     ps = book.in_force(district_code(case), day)
     if ps is None:
-        raise NoPolicy(
+        # No policy covers the application date: a refusal, never a zero (SPEC §6).
+        raise Refused(
             f"{case.street.parent.name}在 {day:%Y-%m-%d} 没有生效的帮扶政策，无法办理。"
-            "请核对申请日期，或由区帮扶组织发布适用的政策版本。"
+            "请核对申请日期，或由区帮扶组织发布适用的政策版本。",
+            code="no_policy_in_force",
+            field="application_date",
+            status=422,
         )
     p = ps.at(day)
 
@@ -126,8 +127,10 @@ def request_for(case: Case, *, category: str, prior: list[dict], invoices) -> di
     applicant = case.applicant
     day: date = case.application_date
     if applicant.hukou_district_id is None:
-        raise EvaluationError(
-            "invalid_input", "申请人未登记户籍区，请先在家庭档案中补录。", "household.hukou_district"
+        raise Refused(
+            "申请人未登记户籍区，请先在家庭档案中补录。",
+            code="invalid_input",
+            field="household.hukou_district",
         )
     request: dict = {
         "district": district_code(case),
@@ -171,7 +174,7 @@ def request_for(case: Case, *, category: str, prior: list[dict], invoices) -> di
 
 
 def propose(case: Case, *, amount: Decimal | None = None) -> dict:
-    """The engine's answer for the case as it stands; EvaluationError says what is missing.
+    """The engine's answer for the case as it stands; `Refused` says what is missing.
 
     With `amount`, the engine judges that amount (as the requested amount): its reasons then
     say whether it exceeds a maximum and whether that maximum is a "generally" (一般) one.

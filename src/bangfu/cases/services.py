@@ -21,6 +21,7 @@ from bangfu.audit.actor import Actor
 from bangfu.audit.services import audit_record
 from bangfu.core.dates import future_fact
 from bangfu.core.money import ZERO
+from bangfu.core.refusal import Refused
 from bangfu.orgs.scope import has_perm_at
 from bangfu.registry.models import Household, Person
 
@@ -40,7 +41,6 @@ from .models import (
     PreReview,
     PreReviewRemark,
 )
-from .workflow import Refused
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 # Checked by content, never by the name or the browser's claim.
@@ -51,7 +51,7 @@ INVOICE_STATES = (CaseState.APPLIED, CaseState.REVIEWING)
 def _require(actor: Actor, perm: str, case_or_street) -> None:
     street_id = getattr(case_or_street, "street_id", None) or case_or_street.pk
     if not has_perm_at(actor.user, perm, street_id):
-        raise Refused("您没有办理此项的权限。")
+        raise Refused("您没有办理此项的权限。", code="forbidden", status=403)
 
 
 @transaction.atomic
@@ -73,17 +73,21 @@ def case_create(
     discovery.ScreeningVisit whose finding opened it (SPEC §3), taken in by the assessor."""
     _require(actor, "cases.intake" if source_visit is None else "discovery.visit", household)
     if applicant.household_id != household.pk or not applicant.active:
-        raise Refused("申请人须为该户在册成员。")
+        raise Refused("申请人须为该户在册成员。", code="invalid_input", field="applicant")
     if aid_type not in AidType.values:
-        raise Refused("请选择帮扶类型。")
+        raise Refused("请选择帮扶类型。", code="invalid_input", field="aid_type")
     if message := future_fact(application_date, "申请日期"):
-        raise Refused(message)
+        raise Refused(message, code="invalid_input", field="application_date")
     if not hardship.strip():
-        raise Refused("请填写困难情况。")
+        raise Refused("请填写困难情况。", code="invalid_input", field="hardship")
     if aid_type == AidType.INSURANCE_SUPPLEMENT and (personal_share is None or personal_share <= ZERO):
-        raise Refused("补缴金帮扶须填写个人需补缴金额。")
+        raise Refused("补缴金帮扶须填写个人需补缴金额。", code="invalid_input", field="personal_share")
     if aid_type == AidType.EMERGENCY and emergency_event not in EmergencyEvent.values:
-        raise Refused("突发事件帮扶须选择事件类型（火灾、溺水、车祸或其他重大事故）。")
+        raise Refused(
+            "突发事件帮扶须选择事件类型（火灾、溺水、车祸或其他重大事故）。",
+            code="invalid_input",
+            field="emergency_event",
+        )
     case = builders.case_row(
         household_id=household.pk,
         street=household.street,
@@ -123,7 +127,7 @@ def case_propose(*, case: Case, actor: Actor) -> Case:
         has_perm_at(actor.user, "cases.intake", case.street_id)
         or has_perm_at(actor.user, "cases.investigate", case.street_id)
     ):
-        raise Refused("您没有办理此项的权限。")
+        raise Refused("您没有办理此项的权限。", code="forbidden", status=403)
     workflow._record_proposal(case)
     case.save(update_fields=["proposal", "proposal_at", "approval_level"])
     return case
@@ -138,10 +142,10 @@ def case_pay(*, case: Case, actor: Actor, method: str, idempotency_key: uuid.UUI
     existing = Payment.objects.filter(idempotency_key=idempotency_key).first()
     if existing is not None:
         if existing.case_id != case.pk:
-            raise Refused("该发放单号已用于其他个案，请刷新页面后重新发放。")
+            raise Refused("该发放单号已用于其他个案，请刷新页面后重新发放。", code="idempotency_conflict")
         return existing
     if method not in ("cash", "transfer"):
-        raise Refused("请选择发放方式（现金或银行转账）。")
+        raise Refused("请选择发放方式（现金或银行转账）。", code="invalid_input", field="method")
     try:
         with transaction.atomic():
             workflow.transition(case, "pay", actor, method=method, idempotency_key=idempotency_key)
@@ -151,7 +155,7 @@ def case_pay(*, case: Case, actor: Actor, method: str, idempotency_key: uuid.UUI
         existing = Payment.objects.filter(case=case).first()
         if existing is not None and existing.idempotency_key == idempotency_key:
             return existing
-        raise Refused("该个案已发放，不能重复发放。") from None
+        raise Refused("该个案已发放，不能重复发放。", code="already_paid") from None
     except Refused:
         # A concurrent request with the same key got there first while we waited on the lock.
         existing = Payment.objects.filter(idempotency_key=idempotency_key, case=case).first()
@@ -170,14 +174,22 @@ def sniff(head: bytes) -> str | None:
 
 def _checked_upload(upload) -> tuple[str, str]:
     if upload.size > MAX_UPLOAD_BYTES:
-        raise Refused(f"文件“{upload.name}”超过 {MAX_UPLOAD_BYTES // (1024 * 1024)} MB，请压缩或分页后上传。")
+        raise Refused(
+            f"文件“{upload.name}”超过 {MAX_UPLOAD_BYTES // (1024 * 1024)} MB，请压缩或分页后上传。",
+            code="file_too_large",
+            field="upload",
+        )
     if upload.size == 0:
-        raise Refused(f"文件“{upload.name}”为空。")
+        raise Refused(f"文件“{upload.name}”为空。", code="file_empty", field="upload")
     upload.seek(0)
     content_type = sniff(upload.read(8))
     upload.seek(0)
     if content_type is None:
-        raise Refused(f"文件“{upload.name}”不是 PDF、JPEG 或 PNG 文件（按文件内容判断），请重新扫描后上传。")
+        raise Refused(
+            f"文件“{upload.name}”不是 PDF、JPEG 或 PNG 文件（按文件内容判断），请重新扫描后上传。",
+            code="file_type",
+            field="upload",
+        )
     digest = hashlib.sha256()
     for chunk in upload.chunks():
         digest.update(chunk)
@@ -195,11 +207,11 @@ def document_upload(*, actor: Actor, case: Case, kind: str, upload) -> Document:
         has_perm_at(actor.user, "cases.intake", case.street_id)
         or has_perm_at(actor.user, "cases.investigate", case.street_id)
     ):
-        raise Refused("您没有办理此项的权限。")
+        raise Refused("您没有办理此项的权限。", code="forbidden", status=403)
     if kind not in DocumentKind.values or kind == DocumentKind.RECEIPT:
-        raise Refused("请选择材料类型。")
+        raise Refused("请选择材料类型。", code="invalid_input", field="kind")
     if not _document_states_ok(case):
-        raise Refused(f"个案当前状态为“{case.get_state_display()}”，不能再补充材料。")
+        raise Refused(f"个案当前状态为“{case.get_state_display()}”，不能再补充材料。", code="wrong_state")
     content_type, sha = _checked_upload(upload)
     doc = Document(
         case=case, kind=kind, original_name=upload.name[:200], content_type=content_type, size=upload.size,
@@ -236,20 +248,22 @@ def invoice_add(
 
     _require(actor, "cases.intake", case)
     if not (case.state in INVOICE_STATES or (case.state == CaseState.PAID and case.help_first)):
-        raise Refused(f"个案当前状态为“{case.get_state_display()}”，不能再录入发票。")
+        raise Refused(f"个案当前状态为“{case.get_state_display()}”，不能再录入发票。", code="wrong_state")
     if case.aid_type != AidType.MEDICAL:
-        raise Refused("只有大重病医疗帮扶需要录入医疗发票。")
+        raise Refused("只有大重病医疗帮扶需要录入医疗发票。", code="not_medical")
     if not number.strip() or not hospital.strip():
-        raise Refused("请填写发票号码和医院。")
+        raise Refused("请填写发票号码和医院。", code="invalid_input", field="number")
     if date > case.application_date:
-        raise Refused("发票日期不能晚于申请日期。")
+        raise Refused("发票日期不能晚于申请日期。", code="invalid_input", field="date")
     if reimbursed + self_paid > total:
-        raise Refused("报销金额与自负金额之和不能超过发票总金额。")
+        raise Refused("报销金额与自负金额之和不能超过发票总金额。", code="invalid_input", field="total")
     if self_paid <= ZERO:
-        raise Refused("自负金额须大于0。")
+        raise Refused("自负金额须大于0。", code="invalid_input", field="self_paid")
     number_key, hospital_key = _key(number), _key(hospital)
     if case.invoices.filter(number_key=number_key, hospital_key=hospital_key).exists():
-        raise Refused(f"发票 {hospital} {number} 已在本个案中录入。")
+        raise Refused(
+            f"发票 {hospital} {number} 已在本个案中录入。", code="duplicate_invoice", field="number"
+        )
     document = (
         document_upload(actor=actor, case=case, kind=DocumentKind.INVOICE, upload=upload) if upload else None
     )
@@ -279,7 +293,7 @@ def invoice_remove(*, actor: Actor, invoice: Invoice) -> None:
     case = invoice.case
     _require(actor, "cases.intake", case)
     if case.state not in INVOICE_STATES:
-        raise Refused(f"个案当前状态为“{case.get_state_display()}”，不能删除发票。")
+        raise Refused(f"个案当前状态为“{case.get_state_display()}”，不能删除发票。", code="wrong_state")
     audit_record(
         actor=actor, action="invoice.remove", target=case,
         before={"invoice": f"{invoice.hospital} {invoice.number}"}, org=case.street,
@@ -298,9 +312,9 @@ def _repropose(case: Case) -> None:
 def invoice_override(*, actor: Actor, invoice: Invoice, reason: str) -> Invoice:
     """The district lets a duplicate invoice through, with a written reason."""
     if not has_perm_at(actor.user, "cases.approve_district", invoice.case.street_id):
-        raise Refused("重复发票只能由区服务社核实放行。")
+        raise Refused("重复发票只能由区服务社核实放行。", code="forbidden", status=403)
     if not reason.strip():
-        raise Refused("请填写放行理由。")
+        raise Refused("请填写放行理由。", code="invalid_input", field="reason")
     invoice.duplicate_override_reason = reason.strip()
     invoice.duplicate_override_by = actor.user
     invoice.save(update_fields=["duplicate_override_reason", "duplicate_override_by"])
@@ -311,16 +325,19 @@ def invoice_override(*, actor: Actor, invoice: Invoice, reason: str) -> Invoice:
     return invoice
 
 
+BAD_SIGNATURE = "屏幕签名无效，请重新签名。"
+
+
 def _signature_file(data_url: str) -> ContentFile:
     prefix = "data:image/png;base64,"
     if not data_url.startswith(prefix):
-        raise Refused("屏幕签名无效，请重新签名。")
+        raise Refused(BAD_SIGNATURE, code="invalid_input", field="signature")
     try:
         raw = base64.b64decode(data_url[len(prefix) :], validate=True)
     except (binascii.Error, ValueError):
-        raise Refused("屏幕签名无效，请重新签名。") from None
+        raise Refused(BAD_SIGNATURE, code="invalid_input", field="signature") from None
     if sniff(raw[:8]) != "image/png":
-        raise Refused("屏幕签名无效，请重新签名。")
+        raise Refused(BAD_SIGNATURE, code="invalid_input", field="signature")
     return ContentFile(raw, name="signature.png")
 
 
@@ -329,7 +346,7 @@ def receipt_record(*, actor: Actor, case: Case, upload=None, signature: str = ""
     """签收单: the signed page uploaded, or a signature captured on screen."""
     _require(actor, "cases.pay", case)
     if upload is None and not signature:
-        raise Refused("请上传签字的签收单，或请领款人在屏幕上签名。")
+        raise Refused("请上传签字的签收单，或请领款人在屏幕上签名。", code="invalid_input", field="upload")
     file = upload if upload is not None else _signature_file(signature)
     content_type, sha = _checked_upload(file)
     doc = builders.receipt_document_row(
@@ -339,7 +356,7 @@ def receipt_record(*, actor: Actor, case: Case, upload=None, signature: str = ""
     with transaction.atomic():
         allowed, reason = workflow.can_take(actor.user, case, "receipt")
         if not allowed:
-            raise Refused(reason)
+            raise Refused(reason, code="not_allowed")
         doc.file.save(file.name or "signature.png", file, save=False)
         doc.save()
         workflow.transition(
@@ -354,10 +371,10 @@ def follow_up_assign(*, actor: Actor, follow_up: FollowUp, user) -> FollowUp:
     case = follow_up.case
     _require(actor, "cases.follow_up", case)
     if follow_up.done_at is not None:
-        raise Refused("该回访已完成。")
+        raise Refused("该回访已完成。", code="done")
     street_ids = set(user.role_assignments.values_list("org_id", flat=True))
     if case.street_id not in street_ids:
-        raise Refused("只能分派给本街镇的志愿者或救助顾问。")
+        raise Refused("只能分派给本街镇的志愿者或救助顾问。", code="invalid_input", field="username")
     follow_up.assigned_to = user
     follow_up.save(update_fields=["assigned_to"])
     audit_record(
@@ -376,9 +393,9 @@ def panel_member_add(*, actor: Actor, street, name: str, kind: str, user=None) -
         has_perm_at(actor.user, "cases.review", street)
         or has_perm_at(actor.user, "cases.approve_street", street)
     ):
-        raise Refused("您没有维护评审小组名册的权限。")
+        raise Refused("您没有维护评审小组名册的权限。", code="forbidden", status=403)
     if not name.strip():
-        raise Refused("请填写姓名。")
+        raise Refused("请填写姓名。", code="invalid_input", field="name")
     member = PanelMember.objects.create(street=street, name=name.strip(), kind=kind, user=user)
     audit_record(actor=actor, action="create", target=member, note="评审小组名册", org=street)
     return member
@@ -467,7 +484,7 @@ def pre_review_submit(*, actor: Actor, case: Case) -> PreReview:
     )
     allowed, reason = pre_review_may_submit(actor.user, locked)
     if not allowed:
-        raise Refused(reason)
+        raise Refused(reason, code="not_allowed")
     content = _pre_review_content(locked)
     recommended = (content["proposal"] or {}).get("recommended_amount")
     try:
@@ -479,7 +496,7 @@ def pre_review_submit(*, actor: Actor, case: Case) -> PreReview:
                 submitted_by=actor.user,
             )
     except IntegrityError:
-        raise Refused("该个案的综合帮扶预审表已提交，不能重复提交。") from None
+        raise Refused("该个案的综合帮扶预审表已提交，不能重复提交。", code="already_submitted") from None
     from .models import Transition
 
     # A recorded step without a state change, like the application itself: the timeline shows it.
@@ -503,12 +520,12 @@ def pre_review_may_remark(user, pre_review: PreReview) -> bool:
 def pre_review_remark(*, actor: Actor, pre_review: PreReview, text: str) -> PreReviewRemark:
     """The district service society's remark on a pre-review: advisory, no state changes."""
     if not pre_review_may_remark(actor.user, pre_review):
-        raise Refused("只有该街镇所属区的区服务社可以填写预审意见。")
+        raise Refused("只有该街镇所属区的区服务社可以填写预审意见。", code="forbidden", status=403)
     text = (text or "").strip()
     if not text:
-        raise Refused("请填写预审意见。")
+        raise Refused("请填写预审意见。", code="invalid_input", field="text")
     if len(text) > PRE_REVIEW_REMARK_MAX:
-        raise Refused(f"预审意见不能超过{PRE_REVIEW_REMARK_MAX}字。")
+        raise Refused(f"预审意见不能超过{PRE_REVIEW_REMARK_MAX}字。", code="invalid_input", field="text")
     remark = PreReviewRemark.objects.create(pre_review=pre_review, text=text, by=actor.user)
     case = pre_review.case
     audit_record(

@@ -15,13 +15,14 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from bangfu.audit.actor import Actor
+from bangfu.core.refusal import Refused
+from bangfu.core.views import refusals_to
 from bangfu.orgs.models import User
 from bangfu.orgs.scope import has_perm_at, require_perm_somewhere
 from bangfu.registry.selectors import household_get
 
 from . import forms, pdf, selectors, services, workflow
 from .models import CaseState, FollowUp, Invoice, Payment
-from .workflow import Refused
 
 
 def _case_context(request, case) -> dict:
@@ -106,7 +107,7 @@ def case_new(request, household_pk: int):
     )
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        try:
+        with refusals_to(form) as tried:
             case = services.case_create(
                 actor=Actor.from_request(request),
                 household=household,
@@ -119,9 +120,7 @@ def case_new(request, household_pk: int):
                 emergency_event=d["emergency_event"],
                 casualty_or_major_loss=d["casualty_or_major_loss"],
             )
-        except Refused as e:
-            form.add_error(None, str(e))
-        else:
+        if tried.ok:
             messages.success(request, f"已受理申请，个案编号 {case.number}。")
             return redirect("cases:detail", pk=case.pk)
     return render(request, "cases/case_new.html", {"form": form, "household": household})
@@ -151,32 +150,26 @@ def case_action(request, pk: int, action: str):
     if action not in forms.ACTION_FORMS:
         raise Http404
     allowed, reason = workflow.can_take(request.user, case, action)
-    label = workflow.action_label(case, action)
-    form = _action_form(action, case, request.POST if request.method == "POST" else None)
-    if request.method == "POST":
-        if not allowed:
-            messages.error(request, reason)
-            return redirect("cases:detail", pk=case.pk)
-        if form.is_valid():
-            data = dict(form.cleaned_data)
-            if isinstance(form, forms.ReviewForm):
-                data["attendance"] = form.attendance()
-            actor = Actor.from_request(request)
-            try:
-                if action == "pay":
-                    services.case_pay(
-                        case=case, actor=actor, method=data["method"], idempotency_key=data["idempotency_key"]
-                    )
-                else:
-                    services.case_transition(case=case, action=action, actor=actor, **data)
-            except Refused as e:
-                form.add_error(None, str(e))
-            else:
-                messages.success(request, f"已办理：{label}。")
-                return redirect("cases:detail", pk=case.pk)
-    elif not allowed:
+    if not allowed:
         messages.error(request, reason)
         return redirect("cases:detail", pk=case.pk)
+    label = workflow.action_label(case, action)
+    form = _action_form(action, case, request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        if isinstance(form, forms.ReviewForm):
+            data["attendance"] = form.attendance()
+        actor = Actor.from_request(request)
+        with refusals_to(form) as tried:
+            if action == "pay":
+                services.case_pay(
+                    case=case, actor=actor, method=data["method"], idempotency_key=data["idempotency_key"]
+                )
+            else:
+                services.case_transition(case=case, action=action, actor=actor, **data)
+        if tried.ok:
+            messages.success(request, f"已办理：{label}。")
+            return redirect("cases:detail", pk=case.pk)
     return render(
         request,
         "cases/case_action.html",
@@ -196,15 +189,13 @@ def invoice_add(request, pk: int):
             messages.error(request, f"{label}：{'；'.join(errors)}" if label else "；".join(errors))
         return redirect("cases:detail", pk=case.pk)
     d = form.cleaned_data
-    try:
+    with refusals_to(request) as tried:
         invoice, dups = services.invoice_add(
             actor=Actor.from_request(request), case=case, number=d["number"], hospital=d["hospital"],
             regular_hospital=d["regular_hospital"], date=d["date"], fee_type=d["fee_type"], total=d["total"],
             reimbursed=d["reimbursed"] or 0, self_paid=d["self_paid"], upload=d["upload"],
         )  # fmt: skip
-    except Refused as e:
-        messages.error(request, str(e))
-    else:
+    if tried.ok:
         if dups:
             streets = "、".join(sorted({x.case.street.name for x in dups}))
             messages.warning(
@@ -221,10 +212,8 @@ def invoice_add(request, pk: int):
 def invoice_remove(request, pk: int, invoice_pk: int):
     case = selectors.case_get(user=request.user, pk=pk)
     invoice = get_object_or_404(Invoice, case=case, pk=invoice_pk)
-    try:
+    with refusals_to(request):
         services.invoice_remove(actor=Actor.from_request(request), invoice=invoice)
-    except Refused as e:
-        messages.error(request, str(e))
     return redirect("cases:detail", pk=case.pk)
 
 
@@ -233,13 +222,11 @@ def invoice_remove(request, pk: int, invoice_pk: int):
 def invoice_override(request, pk: int, invoice_pk: int):
     case = selectors.case_get(user=request.user, pk=pk)
     invoice = get_object_or_404(Invoice, case=case, pk=invoice_pk)
-    try:
+    with refusals_to(request) as tried:
         services.invoice_override(
             actor=Actor.from_request(request), invoice=invoice, reason=request.POST.get("reason", "")
         )
-    except Refused as e:
-        messages.error(request, str(e))
-    else:
+    if tried.ok:
         messages.success(request, "已放行该发票。")
     return redirect("cases:detail", pk=case.pk)
 
@@ -252,16 +239,14 @@ def document_upload(request, pk: int):
     if not form.is_valid():
         messages.error(request, "请选择材料类型和文件。")
         return redirect("cases:detail", pk=case.pk)
-    try:
+    with refusals_to(request) as tried:
         services.document_upload(
             actor=Actor.from_request(request),
             case=case,
             kind=form.cleaned_data["kind"],
             upload=form.cleaned_data["upload"],
         )
-    except Refused as e:
-        messages.error(request, str(e))
-    else:
+    if tried.ok:
         messages.success(request, "已上传材料。")
     return redirect("cases:detail", pk=case.pk)
 
@@ -283,14 +268,12 @@ def receipt(request, pk: int):
     case = selectors.case_get(user=request.user, pk=pk)
     form = forms.ReceiptForm(request.POST, request.FILES)
     form.is_valid()
-    try:
+    with refusals_to(request) as tried:
         services.receipt_record(
             actor=Actor.from_request(request), case=case, upload=form.cleaned_data.get("upload"),
             signature=form.cleaned_data.get("signature", ""),
         )  # fmt: skip
-    except Refused as e:
-        messages.error(request, str(e))
-    else:
+    if tried.ok:
         messages.success(request, "已登记签收。")
     return redirect("cases:detail", pk=case.pk)
 
@@ -299,10 +282,8 @@ def receipt(request, pk: int):
 @require_POST
 def propose(request, pk: int):
     case = selectors.case_get(user=request.user, pk=pk)
-    try:
+    with refusals_to(request):
         services.case_propose(case=case, actor=Actor.from_request(request))
-    except Refused as e:
-        messages.error(request, str(e))
     return redirect("cases:detail", pk=case.pk)
 
 
@@ -312,13 +293,11 @@ def follow_up_assign(request, pk: int, follow_up_pk: int):
     case = selectors.case_get(user=request.user, pk=pk)
     task = get_object_or_404(FollowUp, case=case, pk=follow_up_pk)
     user = User.objects.filter(username=request.POST.get("username", "")).first()
-    try:
+    with refusals_to(request) as tried:
         if user is None:
-            raise Refused("找不到该用户。")
+            raise Refused("找不到该用户。", code="invalid_input", field="username")
         services.follow_up_assign(actor=Actor.from_request(request), follow_up=task, user=user)
-    except Refused as e:
-        messages.error(request, str(e))
-    else:
+    if tried.ok:
         messages.success(request, f"已分派给 {user}。")
     return redirect("cases:detail", pk=case.pk)
 
@@ -338,13 +317,11 @@ def panel_roster(request):
     streets = [a.org for a in request.user.role_assignments.select_related("org") if a.org.kind == "street"]
     form = forms.PanelMemberForm(request.POST or None)
     if request.method == "POST" and form.is_valid() and streets:
-        try:
+        with refusals_to(request) as tried:
             services.panel_member_add(
                 actor=Actor.from_request(request), street=streets[0], **form.cleaned_data
             )
-        except Refused as e:
-            messages.error(request, str(e))
-        else:
+        if tried.ok:
             return redirect("cases:roster")
     members = [m for s in streets for m in selectors.panel_roster(street=s)]
     return render(request, "cases/roster.html", {"members": members, "form": form, "streets": streets})
@@ -367,11 +344,9 @@ def _pre_review_context(user, case) -> dict:
 @require_POST
 def pre_review_submit(request, pk: int):
     case = selectors.case_get(user=request.user, pk=pk)
-    try:
+    with refusals_to(request) as tried:
         services.pre_review_submit(actor=Actor.from_request(request), case=case)
-    except Refused as e:
-        messages.error(request, str(e))
-    else:
+    if tried.ok:
         messages.success(request, "已向区服务社提交综合帮扶预审表。")
     return redirect("cases:detail", pk=case.pk)
 
@@ -383,12 +358,10 @@ def pre_review_remark(request, pk: int):
     pre_review = selectors.pre_review_of(case=case)
     if pre_review is None:
         raise Http404
-    try:
+    with refusals_to(request) as tried:
         services.pre_review_remark(
             actor=Actor.from_request(request), pre_review=pre_review, text=request.POST.get("text", "")
         )
-    except Refused as e:
-        messages.error(request, str(e))
-    else:
+    if tried.ok:
         messages.success(request, "已填写预审意见。")
     return redirect("cases:detail", pk=case.pk)

@@ -6,8 +6,9 @@ Each `Step` row says from which states an action may be taken, where it leads, w
 permission (role, SPEC §1) takes it at the case's street, what it requires, and what it
 records. One plain function, `transition`, runs a row: it locks the household and the case,
 checks state, permission and requirements, records the step, moves the state, and writes
-the transition and the audit entry, all in one transaction. A refusal raises `Refused`
-with a Chinese message saying why and what to do.
+the transition and the audit entry, all in one transaction. A refusal raises the core
+`Refused` with a Chinese message saying why and what to do; its code names the check that
+failed (the requirement's name, `not_allowed`, `comment_required`, `no_policy_in_force`).
 
 Help first, paperwork later (三(二)4): `help_first` approves and lets the cashier pay before
 investigation and review; after payment the missing steps are recorded in state `paid`
@@ -31,8 +32,8 @@ from bangfu.aid.models import AidForm, AidRecord
 from bangfu.audit.actor import Actor
 from bangfu.audit.services import audit_record
 from bangfu.core.money import ZERO, format_yuan
+from bangfu.core.refusal import Refused
 from bangfu.orgs.scope import has_perm_at
-from bangfu.policy.engine import EvaluationError
 from bangfu.policy.parameters import Param, city_parameter
 from bangfu.registry.models import Household
 from bangfu.registry.selectors import household_category_on
@@ -64,7 +65,7 @@ def follow_up_due(paid_on: date) -> date:
     documents name the step but no time, its reference says so)."""
     rule = city_parameter("cases.follow_up_days", paid_on)
     if rule is None:
-        raise Refused(f"{paid_on:%Y-%m-%d}没有生效的回访期限规则，不能安排回访。")
+        raise Refused(f"{paid_on:%Y-%m-%d}没有生效的回访期限规则，不能安排回访。", code="no_follow_up_rule")
     return paid_on + timedelta(days=rule.value)
 
 
@@ -76,10 +77,6 @@ REQUIRED_DOCUMENTS = {
     AidType.EMERGENCY: (DocumentKind.DISASTER_PROOF,),
     AidType.OTHER: (DocumentKind.INCOME_ASSETS,),
 }
-
-
-class Refused(Exception):
-    """An action the procedure does not allow now; the message says why (Chinese)."""
 
 
 Check = Callable[[Case, dict], "str | None"]
@@ -283,7 +280,7 @@ def judge_amount(case: Case, amount: Decimal) -> tuple[list[str], list[str]]:
         (soft if r.max_amount.generally else hard).append(message)
     try:
         answer = rules.propose(case, amount=amount)
-    except EvaluationError as e:
+    except Refused as e:
         return [*hard, e.message], soft
     for reason in answer["reasons"]:
         code = reason["code"]
@@ -402,7 +399,7 @@ def _record_proposal(case: Case) -> None:
     """Ask the engine and keep its answer and trace on the case (SPEC §6)."""
     try:
         answer = rules.propose(case)
-    except EvaluationError as e:
+    except Refused as e:
         answer = e.as_dict()
     builders.proposal_recorded(case, answer, at=timezone.now())
 
@@ -508,7 +505,7 @@ def _do_pay(case: Case, actor: Actor, data: dict) -> None:
     """The payment, its ledger posting and its follow-up, in the one database transaction of
     `transition` (SPEC §10): a payment the street's fund cannot cover is refused and leaves
     nothing behind; a payment that stands has its posting."""
-    from bangfu.funds.services import FundsRefused, payment_post
+    from bangfu.funds.services import payment_post
 
     today = timezone.localdate()
     payment, record = builders.payment_rows(
@@ -527,8 +524,8 @@ def _do_pay(case: Case, actor: Actor, data: dict) -> None:
     # case rows held here) and refuses with the figures; raising rolls the payment back.
     try:
         payment_post(payment_record=record, actor=actor)
-    except FundsRefused as e:
-        raise Refused(f"不能发放：{e.message}请待区、街镇资金到账后再发放。") from None
+    except Refused as e:
+        raise Refused(f"不能发放：{e.message}请待区、街镇资金到账后再发放。", code=e.code) from None
     # 回访反馈: scheduled at payment, with a due date.
     builders.follow_up_row(case, due=follow_up_due(today)).save()
 
@@ -661,19 +658,17 @@ def transition(case: Case, action: str, actor: Actor, **data) -> Case:
     )
     allowed, reason = can_take(actor.user, locked, action)
     if not allowed:
-        raise Refused(reason)
+        raise Refused(reason, code="not_allowed")
     step = next(s for s in steps_for(locked, action) if may_take(actor.user, locked, s))
     comment = (data.get("comment") or "").strip()
     if step.comment_required and not comment:
-        raise Refused(f"“{step.label}”须填写说明。")
-    try:
-        problems = (need(locked, data) for need in step.needs)
-        problem = next((p for p in problems if p), None)
-    except rules.NoPolicy as e:
-        # No policy covers the application date (SPEC §6): say so, never a server error.
-        raise Refused(str(e)) from None
-    if problem:
-        raise Refused(problem)
+        raise Refused(f"“{step.label}”须填写说明。", code="comment_required", field="comment")
+    # A requirement says what is missing, its name is the code; with no policy in force on the
+    # application date `rules.rules_for` refuses by itself (SPEC §6), never a server error.
+    for need in step.needs:
+        problem = need(locked, data)
+        if problem:
+            raise Refused(problem, code=need.__name__.lstrip("_"))
     before = locked.state
     decided = step.effect(locked, actor, data) if step.effect else None
     locked.state = decided or step.target or before

@@ -3,7 +3,7 @@
 `message` is for people (Chinese, shown as it is), `code` for machines (stable, the API's
 error code), `field` names the input at fault when one is, and `status` is the HTTP
 status the API answers with. Pure Python: the policy engine, which imports no Django,
-raises it too. The web side shows it with `bangfu.web.refusals`, the API with one
+raises it too. The views show it with `bangfu.core.views`, the API with one
 exception handler (`bangfu.api`); a subclass exists only where a refusal carries data.
 """
 

@@ -77,7 +77,7 @@ from bangfu.funds import builders as funds_builders
 from bangfu.funds import services as funds_services
 from bangfu.funds.models import FundKind, FundSource, Posting, Transaction
 from bangfu.orgs.models import Organisation, User
-from bangfu.policy.engine import EvaluationError, evaluate_request, parse_request
+from bangfu.policy.engine import evaluate_request, parse_request
 from bangfu.policy.selectors import policy_book
 from bangfu.registry.models import HouseholdCategory, Person, Relationship
 from bangfu.registry.selectors import category_on
@@ -318,7 +318,7 @@ def _plan(rng, a: _Applicant, day: date, categories, committed, book, as_of, use
         answer = evaluate_request(
             parse_request(request, book.districts), book.in_force(a.street.parent.code, day)
         )
-    except EvaluationError as e:
+    except Refused as e:  # the engine's refusal (no policy in force, bad request)
         answer = {"error": e.as_dict()["error"]}
     eligible = bool(answer.get("eligible")) and Decimal(answer["recommended_amount"]) > 0
     age = (as_of - day).days
@@ -497,7 +497,11 @@ def _post(records: list[PaymentRecord], actor: Actor, rng: random.Random, system
     # What each household received (SPEC §4), as funds.payment_post writes it.
     AidRecord.objects.bulk_create(
         (
-            aid_builders.payment_record_row(r, txn=by_record[r.pk][0], postings=by_record[r.pk][1])
+            aid_builders.payment_record_row(
+                r,
+                transaction_id=by_record[r.pk][0].pk,
+                fund_source_id=funds_builders.first_aid_source(by_record[r.pk][1]),
+            )
             for r in records
         ),
         batch_size=CHUNK,

@@ -13,8 +13,8 @@ from bangfu.audit.actor import Actor
 from bangfu.audit.services import audit_record
 from bangfu.cases.models import AidType, Case
 from bangfu.cases.services import case_create
-from bangfu.cases.workflow import Refused
 from bangfu.core.dates import future_fact
+from bangfu.core.refusal import Refused
 from bangfu.orgs.scope import has_perm_at
 from bangfu.registry.models import Household, Person
 
@@ -23,7 +23,7 @@ from .models import Finding, Lead, ScreeningVisit
 
 def _require_visit(actor: Actor, household: Household) -> None:
     if not has_perm_at(actor.user, "discovery.visit", household.street_id):
-        raise Refused("您没有办理此项的权限。")
+        raise Refused("您没有办理此项的权限。", code="forbidden", status=403)
 
 
 @transaction.atomic
@@ -43,11 +43,11 @@ def visit_record(
     """定期排摸: record the finding; a finding may open an application on the household's behalf."""
     _require_visit(actor, household)
     if finding not in Finding.values:
-        raise Refused("请选择发现情况。")
+        raise Refused("请选择发现情况。", code="invalid_input", field="finding")
     if message := future_fact(visited_on, "排摸日期"):
-        raise Refused(message)
+        raise Refused(message, code="invalid_input", field="visited_on")
     if next_visit_due <= visited_on:
-        raise Refused("下次排摸日期须晚于本次排摸日期。")
+        raise Refused("下次排摸日期须晚于本次排摸日期。", code="invalid_input", field="next_visit_due")
     visit = ScreeningVisit.objects.create(
         household=household, street=household.street, visited_on=visited_on, finding=finding,
         notes=notes.strip(), next_visit_due=next_visit_due, by=actor.user,
@@ -64,9 +64,11 @@ def visit_record(
     case = None
     if open_application:
         if finding == Finding.NONE:
-            raise Refused("排摸未发现困难情况，不能启动帮扶申请。")
+            raise Refused(
+                "排摸未发现困难情况，不能启动帮扶申请。", code="invalid_input", field="open_application"
+            )
         if applicant is None:
-            raise Refused("请选择申请人。")
+            raise Refused("请选择申请人。", code="invalid_input", field="applicant")
         case = case_create(
             actor=actor, household=household, applicant=applicant, aid_type=aid_type, application_date=visited_on,
             hardship=f"排摸发现：{Finding(finding).label}。{notes.strip()}", source_visit=visit,
@@ -92,9 +94,9 @@ def lead_raise(*, actor: Actor, household: Household, source: str, description: 
 def lead_close(*, actor: Actor, lead: Lead, resolution: str, visit: ScreeningVisit | None = None) -> Lead:
     _require_visit(actor, lead.household)
     if lead.closed_at is not None:
-        raise Refused("该线索已处理。")
+        raise Refused("该线索已处理。", code="lead_closed")
     if not resolution.strip():
-        raise Refused("请填写处理结果。")
+        raise Refused("请填写处理结果。", code="invalid_input", field="resolution")
     lead.closed_at = timezone.now()
     lead.closed_by = actor.user
     lead.resolution = resolution.strip()

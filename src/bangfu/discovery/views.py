@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from bangfu.audit.actor import Actor
 from bangfu.cases.selectors import SCREENING_INTERVAL_DAYS
-from bangfu.cases.workflow import Refused
+from bangfu.core.views import refusals_to
 from bangfu.orgs.scope import has_perm_at, require_perm_somewhere
 from bangfu.registry.selectors import household_get
 
@@ -55,16 +55,14 @@ def visit_new(request, household_pk: int):
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         applicant = next((p for p in members if p.pk == d["applicant"]), None)
-        try:
+        with refusals_to(form) as tried:
             _, case = services.visit_record(
                 actor=Actor.from_request(request), household=household, visited_on=d["visited_on"],
                 finding=d["finding"], notes=d["notes"], next_visit_due=d["next_visit_due"],
                 open_application=d["open_application"], applicant=applicant, aid_type=d["aid_type"] or "other",
                 lead=lead,
             )  # fmt: skip
-        except Refused as e:
-            form.add_error(None, str(e))
-        else:
+        if tried.ok:
             messages.success(request, "已记录排摸。")
             if case is not None:
                 return redirect("cases:detail", pk=case.pk)
@@ -81,14 +79,12 @@ def lead_new(request, household_pk: int):
     form = forms.LeadForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        try:
+        with refusals_to(form) as tried:
             services.lead_raise(
                 actor=Actor.from_request(request), household=household, source=d["source"],
                 description=d["description"].strip(),
             )  # fmt: skip
-        except Refused as e:
-            form.add_error(None, str(e))
-        else:
+        if tried.ok:
             messages.success(request, "已登记线索，已列入本街镇的主动发现待办。")
             return redirect("registry:detail", pk=household.pk)
     return render(request, "discovery/lead_new.html", {"form": form, "household": household})
@@ -98,10 +94,8 @@ def lead_new(request, household_pk: int):
 @require_POST
 def lead_close(request, pk: int):
     lead = selectors.lead_get(user=request.user, pk=pk)
-    try:
+    with refusals_to(request):
         services.lead_close(
             actor=Actor.from_request(request), lead=lead, resolution=request.POST.get("resolution", "")
         )
-    except Refused as e:
-        messages.error(request, str(e))
     return redirect("discovery:discovery")

@@ -121,6 +121,12 @@ def payment_transaction_rows(
     return case_payment(record, draws).rows(created_by=created_by, actor_label=actor_label)
 
 
+def first_aid_source(postings: list[Posting]) -> int | None:
+    """The fund source a payment drew on first (its first aid posting, in the order written):
+    the one its aid record names."""
+    return next((p.fund_source_id for p in postings if p.account == Account.AID), None)
+
+
 def seal(transactions: list[Transaction], *, chunk: int = 5000) -> None:
     """Seal written transactions (their postings in): one UPDATE per chunk."""
     pks = [t.pk for t in transactions]

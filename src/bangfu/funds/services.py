@@ -22,6 +22,7 @@ from django.db import IntegrityError, transaction
 from bangfu.audit.actor import Actor
 from bangfu.audit.services import audit_record
 from bangfu.core.money import MoneyError, format_yuan, parse_money, to_fen_down
+from bangfu.core.refusal import Refused
 from bangfu.orgs.models import Organisation, OrgKind
 from bangfu.orgs.scope import has_perm_at
 from bangfu.projects.models import Project
@@ -44,16 +45,6 @@ from .models import (
 )
 from .parameters import management_fee_rate, work_expense_rate
 
-
-class FundsRefused(Exception):
-    """A movement the rules do not allow; the message is for people (Chinese), the code for machines."""
-
-    def __init__(self, message: str, code: str = "refused"):
-        super().__init__(message)
-        self.message = message
-        self.code = code
-
-
 # --- input ---------------------------------------------------------------------------------------
 
 
@@ -62,31 +53,31 @@ def _amount(value, label: str = "金额") -> Decimal:
     try:
         amount = parse_money(value)
     except MoneyError as e:
-        raise FundsRefused(f"{label}：{e.message}", "invalid_input") from None
+        raise Refused(f"{label}：{e.message}", code="invalid_input") from None
     if amount <= 0:
-        raise FundsRefused(f"{label}须大于零。", "invalid_input")
+        raise Refused(f"{label}须大于零。", code="invalid_input")
     return amount
 
 
 def _day(value, label: str = "记账日期") -> date:
     if not isinstance(value, date) or hasattr(value, "hour"):
-        raise FundsRefused(f"{label}须为日期（年-月-日）。", "invalid_input")
+        raise Refused(f"{label}须为日期（年-月-日）。", code="invalid_input")
     return value
 
 
 def _text(value: str, label: str, *, required: bool = True, max_length: int = 0) -> str:
     text = (value or "").strip()
     if required and not text:
-        raise FundsRefused(f"请填写{label}。", "invalid_input")
+        raise Refused(f"请填写{label}。", code="invalid_input")
     if max_length and len(text) > max_length:
-        raise FundsRefused(f"{label}不能超过{max_length}个字。", "invalid_input")
+        raise Refused(f"{label}不能超过{max_length}个字。", code="invalid_input")
     return text
 
 
 def _key(value) -> str:
     key = str(value or "").strip()
     if not key or len(key) > 100:
-        raise FundsRefused("缺少幂等键（每次提交的唯一编号），或超过100个字符。", "invalid_input")
+        raise Refused("缺少幂等键（每次提交的唯一编号），或超过100个字符。", code="invalid_input")
     return key
 
 
@@ -96,7 +87,7 @@ def _authorise(actor: Actor, perm: str, org: Organisation) -> None:
     if actor.user is None:
         return
     if not has_perm_at(actor.user, perm, org):
-        raise FundsRefused(f"您无权在“{org.name}”办理此项资金业务。", "forbidden")
+        raise Refused(f"您无权在“{org.name}”办理此项资金业务。", code="forbidden", status=403)
 
 
 def _foundation() -> Organisation:
@@ -143,10 +134,10 @@ def _check_no_negative(lines: list[Line], day: date) -> None:
         lowest = selectors.lowest_balance_from(org_id=org_id, source_id=source_id, account=account, day=day)
         if lowest + d < 0:
             line = names[(org_id, source_id, account)]
-            raise FundsRefused(
+            raise Refused(
                 f"{line.org.name}“{line.source.name}”{Account(account).label}在{_fmt_day(day)}及以后的"
                 f"可用余额为 {format_yuan(lowest)}，不足支出 {format_yuan(-d)}。",
-                "insufficient_funds",
+                code="insufficient_funds",
             )
 
 
@@ -216,7 +207,7 @@ def _write(*, actor: Actor, movement: Movement) -> tuple[Transaction, bool]:
 
 def _same_movement(existing: Transaction, kind: str) -> Transaction:
     if existing.kind != kind:
-        raise FundsRefused("该幂等键已用于另一笔资金业务，请刷新页面后重新提交。", "idempotency_conflict")
+        raise Refused("该幂等键已用于另一笔资金业务，请刷新页面后重新提交。", code="idempotency_conflict")
     return existing
 
 
@@ -244,25 +235,25 @@ def fund_source_create(
     code = _text(code, "代码", max_length=32)
     name = _text(name, "名称", max_length=100)
     if kind not in FundKind.values:
-        raise FundsRefused(f"未知的资金来源类别：{kind}。", "invalid_input")
+        raise Refused(f"未知的资金来源类别：{kind}。", code="invalid_input")
     if FundSource.objects.filter(code=code).exists():
-        raise FundsRefused(f"资金来源代码 {code} 已存在。", "invalid_input")
+        raise Refused(f"资金来源代码 {code} 已存在。", code="invalid_input")
     donor = _text(donor, "捐赠方", required=kind in DONATION_KINDS, max_length=100)
     purpose = _text(purpose, "捐赠用途", required=kind == FundKind.DONATION_DIRECTED)
     # SPEC §4: enterprise money funds projects and department money funds the department's
     # specific-aid plan; neither pays case aid.
     if kind == FundKind.ENTERPRISE and project is None:
-        raise FundsRefused("企事业项目资助须注明资助的项目。", "invalid_input")
+        raise Refused("企事业项目资助须注明资助的项目。", code="invalid_input")
     if kind == FundKind.DEPARTMENT and plan is None:
-        raise FundsRefused("职能部门特定帮扶经费须注明对应的特定帮扶计划。", "invalid_input")
+        raise Refused("职能部门特定帮扶经费须注明对应的特定帮扶计划。", code="invalid_input")
     if project is not None and plan is not None:
-        raise FundsRefused("一项资金只能限用于一个项目或一个计划。", "invalid_input")
+        raise Refused("一项资金只能限用于一个项目或一个计划。", code="invalid_input")
     earmarked = project is not None or plan is not None
     restricted = earmarked or kind in (FundKind.ENTERPRISE, FundKind.DEPARTMENT)
     if for_cases is None:
         for_cases = not restricted
     if for_cases and restricted:
-        raise FundsRefused("限用于项目或计划的资金不能用于个案帮扶。", "invalid_input")
+        raise Refused("限用于项目或计划的资金不能用于个案帮扶。", code="invalid_input")
     source = FundSource.objects.create(
         code=code, name=name, kind=kind, donor=donor, purpose=purpose, for_cases=for_cases,
         project=project, plan=plan, draw_order=draw_order,
@@ -320,13 +311,13 @@ def agreement_create(
     foundation = _foundation()
     _authorise(actor, "funds.manage_foundation", foundation)
     if district.kind != OrgKind.DISTRICT:
-        raise FundsRefused(f"协议只能与区帮扶组织签订，“{district.name}”不是区帮扶组织。", "invalid_input")
+        raise Refused(f"协议只能与区帮扶组织签订，“{district.name}”不是区帮扶组织。", code="invalid_input")
     number = _text(number, "协议编号", max_length=40)
     if Agreement.objects.filter(number=number).exists():
-        raise FundsRefused(f"协议编号 {number} 已存在。", "invalid_input")
+        raise Refused(f"协议编号 {number} 已存在。", code="invalid_input")
     valid_from, valid_to = _day(valid_from, "起始日期"), _day(valid_to, "终止日期")
     if valid_to < valid_from:
-        raise FundsRefused("协议终止日期不能早于起始日期。", "invalid_input")
+        raise Refused("协议终止日期不能早于起始日期。", code="invalid_input")
     agreement = Agreement.objects.create(
         number=number, foundation=foundation, district=district, amount=_amount(amount, "协议金额"),
         valid_from=valid_from, valid_to=valid_to, duties=_text(duties, "双方职责"),
@@ -344,7 +335,10 @@ def agreement_sign(*, actor: Actor, agreement: Agreement, signed_on: date) -> Ag
     agreement = Agreement.objects.select_for_update().get(pk=agreement.pk)
     _authorise(actor, "funds.manage_foundation", agreement.foundation)
     if agreement.status != Agreement.Status.DRAFT:
-        raise FundsRefused(f"协议 {agreement.number} 当前为“{agreement.get_status_display()}”，不能签订。")
+        raise Refused(
+            f"协议 {agreement.number} 当前为“{agreement.get_status_display()}”，不能签订。",
+            code="wrong_status",
+        )
     agreement.status = Agreement.Status.SIGNED
     agreement.signed_on = _day(signed_on, "签订日期")
     agreement.save(update_fields=["status", "signed_on"])
@@ -360,7 +354,10 @@ def agreement_terminate(*, actor: Actor, agreement: Agreement, reason: str) -> A
     agreement = Agreement.objects.select_for_update().get(pk=agreement.pk)
     _authorise(actor, "funds.manage_foundation", agreement.foundation)
     if agreement.status != Agreement.Status.SIGNED:
-        raise FundsRefused(f"协议 {agreement.number} 当前为“{agreement.get_status_display()}”，不能终止。")
+        raise Refused(
+            f"协议 {agreement.number} 当前为“{agreement.get_status_display()}”，不能终止。",
+            code="wrong_status",
+        )
     agreement.status = Agreement.Status.TERMINATED
     agreement.save(update_fields=["status"])
     audit_record(
@@ -393,12 +390,14 @@ def _receive(
     source_kinds, org_kinds = _RECEIPTS[kind]
     _authorise(actor, _manage_perm(org), org)
     if source.kind not in source_kinds:
-        raise FundsRefused(
+        raise Refused(
             f"“{source.name}”是{source.get_kind_display()}，不能按“{TransactionKind(kind).label}”入账。",
-            "wrong_source",
+            code="wrong_source",
         )
     if org.kind not in org_kinds:
-        raise FundsRefused(f"“{TransactionKind(kind).label}”不能记入{org.get_kind_display()}“{org.name}”。")
+        raise Refused(
+            f"“{TransactionKind(kind).label}”不能记入{org.get_kind_display()}“{org.name}”。", code="wrong_org"
+        )
     amount, day = _amount(amount), _day(day)
     movement = builders.receipt(
         kind=kind, org=org, source=source, amount=amount, day=day, memo=_text(memo, "摘要"),
@@ -466,7 +465,7 @@ def department_funds_receive(
     """A department's money for its specific-aid plan reaches the organisation it commissions
     (沪民救发〔2025〕1号 一(三)特定帮扶)."""
     if department.kind != OrgKind.DEPARTMENT:
-        raise FundsRefused(f"“{department.name}”不是政府职能部门。", "invalid_input")
+        raise Refused(f"“{department.name}”不是政府职能部门。", code="invalid_input")
     return _receive(
         actor=actor, kind=TransactionKind.DEPARTMENT_FUNDING, org=org, source=source, amount=amount, day=day,
         memo=memo, counterparty=department.name, idempotency_key=idempotency_key,
@@ -492,19 +491,22 @@ def allocation_make(
     elif to_org.kind == OrgKind.STREET and to_org.parent_id == agreement.district_id:
         from_org = agreement.district
     else:
-        raise FundsRefused(
+        raise Refused(
             f"协议 {agreement.number} 只能下拨给{agreement.district.name}或其所属街镇，不能下拨给“{to_org.name}”。",
-            "invalid_input",
+            code="invalid_input",
         )
     _authorise(actor, _manage_perm(from_org), from_org)
     if agreement.status != Agreement.Status.SIGNED:
-        raise FundsRefused(
-            f"协议 {agreement.number} 当前为“{agreement.get_status_display()}”，不能据此下拨资金。"
+        raise Refused(
+            f"协议 {agreement.number} 当前为“{agreement.get_status_display()}”，不能据此下拨资金。",
+            code="wrong_status",
         )
     if not agreement.valid_from <= day <= agreement.valid_to:
-        raise FundsRefused(
+        raise Refused(
             f"下拨日期 {_fmt_day(day)} 不在协议 {agreement.number} 的期限"
-            f"（{_fmt_day(agreement.valid_from)}至{_fmt_day(agreement.valid_to)}）内。"
+            f"（{_fmt_day(agreement.valid_from)}至{_fmt_day(agreement.valid_to)}）内。",
+            code="invalid_input",
+            field="day",
         )
     key = _key(idempotency_key)
     done = Transaction.objects.filter(idempotency_key=key, kind=TransactionKind.ALLOCATION).first()
@@ -513,10 +515,10 @@ def allocation_make(
     if from_org == agreement.foundation:
         allocated = agreement_allocated(agreement)
         if allocated + amount > agreement.amount:
-            raise FundsRefused(
+            raise Refused(
                 f"本次下拨 {format_yuan(amount)} 后累计将达 {format_yuan(allocated + amount)}，"
                 f"超过协议 {agreement.number} 的金额 {format_yuan(agreement.amount)}。",
-                "agreement_exceeded",
+                code="agreement_exceeded",
             )
     lines = [Line(from_org, source, Account.FUND, -amount), Line(to_org, source, Account.FUND, amount)]
     txn, _ = _post(
@@ -549,13 +551,13 @@ def raised_funds_pass_through(
     foundation, which returns them in full to the street. A street's own money goes back to
     that street; a district names the street of its district that receives it."""
     if org.kind not in (OrgKind.DISTRICT, OrgKind.STREET):
-        raise FundsRefused("只有区、街镇筹集的资金通过区转入基金会。", "invalid_input")
+        raise Refused("只有区、街镇筹集的资金通过区转入基金会。", code="invalid_input")
     _authorise(actor, "funds.manage_district", org)
     district = org.district
     if return_to.kind != OrgKind.STREET or return_to.parent_id != district.pk:
-        raise FundsRefused(f"返还对象须为{district.name}所属的街镇。", "invalid_input")
+        raise Refused(f"返还对象须为{district.name}所属的街镇。", code="invalid_input")
     if org.kind == OrgKind.STREET and return_to.pk != org.pk:
-        raise FundsRefused("街镇筹集的资金全额返还该街镇本身。", "invalid_input")
+        raise Refused("街镇筹集的资金全额返还该街镇本身。", code="invalid_input")
     amount, day = _amount(amount), _day(day)
     foundation = _foundation()
     lines = [Line(org, source, Account.RAISED, -amount)]
@@ -580,15 +582,15 @@ def raised_funds_return(*, actor: Actor, pass_through: Transaction, day: date, m
     _authorise(actor, "funds.manage_foundation", foundation)
     pass_through = Transaction.objects.select_related("return_to").get(pk=pass_through.pk)
     if pass_through.kind != TransactionKind.PASS_THROUGH:
-        raise FundsRefused(f"{pass_through.number} 不是筹集资金上缴凭证。", "invalid_input")
+        raise Refused(f"{pass_through.number} 不是筹集资金上缴凭证。", code="invalid_input")
     done = Transaction.objects.filter(returns=pass_through).first()
     if done is not None:
         return done
     if Transaction.objects.filter(reverses=pass_through).exists():
-        raise FundsRefused(f"{pass_through.number} 已冲销，不能返还。")
+        raise Refused(f"{pass_through.number} 已冲销，不能返还。", code="reversed")
     day = _day(day)
     if day < pass_through.date:
-        raise FundsRefused("返还日期不能早于上缴日期。", "invalid_input")
+        raise Refused("返还日期不能早于上缴日期。", code="invalid_input")
     held = pass_through.postings.get(org=foundation, account=Account.PASS_THROUGH)
     street = pass_through.return_to
     lines = [
@@ -617,7 +619,7 @@ def aid_pay(
     _authorise(actor, _manage_perm(org), org)
     problem = entitlement_problem(source, project=project, plan=plan)
     if problem:
-        raise FundsRefused(problem, "not_entitled")
+        raise Refused(problem, code="not_entitled")
     amount, day = _amount(amount), _day(day)
     lines = _pair(org, source, Account.AID, Account.FUND, amount, project=project, plan=plan)
     txn, _ = _post(
@@ -682,7 +684,7 @@ def payment_post(*, payment_record, actor: Actor | None = None) -> Transaction:
         if remaining == 0:
             break
     if remaining > 0:  # every source was read: `held` has them all
-        raise FundsRefused(_not_covered(street, record, held, day), "insufficient_funds")
+        raise Refused(_not_covered(street, record, held, day), code="insufficient_funds")
     txn, _ = _write(actor=actor, movement=builders.case_payment(record, draws))
     PaymentRecord.objects.filter(pk=record.pk).update(**builders.posted(txn))
     # What the household received (SPEC §4), written with the posting it points at.
@@ -720,18 +722,18 @@ def work_expense_record(
     rates of the district's policy in force on the day)."""
     _authorise(actor, "funds.manage_district", org)
     if org.kind not in (OrgKind.DISTRICT, OrgKind.STREET):
-        raise FundsRefused("工作经费由区、街镇帮扶组织列支。", "invalid_input")
+        raise Refused("工作经费由区、街镇帮扶组织列支。", code="invalid_input")
     if source.kind not in DONATION_KINDS:
-        raise FundsRefused(
+        raise Refused(
             f"工作经费只能从捐赠资金中按比例列支（长民发〔2016〕31号 五.3），“{source.name}”是{source.get_kind_display()}。",
-            "wrong_source",
+            code="wrong_source",
         )
     amount, day = _amount(amount), _day(day)
     rate = work_expense_rate(org.district.code, source.kind, day)
     if rate is None:
-        raise FundsRefused(
+        raise Refused(
             f"{org.district.name}在{_fmt_day(day)}没有生效的帮扶政策规定工作经费比例，不能列支。",
-            "no_policy_in_force",
+            code="no_policy_in_force",
         )
     # Locks the organisation: two expenses at once cannot both fit under the year's cap.
     Organisation.objects.select_for_update().get(pk=org.pk)
@@ -739,11 +741,11 @@ def work_expense_record(
     spent = selectors.work_expenses(org_id=org.pk, kind=source.kind, year_of=day)
     cap = to_fen_down(used * rate.value)
     if spent + amount > cap:
-        raise FundsRefused(
+        raise Refused(
             f"{org.name}{day.year}年工作经费（{FundKind(source.kind).label}）将达 {format_yuan(spent + amount)}，"
             f"超过当年{FundKind(source.kind).label}资金实际使用额 {format_yuan(used)} 的 {rate.percent}"
             f"（{format_yuan(cap)}）（{rate.reference}）。",
-            "cap_exceeded",
+            code="cap_exceeded",
         )
     lines = _pair(org, source, Account.WORK_EXPENSE, Account.FUND, amount)
     txn, _ = _post(
@@ -762,23 +764,23 @@ def management_fee_record(
     foundation = _foundation()
     _authorise(actor, "funds.manage_foundation", foundation)
     if source.kind != FundKind.LOTTERY:
-        raise FundsRefused(
-            f"管理费从福彩金中列支，“{source.name}”是{source.get_kind_display()}。", "wrong_source"
+        raise Refused(
+            f"管理费从福彩金中列支，“{source.name}”是{source.get_kind_display()}。", code="wrong_source"
         )
     amount, day = _amount(amount), _day(day)
     rate = management_fee_rate(day)
     if rate is None:
-        raise FundsRefused(f"{_fmt_day(day)}没有生效的管理费比例，不能列支。", "no_parameter")
+        raise Refused(f"{_fmt_day(day)}没有生效的管理费比例，不能列支。", code="no_parameter")
     # Locks the foundation: two fees at once cannot both fit under the year's cap.
     Organisation.objects.select_for_update().get(pk=foundation.pk)
     spending = selectors.lottery_aid_spent(year_of=day)
     charged = selectors.management_fees(year_of=day)
     cap = to_fen_down(spending * rate.value)
     if charged + amount > cap:
-        raise FundsRefused(
+        raise Refused(
             f"管理费将达 {format_yuan(charged + amount)}，超过{day.year}年福彩金项目支出 {format_yuan(spending)} 的 "
             f"{rate.percent}（{format_yuan(cap)}）（{rate.reference}）。",
-            "cap_exceeded",
+            code="cap_exceeded",
         )
     lines = _pair(foundation, source, Account.MANAGEMENT_FEE, Account.FUND, amount)
     txn, _ = _post(
@@ -803,15 +805,17 @@ def transaction_reverse(*, actor: Actor, txn: Transaction, day: date, reason: st
     ) else _manage_perm(org)  # fmt: skip
     _authorise(actor, perm, org)
     if original.kind == TransactionKind.REVERSAL:
-        raise FundsRefused(f"{original.number} 本身是冲销凭证，不能再冲销；如需恢复，请重新记账。")
+        raise Refused(
+            f"{original.number} 本身是冲销凭证，不能再冲销；如需恢复，请重新记账。", code="is_reversal"
+        )
     done = Transaction.objects.filter(reverses=original).first()
     if done is not None:
         return done
     if Transaction.objects.filter(returns=original).exists():
-        raise FundsRefused(f"{original.number} 的资金已返还街镇，请先冲销返还凭证。")
+        raise Refused(f"{original.number} 的资金已返还街镇，请先冲销返还凭证。", code="returned")
     day = _day(day)
     if day < original.date:
-        raise FundsRefused(f"冲销日期不能早于原凭证日期（{_fmt_day(original.date)}）。", "invalid_input")
+        raise Refused(f"冲销日期不能早于原凭证日期（{_fmt_day(original.date)}）。", code="invalid_input")
     reason = _text(reason, "冲销理由")
     lines = [
         Line(p.org, p.fund_source, p.account, -p.amount, p.case_id, p.project, p.plan)

@@ -14,6 +14,7 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
 from bangfu.audit.actor import Actor
+from bangfu.core.refusal import Refused
 
 logger = logging.getLogger(__name__)
 
@@ -22,7 +23,7 @@ def post_all_pending() -> dict:
     """Post every unposted payment record, oldest first; one refusal does not stop the others."""
     from bangfu.cases.models import PaymentRecord
 
-    from .services import FundsRefused, payment_post
+    from .services import payment_post
 
     actor = Actor.system("funds.sweep_pending_payments")
     posted, refused = 0, {}
@@ -30,7 +31,7 @@ def post_all_pending() -> dict:
         try:
             payment_post(payment_record=record, actor=actor)
             posted += 1
-        except FundsRefused as e:
+        except Refused as e:
             refused[str(record.event_id)] = e.message
             logger.warning("payment %s not posted: %s", record.event_id, e.message)
     return {"posted": posted, "refused": refused}

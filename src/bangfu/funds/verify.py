@@ -42,6 +42,7 @@ from django.db.models.functions import Cast, Coalesce, ExtractYear, Round
 from django.utils import timezone
 
 from bangfu.core.money import FEN, ZERO, format_yuan, to_fen_down
+from bangfu.core.refusal import Refused
 
 from . import selectors
 from .models import (
@@ -696,7 +697,7 @@ def _household_caps(v: Verification) -> None:
         who = f"家庭 {files[r['household_id']]} {r['year']}年"
         try:
             cap = rules.rules_for(cases[r["last"]], book=book)
-        except rules.NoPolicy as e:
+        except Refused as e:  # no policy in force on the application date
             v.add("household_caps", f"{who}有已批准或已发放的个案，但无法判断年度上限：{e}")
             continue
         events = r["ordinary"] if cap.max_events.generally else r["n"]

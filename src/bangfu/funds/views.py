@@ -19,14 +19,14 @@ from django.views.decorators.http import require_POST
 
 from bangfu.audit.actor import Actor
 from bangfu.core.money import ZERO
+from bangfu.core.paging import page_without_count
+from bangfu.core.views import refusals_to
 from bangfu.orgs.models import Organisation, OrgKind
 from bangfu.orgs.scope import has_perm, has_perm_at, require_perm_somewhere, scope_for
-from bangfu.web.paging import page_without_count
 
 from . import forms, selectors, services
 from .models import Account, Agreement, FundKind, FundSource, TransactionKind
 from .parameters import management_fee_rate
-from .services import FundsRefused
 
 
 def _actor(request) -> Actor:
@@ -192,11 +192,9 @@ def source_new(request):
     form = forms.FundSourceForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        try:
+        with refusals_to(form) as tried:
             source = services.fund_source_create(actor=_actor(request), **d)
-        except FundsRefused as e:
-            form.add_error(None, e.message)
-        else:
+        if tried.ok:
             messages.success(request, f"已登记资金来源“{source.name}”。")
             return redirect("funds:sources")
     return render(
@@ -224,11 +222,9 @@ def agreement_new(request):
     require_perm_somewhere(request.user, "funds.manage_foundation")
     form = forms.AgreementForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusals_to(form) as tried:
             agreement = services.agreement_create(actor=_actor(request), **form.cleaned_data)
-        except FundsRefused as e:
-            form.add_error(None, e.message)
-        else:
+        if tried.ok:
             messages.success(request, f"已起草协议 {agreement.number}，签订后方可据此下拨资金。")
             return redirect("funds:agreement", pk=agreement.pk)
     return render(
@@ -279,13 +275,11 @@ def agreement_sign(request, pk: int):
     if not form.is_valid():
         messages.error(request, "签订日期：" + "；".join(form.errors["signed_on"]))
         return redirect("funds:agreement", pk=pk)
-    try:
+    with refusals_to(request) as tried:
         services.agreement_sign(
             actor=_actor(request), agreement=agreement, signed_on=form.cleaned_data["signed_on"]
         )
-    except FundsRefused as e:
-        messages.error(request, e.message)
-    else:
+    if tried.ok:
         messages.success(request, f"协议 {agreement.number} 已签订。")
     return redirect("funds:agreement", pk=pk)
 
@@ -298,13 +292,11 @@ def agreement_terminate(request, pk: int):
     if not form.is_valid():
         messages.error(request, "请填写终止理由。")
         return redirect("funds:agreement", pk=pk)
-    try:
+    with refusals_to(request) as tried:
         services.agreement_terminate(
             actor=_actor(request), agreement=agreement, reason=form.cleaned_data["reason"]
         )
-    except FundsRefused as e:
-        messages.error(request, e.message)
-    else:
+    if tried.ok:
         messages.success(request, f"协议 {agreement.number} 已终止，此后不能再据此下拨。")
     return redirect("funds:agreement", pk=pk)
 
@@ -319,14 +311,12 @@ def allocation_new(request, pk: int):
     form = forms.AllocationForm(request.POST or None, targets=targets, initial={"day": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        try:
+        with refusals_to(form) as tried:
             allocation = services.allocation_make(
                 actor=_actor(request), agreement=agreement, to_org=d["to_org"], source=d["source"],
                 amount=d["amount"], day=d["day"], memo=d["memo"], idempotency_key=d["idempotency_key"],
             )  # fmt: skip
-        except FundsRefused as e:
-            form.add_error(None, e.message)
-        else:
+        if tried.ok:
             messages.success(request, f"已下拨 {allocation.amount:,.2f} 元至{allocation.to_org.name}。")
             return redirect("funds:agreement", pk=pk)
     return render(
@@ -447,11 +437,9 @@ def movement_new(request, kind: str):
         raise PermissionDenied
     form = movement.form(request.POST or None, initial={"day": timezone.localdate()}, **options)
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusals_to(form) as tried:
             txn = movement.call(_actor(request), form.cleaned_data)
-        except FundsRefused as e:
-            form.add_error(None, e.message)
-        else:
+        if tried.ok:
             messages.success(request, f"已记账：{movement.title}，凭证 {txn.number}。")
             return redirect("funds:transaction", pk=txn.pk)
     # The figures a cap is computed from, for the year of the date entered (else this year).
@@ -501,15 +489,14 @@ def pass_through_return(request, pk: int):
     if not form.is_valid():
         messages.error(request, "返还日期：" + "；".join(form.errors.get("day", ["请填写。"])))
         return redirect("funds:pass_throughs")
-    try:
+    with refusals_to(request) as tried:
         ret = services.raised_funds_return(
             actor=_actor(request),
             pass_through=txn,
             day=form.cleaned_data["day"],
             memo=form.cleaned_data["memo"],
         )
-    except FundsRefused as e:
-        messages.error(request, e.message)
+    if not tried.ok:
         return redirect("funds:pass_throughs")
     messages.success(request, f"已全额返还，凭证 {ret.number}。")
     return redirect("funds:transaction", pk=ret.pk)
@@ -574,16 +561,14 @@ def transaction_reverse(request, pk: int):
     _require_manager(user)
     form = forms.ReverseForm(request.POST or None, initial={"day": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusals_to(form) as tried:
             rev = services.transaction_reverse(
                 actor=_actor(request),
                 txn=txn,
                 day=form.cleaned_data["day"],
                 reason=form.cleaned_data["reason"],
             )
-        except FundsRefused as e:
-            form.add_error(None, e.message)
-        else:
+        if tried.ok:
             messages.success(request, f"已冲销 {txn.number}，冲销凭证 {rev.number}。")
             return redirect("funds:transaction", pk=rev.pk)
     return render(

@@ -20,7 +20,7 @@ from django.utils import timezone
 from bangfu.audit.actor import Actor
 from bangfu.audit.services import audit_record
 from bangfu.core.refusal import Refused
-from bangfu.web.refusals import refusals_to
+from bangfu.core.views import refusals_to
 
 from .models import ApiToken, Organisation, RoleAssignment, User
 from .scope import has_perm

@@ -14,7 +14,7 @@ import orjson
 from django.http import HttpResponse
 from ninja import Router, Schema
 
-from bangfu.apierrors import ErrorObject
+from bangfu.core.apierrors import ErrorObject
 from bangfu.core.money import CONTRACT_PATTERN
 
 from .engine import respond

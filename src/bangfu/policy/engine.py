@@ -2,7 +2,7 @@
 
 Pure: no database inside. It takes a `PolicyBook` (the published versions, loaded once by
 `selectors.policy_book()` or built from the data files) and a request dict of the SPEC §6
-contract, and returns the answer dict, or raises `EvaluationError` whose `as_dict()` is
+contract, and returns the answer dict, or raises the core `Refused` whose `as_dict()` is
 the contract's error object. Money is `Decimal` from input to output and leaves as strings.
 
 The rules are those of SPEC §6 for 长民发〔2016〕31号; every number comes from a parameter
@@ -30,6 +30,7 @@ from typing import NamedTuple
 import orjson
 
 from bangfu.core.money import ZERO, MoneyError, format_yuan, parse_money, to_fen_down
+from bangfu.core.refusal import Refused
 
 from .parameters import (
     AID_FORMS,
@@ -70,19 +71,9 @@ AID_TYPE_ZH = {
 EXCEPTION_NOTE = "该限额为“一般”限额：确需突破的，须书面说明理由并报区服务社审批。"
 
 
-class EvaluationError(Exception):
-    """A request the engine cannot answer: `invalid_input` (400) or `no_policy_in_force` (422)."""
-
-    def __init__(self, code: str, message: str, field: str | None = None, status: int = 400):
-        super().__init__(message)
-        self.code, self.message, self.field, self.status = code, message, field, status
-
-    def as_dict(self) -> dict:
-        return {"error": {"code": self.code, "message": self.message, "field": self.field}}
-
-
-def _invalid(message: str, field: str | None) -> EvaluationError:
-    return EvaluationError("invalid_input", message, field, 400)
+def _invalid(message: str, field: str | None) -> Refused:
+    """A request the engine cannot read (400); a date no version covers is `no_policy_in_force` (422)."""
+    return Refused(message, code="invalid_input", field=field, status=400)
 
 
 # --- parameters, versions, the book of versions -------------------------------------------
@@ -402,12 +393,12 @@ def _policy_in_force(r: Request, book: PolicyBook) -> ParameterSet:
     ps = book.in_force(r.district, r.day)
     if ps is None:
         name = book.districts.get(r.district) or r.district
-        raise EvaluationError(
-            "no_policy_in_force",
+        raise Refused(
             f"{name}（{r.district}）在 {r.day.isoformat()} 没有生效的帮扶政策，无法测算。"
             "请核对申请日期，或由区帮扶组织发布适用的政策版本。",
-            "application_date",
-            422,
+            code="no_policy_in_force",
+            field="application_date",
+            status=422,
         )
     return ps
 
@@ -717,7 +708,7 @@ def _answer(
 
 
 def evaluate(data, book: PolicyBook) -> dict:
-    """One request dict -> one answer dict; raises EvaluationError (invalid_input, no_policy_in_force)."""
+    """One request dict -> one answer dict; raises Refused (invalid_input, no_policy_in_force)."""
     r = parse_request(data, book.districts)
     return evaluate_request(r, _policy_in_force(r, book))
 
@@ -751,5 +742,5 @@ def respond(body: bytes | str, book: PolicyBook) -> tuple[int, dict]:
         return 400, _invalid(message, None).as_dict()
     try:
         return 200, evaluate(data, book)
-    except EvaluationError as e:
+    except Refused as e:
         return e.status, e.as_dict()

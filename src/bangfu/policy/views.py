@@ -14,8 +14,8 @@ from django.views.decorators.http import require_POST
 
 from bangfu.audit.actor import Actor
 from bangfu.cases import selectors as case_selectors
+from bangfu.core.views import refusals_to
 from bangfu.orgs.scope import has_perm, has_perm_at, require_perm, require_perm_somewhere
-from bangfu.web.refusals import refusals_to
 
 from . import selectors, services, whatif
 from .engine import PolicyBook, respond

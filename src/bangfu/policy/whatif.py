@@ -40,7 +40,7 @@ from bangfu.orgs.models import Organisation
 from bangfu.registry.models import Category, HouseholdCategory
 from bangfu.registry.selectors import CATEGORY_PRECEDENCE
 
-from .engine import EvaluationError, ParameterSet, PolicyBook, evaluate_request, parse_request
+from .engine import ParameterSet, PolicyBook, evaluate_request, parse_request
 from .parameters import ParameterError, read_policy_file
 
 ZERO = Decimal("0.00")
@@ -296,12 +296,13 @@ def _evaluate(case, category, chain, scenario, projected, book, result, versions
         else:
             ps = book.in_force(r.district, r.day)
             if ps is None:
-                raise EvaluationError(
-                    "no_policy_in_force", f"申请日期 {r.day:%Y-%m-%d} 没有生效的已发布政策，无法与草案比较。"
+                raise Refused(
+                    f"申请日期 {r.day:%Y-%m-%d} 没有生效的已发布政策，无法与草案比较。",
+                    code="no_policy_in_force",
                 )
             versions.add(ps.code)
         answer = evaluate_request(r, ps)
-    except EvaluationError as e:
+    except Refused as e:
         result.skipped.append(Skipped(case.pk, case.number or f"#{case.pk}", scenario, e.message))
         return None
     return answer

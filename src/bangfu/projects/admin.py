@@ -3,7 +3,7 @@ through `project_create` (audited), never edited here: fund sources and postings
 
 from django.contrib import admin
 
-from bangfu.funds.earmarks import ReadOnlyAdmin
+from bangfu.orgs.registers import ReadOnlyAdmin
 
 from .models import Project
 

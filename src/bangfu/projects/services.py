@@ -6,22 +6,21 @@ from django.db import transaction
 
 from bangfu.audit.actor import Actor
 from bangfu.audit.services import audit_record
-from bangfu.funds.earmarks import Refused, code_and_title, registered_by_foundation
+from bangfu.core.refusal import Refused
 from bangfu.orgs.models import Organisation
+from bangfu.orgs.registers import code_and_title, registered_by_foundation
 
 from .models import OWNER_KINDS, Project
 
 
-class ProjectRefused(Refused):
-    pass
-
-
 @transaction.atomic
 def project_create(*, actor: Actor, code: str, title: str, owner: Organisation) -> Project:
-    registered_by_foundation(actor, ProjectRefused, "帮扶项目")
+    registered_by_foundation(actor, "帮扶项目")
     if owner.kind not in OWNER_KINDS:
-        raise ProjectRefused(f"项目主体须为基金会或区帮扶组织，“{owner.name}”不是。")
-    code, title = code_and_title(code, title, ProjectRefused, "项目", Project)
+        raise Refused(
+            f"项目主体须为基金会或区帮扶组织，“{owner.name}”不是。", code="invalid_input", field="owner"
+        )
+    code, title = code_and_title(code, title, "项目", Project)
     project = Project.objects.create(code=code, title=title, owner=owner)
     audit_record(
         actor=actor, action="create", target=project, org=owner, after={"code": code, "title": title}

@@ -2,7 +2,7 @@
 
 Reads go through the selectors (which take the user and keep to their scope); a record
 outside scope is a 404. Writes go through the services; a refusal becomes a form
-error on the field it names (`bangfu.web.refusals`), never a 500.
+error on the field it names (`bangfu.core.views`), never a 500.
 """
 
 from django.contrib import messages
@@ -16,11 +16,11 @@ from django.views.decorators.http import require_POST
 
 from bangfu.audit.actor import Actor
 from bangfu.audit.services import ACTION_LABELS
+from bangfu.core.paging import page_without_count
 from bangfu.core.refusal import Refused
+from bangfu.core.views import refusals_to, show_refusal
 from bangfu.orgs.models import Organisation, OrgKind
 from bangfu.orgs.scope import has_perm, has_perm_at, require_perm, require_perm_somewhere, scope_for
-from bangfu.web.paging import page_without_count
-from bangfu.web.refusals import refusals_to, show_refusal
 
 from . import forms, selectors, services
 from .models import Category, HouseholdStatus

@@ -6,24 +6,25 @@ from django.db import transaction
 
 from bangfu.audit.actor import Actor
 from bangfu.audit.services import audit_record
-from bangfu.funds.earmarks import Refused, code_and_title, registered_by_foundation
+from bangfu.core.refusal import Refused
 from bangfu.orgs.models import Organisation, OrgKind
+from bangfu.orgs.registers import code_and_title, registered_by_foundation
 
 from .models import Plan
 
 
-class PlanRefused(Refused):
-    pass
-
-
 @transaction.atomic
 def plan_create(*, actor: Actor, code: str, title: str, department: Organisation | None) -> Plan:
-    registered_by_foundation(actor, PlanRefused, "特定帮扶计划")
+    registered_by_foundation(actor, "特定帮扶计划")
     if department is None:
-        raise PlanRefused("请选择制定计划的政府职能部门。")
+        raise Refused("请选择制定计划的政府职能部门。", code="invalid_input", field="department")
     if department.kind != OrgKind.DEPARTMENT:
-        raise PlanRefused(f"特定帮扶计划须由政府职能部门制定，“{department.name}”不是政府职能部门。")
-    code, title = code_and_title(code, title, PlanRefused, "计划", Plan)
+        raise Refused(
+            f"特定帮扶计划须由政府职能部门制定，“{department.name}”不是政府职能部门。",
+            code="invalid_input",
+            field="department",
+        )
+    code, title = code_and_title(code, title, "计划", Plan)
     plan = Plan.objects.create(code=code, title=title, department=department)
     audit_record(
         actor=actor, action="create", target=plan, org=department, after={"code": code, "title": title}

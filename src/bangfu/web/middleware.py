@@ -17,7 +17,7 @@ from io import BytesIO
 from django.core.handlers.wsgi import LimitedStream
 from django.shortcuts import render
 
-from bangfu.apierrors import API_PREFIX, body_limit, body_limit_text, error_response
+from bangfu.core.apierrors import API_PREFIX, body_limit, body_limit_text, error_response
 
 
 def _refuse(request, status: int, code: str, title: str, message: str):

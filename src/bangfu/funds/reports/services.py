@@ -24,11 +24,11 @@ from django.utils import timezone
 
 from bangfu.audit.actor import Actor
 from bangfu.audit.services import audit_record
+from bangfu.core.refusal import Refused
 from bangfu.orgs.models import Organisation, OrgKind
 from bangfu.orgs.scope import has_perm_at
 
 from ..models import MonthlyReport
-from ..services import FundsRefused
 from .monthly import monthly_report_figures
 from .snapshot import to_json
 
@@ -82,12 +82,12 @@ def monthly_report_file(
 ) -> MonthlyReport:
     """报送 (or 重新报送 after a return): the figures are computed now and kept as the snapshot."""
     if not (1 <= month <= 12 and 2000 <= year <= 2100):
-        raise FundsRefused("月份不正确。", "invalid_input")
+        raise Refused("月份不正确。", code="invalid_input")
     if actor.user is None:
-        raise FundsRefused("报表须由填报人本人报送。", "forbidden")
+        raise Refused("报表须由填报人本人报送。", code="forbidden", status=403)
     note = (note or "").strip()
     if len(note) > 2000:
-        raise FundsRefused("填报说明不能超过2000个字。", "invalid_input")
+        raise Refused("填报说明不能超过2000个字。", code="invalid_input")
     # Locks the organisation row: two filings of the same month at once queue here, and the
     # second sees the first's report (and is refused), instead of both computing and writing.
     Organisation.objects.select_for_update().get(pk=org.pk)
@@ -95,7 +95,9 @@ def monthly_report_file(
     if not allowed:
         perm = FILE_PERM.get(org.kind)
         forbidden = perm is None or not has_perm_at(actor.user, perm, org)
-        raise FundsRefused(reason, "forbidden" if actor.user is not None and forbidden else "refused")
+        if actor.user is not None and forbidden:
+            raise Refused(reason, code="forbidden", status=403)
+        raise Refused(reason, code="refused")
     figures = to_json(monthly_report_figures(org, year, month))
     now = timezone.now()
     report = MonthlyReport.objects.filter(org=org, year=year, month=month).first()
@@ -108,7 +110,7 @@ def monthly_report_file(
                     first_filed_at=now, filed_at=now, filed_by=actor.user,
                 )  # fmt: skip
         except IntegrityError:
-            raise FundsRefused("该月报表刚由他人报送，请刷新页面。", "refused") from None
+            raise Refused("该月报表刚由他人报送，请刷新页面。", code="refused") from None
     else:
         before = {"status": report.status, "filings": report.filings, "remarks": report.remarks}
         report.status, report.figures, report.note = S.SUBMITTED, figures, note
@@ -128,7 +130,9 @@ def _review(actor: Actor, report: MonthlyReport, step: str, remarks: str) -> Mon
     report = MonthlyReport.objects.select_for_update().select_related("org").get(pk=report.pk)
     allowed, reason = can_review(actor.user, report)
     if not allowed:
-        raise FundsRefused(reason, "refused" if report.status != S.SUBMITTED else "forbidden")
+        if report.status == S.SUBMITTED:
+            raise Refused(reason, code="forbidden", status=403)
+        raise Refused(reason, code="refused")
     before = {"status": report.status}
     report.status = STEPS[step]["to"]
     report.remarks = remarks
@@ -145,7 +149,7 @@ def _review(actor: Actor, report: MonthlyReport, step: str, remarks: str) -> Mon
 def monthly_report_accept(*, actor: Actor, report: MonthlyReport, remarks: str = "") -> MonthlyReport:
     remarks = (remarks or "").strip()
     if len(remarks) > 2000:
-        raise FundsRefused("审核意见不能超过2000个字。", "invalid_input")
+        raise Refused("审核意见不能超过2000个字。", code="invalid_input")
     return _review(actor, report, "accept", remarks)
 
 
@@ -154,7 +158,7 @@ def monthly_report_return(*, actor: Actor, report: MonthlyReport, remarks: str) 
     """退回: the remarks say what to correct; the filer corrects the ledger or the cases and files again."""
     remarks = (remarks or "").strip()
     if not remarks:
-        raise FundsRefused("退回报表须填写审核意见，说明需要更正的内容。", "invalid_input")
+        raise Refused("退回报表须填写审核意见，说明需要更正的内容。", code="invalid_input")
     if len(remarks) > 2000:
-        raise FundsRefused("审核意见不能超过2000个字。", "invalid_input")
+        raise Refused("审核意见不能超过2000个字。", code="invalid_input")
     return _review(actor, report, "return", remarks)

@@ -11,9 +11,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from bangfu.audit.actor import Actor
+from bangfu.core.views import refusals_to
 from bangfu.orgs.scope import require_perm_somewhere
 
-from ..services import FundsRefused
 from . import excel, monthly, pdf, selectors, services
 from .charts import chart_data
 
@@ -59,7 +59,7 @@ def monthly_report(request, code: str, year: int, month: int):
 def monthly_report_file(request, code: str, year: int, month: int):
     year, month = _month(year, month)
     org = selectors.report_org_get(user=request.user, code=code)
-    try:
+    with refusals_to(request) as tried:
         services.monthly_report_file(
             actor=Actor.from_request(request),
             org=org,
@@ -67,9 +67,8 @@ def monthly_report_file(request, code: str, year: int, month: int):
             month=month,
             note=request.POST.get("note", ""),
         )
+    if tried.ok:
         messages.success(request, f"{org.name}{year}年{month}月业务及资金使用报表已报送，等待上级审核。")
-    except FundsRefused as exc:
-        messages.error(request, exc.message)
     return redirect("funds:report_monthly", code=code, year=year, month=month)
 
 
@@ -80,7 +79,7 @@ def monthly_report_review(request, code: str, year: int, month: int):
     report = selectors.monthly_report_get(user=request.user, code=code, year=year, month=month)
     decision, remarks = request.POST.get("decision"), request.POST.get("remarks", "")
     actor = Actor.from_request(request)
-    try:
+    with refusals_to(request):
         if decision == "accept":
             services.monthly_report_accept(actor=actor, report=report, remarks=remarks)
             messages.success(request, "报表已审核通过。")
@@ -89,8 +88,6 @@ def monthly_report_review(request, code: str, year: int, month: int):
             messages.success(request, "报表已退回填报单位。")
         else:
             messages.error(request, "请选择“审核通过”或“退回”。")
-    except FundsRefused as exc:
-        messages.error(request, exc.message)
     return redirect("funds:report_monthly", code=code, year=year, month=month)
 
 

@@ -22,7 +22,7 @@ import orjson
 from django.core.management.base import BaseCommand, CommandError
 
 from bangfu.core.refusal import Refused
-from bangfu.policy.engine import EvaluationError, respond
+from bangfu.policy.engine import respond
 from bangfu.policy.selectors import policy_book
 from bangfu.policy.whatif import read_draft, what_if
 from bangfu.policy.whatif_text import render_text
@@ -87,7 +87,9 @@ class Command(BaseCommand):
             source = self._open_input(options)
         except OSError as e:
             why = "文件不存在" if isinstance(e, FileNotFoundError) else "无法读取"
-            error = EvaluationError("invalid_input", f"无法读取输入文件 {options['input']}：{why}。", "input")
+            error = Refused(
+                f"无法读取输入文件 {options['input']}：{why}。", code="invalid_input", field="input"
+            )
             self._write(out, orjson.dumps(error.as_dict()) + b"\n")
             raise CommandError(error.message, returncode=2) from None
         book = policy_book()
