@@ -6,8 +6,8 @@ Data (deterministic, seed below), 60 months 2021-01 … 2025-12 over the real 1+
 every month a lottery receipt at the foundation, allocations to the 17 districts and on to the
 215 streets, fiscal matching at each district and street, enterprise project funding at each
 street, project aid paid by every street (the bulk of the postings), and 100,000 cases
-(households from `synth_load`) paid and posted, with their Case, Transition, Payment and
-PaymentRecord rows.
+(households from `synth_load`) paid and posted, with their Case, Transition, Payment,
+PaymentRecord and aid record rows (the aid record built by `aid.builders`).
 
 The ledger obeys every rule `ledger verify` checks, so the report is measured on books that
 could exist: each transaction balances per fund source, is sealed and dated like its postings;
@@ -130,6 +130,15 @@ def _at(day: date, hour: int) -> str:
     return timezone.make_aware(datetime.combine(day, datetime.min.time()) + timedelta(hours=hour)).isoformat()
 
 
+def _copy_line(row) -> str:
+    """One row built by a domain builder as a line of COPY text, in the model's field order."""
+    cells = []
+    for f in row._meta.concrete_fields:
+        value = getattr(row, f.attname)
+        cells.append("\\N" if value is None else str(value))
+    return "\t".join(cells) + "\n"
+
+
 def _max_id(cur, table: str) -> int:
     cur.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")
     return cur.fetchone()[0]
@@ -138,6 +147,8 @@ def _max_id(cur, table: str) -> int:
 def _load(vol: Volume) -> dict:
     from django.db import connection
 
+    from bangfu.aid.builders import case_payment_row
+    from bangfu.aid.models import AidRecord
     from bangfu.audit.actor import Actor
     from bangfu.cases import rules
     from bangfu.cases.models import Case, Payment, PaymentRecord, Transition
@@ -148,7 +159,7 @@ def _load(vol: Volume) -> dict:
 
     # The lines below are written in the models' field order; COPY names the columns.
     tables = {"case": Case, "transition": Transition, "payment": Payment, "record": PaymentRecord,
-              "txn": Transaction, "posting": Posting}  # fmt: skip
+              "txn": Transaction, "posting": Posting, "aid": AidRecord}  # fmt: skip
     rng = random.Random(SEED)
     user = User.objects.create_user(username="bench-funds", password=None, full_name="基准测试")
     # Other suites may have written to the same tables before (bench/run.py --only a,b): this
@@ -344,6 +355,14 @@ def _load(vol: Volume) -> dict:
             ps = paid.isoformat()
             post(t, ps, street, fiscal[district_of[street]].pk, "fund", -cents, case=i)
             post(t, ps, street, fiscal[district_of[street]].pk, "aid", cents, case=i)
+            # The payment's aid record, as the aid app's builder makes it (never spelled here).
+            ids["aid"] += 1
+            aid = case_payment_row(
+                payment_id=payment, household_id=h[0], person_id=h[2], street_id=street,
+                amount=Decimal(money), day=paid, transaction_id=t, fund_source_id=fiscal[district_of[street]].pk,
+            )  # fmt: skip
+            aid.id, aid.created_at = ids["aid"], now
+            files["aid"].write(_copy_line(aid))
     for f in files.values():
         f.close()
 
