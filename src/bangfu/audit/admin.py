@@ -7,7 +7,7 @@ within their scope.
 
 from django.contrib import admin
 
-from bangfu.orgs.scope import has_perm
+from bangfu.orgs.readonly_admin import ReadOnlyAdmin
 from bangfu.registry.presentation import redact_birth_dates
 
 from .models import AuditEntry
@@ -15,7 +15,8 @@ from .selectors import audit_entries
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnlyAdmin):
+    view_perm = "audit.view"
     list_display = ("at", "actor_label", "ip", "action", "target_type", "target_id", "target_repr", "org")
     list_filter = ("action", "target_type")
     search_fields = ("actor_label", "target_id", "target_repr", "note")
@@ -35,18 +36,3 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return audit_entries(user=request.user)
-
-    def has_module_permission(self, request):
-        return has_perm(request.user, "audit.view")
-
-    def has_view_permission(self, request, obj=None):
-        return has_perm(request.user, "audit.view")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -1,14 +1,11 @@
 """The registers the foundation keeps of what money is earmarked for (专款专用): projects
 (projects.Project) and specific-aid plans (specific.Plan). What registering either shares —
-who may, the code and title — and their read-only admin, until each has a procedure of its own
+who may, the code and title — until each has a procedure of its own
 (SPEC §4). Here, below both apps and below the ledger that points at them, so that neither
 imports the other nor the funds app."""
 
-from django.contrib import admin
-
 from bangfu.audit.actor import Actor
 from bangfu.core.refusal import Refused
-from bangfu.orgs.scope import has_perm
 
 
 def registered_by_foundation(actor: Actor, what: str) -> None:
@@ -31,23 +28,3 @@ def code_and_title(code: str, title: str, what: str, model) -> tuple[str, str]:
     if model.objects.filter(code=code).exists():
         raise Refused(f"{what}编号 {code} 已存在。", code="code_taken", field="code")
     return code, title
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Shown to those who see the funds; never added, changed nor deleted in the admin: rows are
-    registered through their services (audited), and the ledger points at them."""
-
-    def has_module_permission(self, request):
-        return has_perm(request.user, "funds.view")
-
-    def has_view_permission(self, request, obj=None):
-        return has_perm(request.user, "funds.view")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

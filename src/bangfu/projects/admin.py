@@ -3,13 +3,14 @@ through `project_create` (audited), never edited here: fund sources and postings
 
 from django.contrib import admin
 
-from bangfu.orgs.registers import ReadOnlyAdmin
+from bangfu.orgs.readonly_admin import ReadOnlyAdmin
 
 from .models import Project
 
 
 @admin.register(Project)
 class ProjectAdmin(ReadOnlyAdmin):
+    view_perm = "funds.view"
     list_display = ("code", "title", "owner", "created_at")
     search_fields = ("code", "title")
     list_select_related = ("owner",)

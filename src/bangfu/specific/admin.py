@@ -3,13 +3,14 @@ through `plan_create` (audited), never edited here: fund sources and postings po
 
 from django.contrib import admin
 
-from bangfu.orgs.registers import ReadOnlyAdmin
+from bangfu.orgs.readonly_admin import ReadOnlyAdmin
 
 from .models import Plan
 
 
 @admin.register(Plan)
 class PlanAdmin(ReadOnlyAdmin):
+    view_perm = "funds.view"
     list_display = ("code", "title", "department", "created_at")
     search_fields = ("code", "title")
     list_select_related = ("department",)
