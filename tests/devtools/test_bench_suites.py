@@ -19,11 +19,13 @@ pytestmark = pytest.mark.postgres
 
 def _bench_url() -> str:
     """The benchmark drops and recreates its database: never the test database, never the
-    developer's own; `<DATABASE_URL's database>_bench` unless BANGFU_BENCH_DATABASE_URL names one."""
+    developer's own; `bench_<DATABASE_URL's database>` unless BANGFU_BENCH_DATABASE_URL names one
+    (not `<name>_bench`: the benchmark refuses names beginning `test_`, pytest's, and CI's
+    database is `test`)."""
     if url := os.environ.get("BANGFU_BENCH_DATABASE_URL"):
         return url
     parts = urlsplit(os.environ["DATABASE_URL"])
-    return urlunsplit(parts._replace(path=f"/{parts.path.lstrip('/')}_bench"))
+    return urlunsplit(parts._replace(path=f"/bench_{parts.path.lstrip('/')}"))
 
 
 def _env(url: str) -> dict:
