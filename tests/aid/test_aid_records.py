@@ -239,3 +239,17 @@ def test_a_reversal_record_takes_back_the_value_and_the_hours(in_2021, db):
         reversal_row(service, transaction_id=None, day=date(2021, 3, 2)).save()  # one reversal per record
     year = selectors.aid_in_year(service.household_id, 2021)
     assert (year.events, year.total) == (0, Decimal("0.00"))
+
+
+def test_a_services_value_counts_toward_no_annual_amount(cast, act, roster, in_2021):
+    """三(四) 全年累计帮扶资金 counts money and goods at their value (SPEC §4): a project's service
+    of 77,000 leaves the whole year's amount; the same value in goods leaves 2,998 (above)."""
+    h = factories.household(category="dibao")
+    goods(h, "project", "77000.00", kind="service", hours=Decimal("40"))
+    c = factories.case(cast.intake_a, h)  # medical, 60% of 10,000 = 6,000
+    assert prior_aid(c) == [{"date": "2021-02-01", "amount": "0.00", "form": "project"}]
+    assert c.proposal["max_amount"] == "6000.00"
+    assert "capped_by_annual_limit" not in {r["code"] for r in c.proposal["reasons"]}
+    to_reviewing(cast, act, c)
+    act(cast.panel_a, c, "review", **review_data(roster, amount="6000.00"))
+    assert act(cast.approver_a, c, "approve", amount="6000.00").status_code == 302

@@ -26,6 +26,11 @@ class AidKind(models.TextChoices):
     SERVICE = "service", "服务"
 
 
+# What an annual amount cap counts of a record (长民发〔2016〕31号 三(四) 全年累计帮扶资金; SPEC §4):
+# money, and goods at their value. A service's value is recorded and shown, never counted.
+AMOUNT_KINDS = (AidKind.MONEY, AidKind.GOODS)
+
+
 class AppendOnly(Exception):
     """An aid record was asked to change or go: it may only be reversed by a new record."""
 

@@ -14,6 +14,8 @@ from datetime import date
 from decimal import Decimal
 
 from bangfu.aid import selectors as aid_selectors
+from bangfu.aid.models import AMOUNT_KINDS
+from bangfu.core.money import ZERO
 from bangfu.core.refusal import Refused
 from bangfu.policy import selectors as policy_selectors
 from bangfu.policy.engine import evaluate
@@ -101,9 +103,15 @@ def prior_aid(case: Case) -> list[dict]:
     policy says — other than this case's own payment."""
     year = aid_selectors.aid_in_year(case.household_id, case.application_date.year, exclude_case_id=case.pk)
     # Dated by the day the record counts on (a case's application date, as the engine's
-    # calendar year of the application counts cases).
+    # calendar year of the application counts cases). The amount is what counts toward an annual
+    # amount: a service is an event of its form, and its value counts toward no amount.
     return [
-        {"date": r.counts_on.isoformat(), "amount": f"{r.value:.2f}", "form": r.form} for r in year.standing
+        {
+            "date": r.counts_on.isoformat(),
+            "amount": f"{r.value if r.kind in AMOUNT_KINDS else ZERO:.2f}",
+            "form": r.form,
+        }
+        for r in year.standing
     ]
 
 

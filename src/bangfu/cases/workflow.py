@@ -28,7 +28,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from bangfu.aid import selectors as aid_selectors
-from bangfu.aid.models import AidForm, AidRecord
+from bangfu.aid.models import AMOUNT_KINDS, AidForm, AidRecord
 from bangfu.audit.actor import Actor
 from bangfu.audit.services import audit_record
 from bangfu.core.money import ZERO, format_yuan
@@ -230,7 +230,7 @@ def committed_this_year(case: Case, r: rules.CaseRules | None = None) -> tuple[i
         case.household_id, year, forms=counted, exclude_case_id=case.pk
     ).standing
     events = sum(1 for a in given if a.form in r.max_events_forms)
-    total = sum((a.value for a in given if a.form in r.max_amount_forms), ZERO)
+    total = sum((a.value for a in given if a.form in r.max_amount_forms and a.kind in AMOUNT_KINDS), ZERO)
     # Case aid without its record yet: approved and not paid, or paid and not yet posted (a
     # payment left to the background sweep); a case whose record exists is counted above.
     promised = (
