@@ -225,9 +225,6 @@ def document_upload(*, actor: Actor, case: Case, kind: str, upload) -> Document:
     return doc
 
 
-_key = builders.invoice_key
-
-
 @transaction.atomic
 def invoice_add(
     *,
@@ -259,7 +256,7 @@ def invoice_add(
         raise Refused("报销金额与自负金额之和不能超过发票总金额。", code="invalid_input", field="total")
     if self_paid <= ZERO:
         raise Refused("自负金额须大于0。", code="invalid_input", field="self_paid")
-    number_key, hospital_key = _key(number), _key(hospital)
+    number_key, hospital_key = builders.invoice_key(number), builders.invoice_key(hospital)
     if case.invoices.filter(number_key=number_key, hospital_key=hospital_key).exists():
         raise Refused(
             f"发票 {hospital} {number} 已在本个案中录入。", code="duplicate_invoice", field="number"
