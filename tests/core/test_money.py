@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bangfu.core.forms import FactDateField, MoneyField
-from bangfu.core.money import CONTRACT_PATTERN, MoneyError, format_yuan, parse_money
+from bangfu.core.money import CONTRACT_PATTERN, MoneyError, format_capitals, format_yuan, parse_money
 
 D = Decimal
 
@@ -179,3 +179,23 @@ def test_a_fact_date_may_be_today_in_shanghai_but_not_tomorrow():
 def test_today_is_the_day_in_shanghai_not_in_utc():
     # 2026-03-15 16:30 UTC: already the 16th in Shanghai.
     assert FactDateField(label="到账日期").clean("2026-03-16") == date(2026, 3, 16)
+
+
+@pytest.mark.parametrize(
+    ("amount", "capitals"),
+    [("0.00", "零元整"), ("0.05", "伍分"), ("0.50", "伍角整"), ("1.00", "壹元整"), ("10.00", "壹拾元整"),
+     ("10.50", "壹拾元伍角整"), ("10.05", "壹拾元零伍分"), ("110.00", "壹佰壹拾元整"), ("1005.00", "壹仟零伍元整"),
+     ("1680.32", "壹仟陆佰捌拾元叁角贰分"), ("20000.00", "贰万元整"), ("100000.00", "壹拾万元整"),
+     ("100010.00", "壹拾万零壹拾元整"), ("1000001.01", "壹佰万零壹元零壹分"), ("12345.67", "壹万贰仟叁佰肆拾伍元陆角柒分"),
+     ("105000.00", "壹拾万零伍仟元整"), ("300000000.00", "叁亿元整"), ("100000001.00", "壹亿零壹元整"),
+     ("-12.30", "负壹拾贰元叁角整")],
+)  # fmt: skip
+def test_an_amount_in_capitals_follows_the_payment_rules(amount, capitals):
+    assert format_capitals(D(amount)) == capitals
+
+
+@given(amounts)
+def test_capitals_name_every_nonzero_digit_once(value):
+    # Reading back the digits named in the capitals gives the amount's nonzero digits, in order.
+    named = [c for c in format_capitals(value) if c in "壹贰叁肆伍陆柒捌玖"]
+    assert named == ["零壹贰叁肆伍陆柒捌玖"[int(d)] for d in f"{value:.2f}" if d not in "0."]

@@ -5,7 +5,7 @@ from datetime import date, datetime
 from django import template
 from django.utils import timezone
 
-from bangfu.core.money import format_change, format_difference, format_yuan
+from bangfu.core.money import format_capitals, format_change, format_difference, format_yuan
 
 register = template.Library()
 
@@ -13,6 +13,12 @@ register = template.Library()
 @register.filter
 def yuan(value):
     return format_yuan(value)
+
+
+@register.filter
+def capitals(value):
+    """壹万贰仟叁佰肆拾伍元陆角柒分 (大写金额)"""
+    return format_capitals(value) if value is not None else "—"
 
 
 @register.filter
