@@ -1,4 +1,5 @@
-"""Form fields every app's forms share: an amount as people type it, and a date that records a fact.
+"""What every app's forms share: one base (Chinese messages naming the field, no ASCII colon, no
+`---------`), an amount as people type it, and a date that records a fact.
 
 They read and check the shape of one value; the rules of a procedure stay in its services.
 """
@@ -12,6 +13,45 @@ from django.utils import timezone
 
 from .dates import future_fact
 from .money import MoneyError, format_yuan, parse_money
+
+CHOOSE = "（请选择）"
+
+
+class ChineseFormMixin:
+    """Every form of the platform says what is missing by the field's name (请填写姓名。/
+    请选择街镇。) rather than Django's 这个字段是必填项。, puts no colon after a label (the
+    templates lay labels out above their inputs), shows 请选择 where Django shows `---------`,
+    and reads an invalid date as one (请填写有效的日期。). A field's own message wins."""
+
+    label_suffix = ""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            _speak_chinese(field)
+
+
+def _speak_chinese(field: forms.Field) -> None:
+    label = field.label or ""
+    choosing = isinstance(field, forms.ChoiceField | forms.ModelChoiceField)
+    default_required = forms.Field.default_error_messages["required"]
+    if field.error_messages.get("required") == default_required:
+        field.error_messages["required"] = f"请选择{label}。" if choosing else f"请填写{label}。"
+    if isinstance(field, forms.DateField) and field.error_messages.get("invalid") == forms.DateField.default_error_messages["invalid"]:
+        field.error_messages["invalid"] = "请填写有效的日期。"
+    if isinstance(field, forms.ModelChoiceField) and field.empty_label == "---------":
+        field.empty_label = CHOOSE
+    elif isinstance(field, forms.ChoiceField) and not isinstance(field, forms.ModelChoiceField):
+        field.choices = [(value, CHOOSE if text == "---------" else text) for value, text in field.choices]
+
+
+class Form(ChineseFormMixin, forms.Form):
+    pass
+
+
+class ModelForm(ChineseFormMixin, forms.ModelForm):
+    pass
 
 
 class MoneyInput(forms.TextInput):
