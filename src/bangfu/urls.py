@@ -18,3 +18,9 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]
+
+# Chinese pages in the layout (and the API's error object under /api/), with DEBUG off.
+handler400 = "bangfu.web.errors.bad_request"
+handler403 = "bangfu.web.errors.permission_denied"
+handler404 = "bangfu.web.errors.page_not_found"
+handler500 = "bangfu.web.errors.server_error"

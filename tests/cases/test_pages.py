@@ -77,8 +77,8 @@ def _new_case_post(h, **extra):
     [
         ({"application_date": "2099-01-01"}, "申请日期不能晚于今天"),
         ({"application_date": "15/03/2021"}, "日期"),
-        ({"hardship": ""}, "这个字段是必填项"),
-        ({"hardship": "   "}, "这个字段是必填项"),
+        ({"hardship": ""}, "请填写困难情况。"),
+        ({"hardship": "   "}, "请填写困难情况。"),
         ({"aid_type": "lottery"}, "选择一个有效的选项"),
         ({"requested_amount": "一千"}, "金额格式不正确"),
         ({"requested_amount": "-5"}, "金额不能为负数"),
@@ -114,7 +114,7 @@ def test_case_for_another_households_member_is_refused(cast, login):
         ("self_paid", "0", "自负金额须大于0"),
         ("self_paid", "600.00", "不能超过发票总金额"),
         ("date", "2021-04-01", "发票日期不能晚于申请日期"),
-        ("number", "", "这个字段是必填项"),
+        ("number", "", "请填写发票号码。"),
         ("total", "1" * 20, "金额超出可记账的范围"),
     ],
 )
@@ -148,7 +148,7 @@ def test_same_invoice_twice_in_one_case_refused(cast, login):
     [
         (factories.case, "assessor_a", "investigate", {**INVESTIGATION, "visited_on": "昨天"}, "日期"),
         (factories.case, "assessor_a", "investigate", {**INVESTIGATION, "visited_on": "2099-01-01"}, "调查日期不能晚于今天"),
-        (factories.case, "assessor_a", "investigate", {**INVESTIGATION, "income": ""}, "这个字段是必填项"),
+        (factories.case, "assessor_a", "investigate", {**INVESTIGATION, "income": ""}, "请填写家庭收入情况。"),
         ("reviewing", "panel_a", "review", {"meeting_date": "2021-02-30"}, "日期"),
         ("reviewing", "panel_a", "review", {"amount": "-100"}, "金额不能为负数"),
         ("reviewing", "panel_a", "review", {"meeting_date": "2099-01-01"}, "会议日期不能晚于今天"),
@@ -160,7 +160,7 @@ def test_same_invoice_twice_in_one_case_refused(cast, login):
         ("reviewed", "approver_a", "approve", {"amount": "4000.001"}, "金额最多两位小数"),
         ("approved", "cashier_a", "pay", {"method": "cheque", "idempotency_key": str(uuid.uuid4())}, "选择一个有效的选项"),
         ("approved", "cashier_a", "pay", {"method": "cash", "idempotency_key": "not-a-uuid"}, "请输入有效UUID"),
-        ("paid", "assessor_a", "follow_up", {"outcome": "", "feedback": ""}, "这个字段是必填项"),
+        ("paid", "assessor_a", "follow_up", {"outcome": "", "feedback": ""}, "请填写帮扶效果。"),
     ],
 )  # fmt: skip
 def test_action_form_bad_input(cast, client, roster, setup, user, action, data, message):

@@ -21,6 +21,7 @@ SRC = Path(bangfu.__file__).parent
 # Lowest first. Each app may import the apps listed (and Django, and itself).
 MAY_IMPORT: dict[str, set[str]] = {
     "core": set(),
+    "formats": set(),  # the zh-hans date formats (settings.FORMAT_MODULE_PATH): Django's alone
     "audit": {"core"},
     "orgs": {"core", "audit"},
     "policy": {"core", "audit", "orgs"},

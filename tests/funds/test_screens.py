@@ -250,7 +250,7 @@ def test_bad_date_gets_a_chinese_error(sources, cast, login):
     r = post_movement(
         login(cast.foundation_fin), "lottery", source=sources.lottery.pk, amount="1.00", day="2026-02-30"
     )
-    assert r.status_code == 200 and "日期格式不正确" in text(r)
+    assert r.status_code == 200 and "请填写有效的日期。" in text(r)
 
 
 def test_district_records_fiscal_matching_for_its_street(sources, cast, login, org):
@@ -465,7 +465,7 @@ def test_reversal_through_the_form_needs_a_reason(funded, cast, login, org):
     client = login(cast.finance_cn)
     url = f"/funds/transactions/{txn.pk}/reverse/"
     r = client.post(url, {"day": "2021-02-01", "reason": ""})
-    assert r.status_code == 200 and "这个字段是必填项" in text(r)
+    assert r.status_code == 200 and "请填写冲销理由。" in text(r)
     r = client.post(url, {"day": "2021-01-01", "reason": "下拨有误"})
     assert "冲销日期不能早于原凭证日期（2021年1月15日）" in text(r)
     r = client.post(url, {"day": "2021-02-01", "reason": "下拨有误"})

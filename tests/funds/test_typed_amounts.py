@@ -60,7 +60,7 @@ def test_a_donation_typed_with_separators_or_a_yuan_sign_is_stored_exactly(donat
         ("Infinity", "不能是 NaN 或无穷大"),
         ("-5", "金额不能为负数"),
         ("0", "金额须大于零"),
-        ("", "这个字段是必填项"),
+        ("", "请填写捐赠金额。"),
         ("abc", "金额格式不正确"),
         ("1000000000000.00", "金额超出可记账的范围"),
     ],

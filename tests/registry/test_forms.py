@@ -22,11 +22,11 @@ HEAD = {"name": "甲", "relationship": "head"}
         ({"address": ""}, [HEAD], "请填写居住地址。"),
         ({}, [{**HEAD, "name": ""}], "请填写姓名。"),
         ({}, [{**HEAD, "id_number": "123"}], "身份证号码应为18位。"),
-        ({}, [{**HEAD, "relationship": ""}], "请填写与户主关系。"),
+        ({}, [{**HEAD, "relationship": ""}], "请选择与户主关系。"),
         ({}, [{**HEAD, "phone": "电话号码"}], "联系电话只能包含数字"),
         ({}, [{**HEAD, "bank_name": "工行", "bank_account": "62-22"}], "银行账号应为8至30位数字。"),
         ({}, [{**HEAD, "bank_account": "6222020200112233445"}], "请同时填写开户银行"),
-        ({}, [{**HEAD, "resides_since": "2025-13-01"}], "请填写有效日期。"),
+        ({}, [{**HEAD, "resides_since": "2025-13-01"}], "请填写有效的日期。"),
         ({"category": "dibao"}, [HEAD], "登记家庭类别时，请填写有效期起。"),
         ({}, [{**HEAD, "relationship": "spouse"}], "每户须有且只有一名户主"),
         ({}, [HEAD, {**HEAD, "name": "乙"}], "每户须有且只有一名户主"),
@@ -136,7 +136,7 @@ def test_category_end_refuses_a_date_before_the_start(cast, login, household_a):
     category = household_a.categories.get()
     url = f"/households/{household_a.pk}/categories/{category.pk}/end/"
     post_and_check(login(cast.intake_a), url, {"valid_to": "2023-12-31"}, "有效期止不能早于有效期起。")
-    post_and_check(login(cast.intake_a), url, {"valid_to": "不是日期"}, "请填写有效日期。")
+    post_and_check(login(cast.intake_a), url, {"valid_to": "不是日期"}, "请填写有效的日期。")
 
 
 def test_merge_form_refuses_an_empty_number(cast, login, household_a):

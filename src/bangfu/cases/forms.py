@@ -6,7 +6,7 @@ from datetime import timedelta
 from django import forms
 from django.utils import timezone
 
-from bangfu.core.forms import FactDateField, MoneyField
+from bangfu.core.forms import FactDateField, Form, MoneyField
 
 from . import workflow
 from .models import (
@@ -20,16 +20,11 @@ from .models import (
     PaymentMethod,
 )
 
-# A date that plans (a deadline, the next visit); a date that records what happened is a FactDateField.
-# An <input type="date"> reads and shows only ISO dates, whatever the locale's format.
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
 def money(label: str, required: bool = True) -> MoneyField:
     return MoneyField(label=label, required=required)
 
 
-class CaseCreateForm(forms.Form):
+class CaseCreateForm(Form):
     applicant = forms.TypedChoiceField(label="申请人", coerce=int)
     aid_type = forms.ChoiceField(label="帮扶类型", choices=AidType.choices)
     application_date = FactDateField(label="申请日期")
@@ -46,8 +41,8 @@ class CaseCreateForm(forms.Form):
         self.fields["applicant"].choices = [(p.pk, p.name) for p in members]
 
 
-class InvestigateForm(forms.Form):
-    visited_on = FactDateField(label="调查日期")
+class InvestigateForm(Form):
+    visited_on = FactDateField(label="调查日期", initial=timezone.localdate)
     income = forms.CharField(label="家庭收入情况", widget=forms.Textarea(attrs={"rows": 2}))
     income_sources = forms.CharField(label="经济来源", widget=forms.Textarea(attrs={"rows": 2}))
     daily_life = forms.CharField(label="日常生活情况", widget=forms.Textarea(attrs={"rows": 2}))
@@ -58,12 +53,12 @@ class InvestigateForm(forms.Form):
     plan = forms.CharField(label="帮扶方案建议", widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(Form):
     reason = forms.CharField(label="理由", widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class ReviewForm(forms.Form):
-    meeting_date = FactDateField(label="会议日期")
+class ReviewForm(Form):
+    meeting_date = FactDateField(label="会议日期", initial=timezone.localdate)
     introduction = forms.CharField(label="申请人及家庭困难情况介绍", widget=forms.Textarea(attrs={"rows": 3}))
     documents_examined = forms.CharField(label="查看的凭证", widget=forms.Textarea(attrs={"rows": 2}))
     discussion = forms.CharField(label="讨论情况", widget=forms.Textarea(attrs={"rows": 3}))
@@ -92,7 +87,7 @@ class ReviewForm(forms.Form):
         ]
 
 
-class ApproveForm(forms.Form):
+class ApproveForm(Form):
     amount = money("核定金额")
     comment = forms.CharField(label="审批意见", widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
@@ -103,10 +98,10 @@ class ReferForm(ApproveForm):
     )
 
 
-class HelpFirstForm(forms.Form):
+class HelpFirstForm(Form):
     amount = money("先行发放金额")
     reason = forms.CharField(label="紧急情况说明", widget=forms.Textarea(attrs={"rows": 3}))
-    paperwork_due = forms.DateField(label="补办手续期限", widget=DATE, required=False)
+    paperwork_due = forms.DateField(label="补办手续期限", required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -122,12 +117,12 @@ class HelpFirstForm(forms.Form):
             field.help_text = f"留空则为批准后{rule.value}日（{rule.reference}）。"
 
 
-class PayForm(forms.Form):
+class PayForm(Form):
     method = forms.ChoiceField(label="发放方式", choices=PaymentMethod.choices)
     idempotency_key = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
 
 
-class FollowUpForm(forms.Form):
+class FollowUpForm(Form):
     outcome = forms.CharField(label="帮扶效果", widget=forms.Textarea(attrs={"rows": 3}))
     feedback = forms.CharField(label="家庭反馈", widget=forms.Textarea(attrs={"rows": 3}))
     further_needs = forms.CharField(
@@ -135,11 +130,11 @@ class FollowUpForm(forms.Form):
     )
 
 
-class CommentForm(forms.Form):
+class CommentForm(Form):
     comment = forms.CharField(label="说明", widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class InvoiceForm(forms.Form):
+class InvoiceForm(Form):
     number = forms.CharField(label="发票号码", max_length=40)
     hospital = forms.CharField(label="医院", max_length=100)
     regular_hospital = forms.BooleanField(label="正规医院", required=False, initial=True)
@@ -151,17 +146,17 @@ class InvoiceForm(forms.Form):
     upload = forms.FileField(label="发票扫描件（PDF/JPEG/PNG）", required=False)
 
 
-class DocumentForm(forms.Form):
+class DocumentForm(Form):
     kind = forms.ChoiceField(label="材料类型", choices=[c for c in DocumentKind.choices if c[0] != "receipt"])
     upload = forms.FileField(label="文件（PDF/JPEG/PNG，不超过10MB）")
 
 
-class ReceiptForm(forms.Form):
+class ReceiptForm(Form):
     upload = forms.FileField(label="签字的签收单（PDF/JPEG/PNG）", required=False)
     signature = forms.CharField(widget=forms.HiddenInput, required=False)
 
 
-class PanelMemberForm(forms.Form):
+class PanelMemberForm(Form):
     name = forms.CharField(label="姓名", max_length=50)
     kind = forms.ChoiceField(label="身份", choices=PanelMemberKind.choices)
 
@@ -181,7 +176,7 @@ ACTION_FORMS = {
 }
 
 
-class PreReviewRemarkForm(forms.Form):
+class PreReviewRemarkForm(Form):
     """The district's remark on a pre-review form; the service checks it (length, not empty)."""
 
     text = forms.CharField(label="预审意见", max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))

@@ -4,6 +4,7 @@
 They read and check the shape of one value; the rules of a procedure stay in its services.
 """
 
+import re
 from decimal import Decimal
 
 from django import forms
@@ -19,9 +20,10 @@ CHOOSE = "（请选择）"
 
 class ChineseFormMixin:
     """Every form of the platform says what is missing by the field's name (请填写姓名。/
-    请选择街镇。) rather than Django's 这个字段是必填项。, puts no colon after a label (the
-    templates lay labels out above their inputs), shows 请选择 where Django shows `---------`,
-    and reads an invalid date as one (请填写有效的日期。). A field's own message wins."""
+    请选择街镇。/ 请上传文件。) rather than Django's 这个字段是必填项。, puts no colon after a label
+    (the templates lay labels out above their inputs), shows 请选择 where Django shows `---------`,
+    reads an invalid date as one (请填写有效的日期。), and gives every date field the one date
+    input (`DateInput`). A field's own message and widget win."""
 
     label_suffix = ""
 
@@ -32,18 +34,39 @@ class ChineseFormMixin:
             _speak_chinese(field)
 
 
+def _named(label: str) -> str:
+    # 金额（元） is asked for as 金额: a note in brackets says how to fill it, not what it is.
+    return re.sub(r"（[^（）]*）$", "", label) or label
+
+
 def _speak_chinese(field: forms.Field) -> None:
-    label = field.label or ""
-    choosing = isinstance(field, forms.ChoiceField | forms.ModelChoiceField)
+    label = _named(str(field.label or ""))
     default_required = forms.Field.default_error_messages["required"]
     if field.error_messages.get("required") == default_required:
-        field.error_messages["required"] = f"请选择{label}。" if choosing else f"请填写{label}。"
-    if isinstance(field, forms.DateField) and field.error_messages.get("invalid") == forms.DateField.default_error_messages["invalid"]:
-        field.error_messages["invalid"] = "请填写有效的日期。"
-    if isinstance(field, forms.ModelChoiceField) and field.empty_label == "---------":
-        field.empty_label = CHOOSE
-    elif isinstance(field, forms.ChoiceField) and not isinstance(field, forms.ModelChoiceField):
+        if isinstance(field, forms.FileField):
+            field.error_messages["required"] = f"请上传{label}。"
+        elif isinstance(field, forms.ChoiceField):  # a ModelChoiceField is one too
+            field.error_messages["required"] = f"请选择{label}。"
+        elif isinstance(field, forms.BooleanField):
+            field.error_messages["required"] = f"请勾选{label}。"
+        else:
+            field.error_messages["required"] = f"请填写{label}。"
+    if isinstance(field, forms.DateField):
+        if field.error_messages.get("invalid") == forms.DateField.default_error_messages["invalid"]:
+            field.error_messages["invalid"] = "请填写有效的日期。"
+        if type(field.widget) is forms.DateInput:  # Django's default: a text box showing the locale's format
+            field.widget = _one_date_input(field.widget)
+    if isinstance(field, forms.ModelChoiceField):
+        if field.empty_label == "---------":
+            field.empty_label = CHOOSE
+    elif isinstance(field, forms.ChoiceField):
         field.choices = [(value, CHOOSE if text == "---------" else text) for value, text in field.choices]
+
+
+def _one_date_input(default: forms.DateInput) -> "DateInput":
+    widget = DateInput(default.attrs)
+    widget.is_required, widget.is_localized = default.is_required, default.is_localized
+    return widget
 
 
 class Form(ChineseFormMixin, forms.Form):
@@ -92,13 +115,19 @@ class MoneyField(forms.Field):
         return f"{value:.2f}" if isinstance(value, Decimal) else value
 
 
-class FactDateInput(forms.DateInput):
-    """A date picker that offers no day after today (the field checks it again on the server)."""
+class DateInput(forms.DateInput):
+    """The one date input: type=date, the browser's date picker. It reads and shows only ISO
+    `2026-12-01`, whatever the locale's format, so its value is always written so. Every
+    date field of a platform form has it (the form base gives it to those that name no widget)."""
 
     input_type = "date"
 
     def __init__(self, attrs=None):
         super().__init__(attrs, format="%Y-%m-%d")
+
+
+class FactDateInput(DateInput):
+    """A date picker that offers no day after today (the field checks it again on the server)."""
 
     def get_context(self, name, value, attrs):
         # Today is read at each render, not when the form class is built.

@@ -3,16 +3,11 @@
 from django import forms
 
 from bangfu.cases.models import AidType
-from bangfu.core.forms import FactDateField
+from bangfu.core.forms import FactDateField, Form
 
 from .models import Finding, LeadSource
 
-# A date that plans (the next visit). ISO, as <input type="date"> takes it: in the locale's format
-# the browser drops the proposed date and the assessor must type it again.
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
-class LeadForm(forms.Form):
+class LeadForm(Form):
     """A lead raised by staff from the household file (SPEC §3): what was seen, and by what channel."""
 
     source = forms.ChoiceField(label="线索来源", choices=LeadSource.choices, initial=LeadSource.REFERRAL)
@@ -24,11 +19,11 @@ class LeadForm(forms.Form):
     )
 
 
-class VisitForm(forms.Form):
+class VisitForm(Form):
     visited_on = FactDateField(label="排摸日期")
     finding = forms.ChoiceField(label="发现情况", choices=Finding.choices)
     notes = forms.CharField(label="情况记录", widget=forms.Textarea(attrs={"rows": 3}), required=False)
-    next_visit_due = forms.DateField(label="下次排摸日期", widget=DATE)
+    next_visit_due = forms.DateField(label="下次排摸日期")
     open_application = forms.BooleanField(label="启动综合帮扶申请", required=False)
     applicant = forms.TypedChoiceField(label="申请人", coerce=int, required=False)
     aid_type = forms.ChoiceField(label="帮扶类型", choices=AidType.choices, required=False)

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from django import forms
 
-from bangfu.core.forms import FactDateField, MoneyField
+from bangfu.core.forms import CHOOSE, FactDateField, Form, MoneyField
 from bangfu.orgs.models import Organisation, OrgKind
 from bangfu.projects.models import Project
 from bangfu.specific.models import Plan
@@ -13,7 +13,6 @@ from bangfu.specific.models import Plan
 from .models import DONATION_KINDS, FundKind, FundSource, TransactionKind
 from .services import new_key
 
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TEXT_ROWS = {"rows": 3}
 
 
@@ -27,15 +26,14 @@ def money(label: str, help_text: str = "") -> MoneyField:
 def date_field(label: str = "记账日期", *, fact: bool = True) -> forms.DateField:
     """A movement's date records a fact (money received, allocated, spent): never after today.
     An agreement's dates plan (`fact=False`)."""
-    kind, extra = (FactDateField, {}) if fact else (forms.DateField, {"widget": DATE})
-    return kind(label=label, error_messages={"invalid": "日期格式不正确，请按“年-月-日”填写。"}, **extra)
+    return (FactDateField if fact else forms.DateField)(label=label)
 
 
 def org_field(label: str, orgs) -> forms.ModelChoiceField:
     return forms.ModelChoiceField(
         label=label,
         queryset=Organisation.objects.filter(pk__in=[o.pk for o in orgs]).order_by("code"),
-        empty_label="— 请选择 —",
+        empty_label=CHOOSE,
         error_messages={"invalid_choice": "请选择您有权办理的组织。"},
     )
 
@@ -44,12 +42,12 @@ def source_field(kinds, label: str = "资金来源") -> forms.ModelChoiceField:
     return forms.ModelChoiceField(
         label=label,
         queryset=FundSource.objects.filter(active=True, kind__in=list(kinds)),
-        empty_label="— 请选择 —",
+        empty_label=CHOOSE,
         error_messages={"invalid_choice": "请选择一项可用的资金来源。"},
     )
 
 
-class KeyedForm(forms.Form):
+class KeyedForm(Form):
     """A movement form: the idempotency key travels in a hidden field, so a double click or a
     resubmitted page records the movement once (the service returns the first one)."""
 
@@ -71,7 +69,7 @@ class KeyedForm(forms.Form):
         )
 
 
-class FundSourceForm(forms.Form):
+class FundSourceForm(Form):
     code = forms.CharField(label="代码", max_length=32, help_text="唯一，如 DX-2026-01。")
     name = forms.CharField(label="名称", max_length=100)
     kind = forms.ChoiceField(label="来源类别", choices=FundKind.choices)
@@ -109,11 +107,11 @@ class FundSourceForm(forms.Form):
     )
 
 
-class AgreementForm(forms.Form):
+class AgreementForm(Form):
     district = forms.ModelChoiceField(
         label="区帮扶组织",
         queryset=Organisation.objects.filter(kind=OrgKind.DISTRICT).order_by("code"),
-        empty_label="— 请选择 —",
+        empty_label=CHOOSE,
         error_messages={"invalid_choice": "协议只能与区帮扶组织签订，请从列表中选择一个区帮扶组织。"},
     )
     number = forms.CharField(label="协议编号", max_length=40)
@@ -132,17 +130,17 @@ class AgreementForm(forms.Form):
         return data
 
 
-class SignForm(forms.Form):
+class SignForm(Form):
     signed_on = date_field("签订日期")
 
 
-class TerminateForm(forms.Form):
+class TerminateForm(Form):
     reason = forms.CharField(label="终止理由", widget=forms.Textarea(attrs=TEXT_ROWS))
 
 
 class AllocationForm(KeyedForm):
     to_org = forms.ModelChoiceField(
-        label="拨入单位", queryset=Organisation.objects.none(), empty_label="— 请选择 —"
+        label="拨入单位", queryset=Organisation.objects.none(), empty_label=CHOOSE
     )
     source = source_field(FundKind.values)
     amount = money("下拨金额")
@@ -200,7 +198,7 @@ class PassThroughForm(KeyedForm):
         )
 
 
-class ReturnForm(forms.Form):
+class ReturnForm(Form):
     day = date_field("返还日期")
     memo = forms.CharField(
         label="摘要", required=False, max_length=500, widget=forms.Textarea(attrs=TEXT_ROWS)
@@ -224,12 +222,12 @@ class ManagementFeeForm(KeyedForm):
     day = date_field("列支日期")
 
 
-class ReverseForm(forms.Form):
+class ReverseForm(Form):
     day = date_field("冲销日期")
     reason = forms.CharField(label="冲销理由", max_length=500, widget=forms.Textarea(attrs=TEXT_ROWS))
 
 
-class LedgerFilterForm(forms.Form):
+class LedgerFilterForm(Form):
     org = forms.ModelChoiceField(
         label="组织", queryset=Organisation.objects.none(), required=False, empty_label="全部（职责范围内）"
     )

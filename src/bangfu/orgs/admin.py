@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from bangfu.audit.actor import Actor
 from bangfu.audit.services import audit_record
+from bangfu.core.forms import ModelForm
 from bangfu.core.refusal import Refused
 from bangfu.core.views import refusals_to
 
@@ -265,7 +266,7 @@ class UserAdmin(AuditedAdmin, DjangoUserAdmin):
         return "；".join(str(a) for a in user.role_assignments.all()) or "—"
 
 
-class ApiTokenAddForm(forms.ModelForm):
+class ApiTokenAddForm(ModelForm):
     expires_at = forms.DateTimeField(label="有效期至", required=False, help_text="留空则自签发起一年。")
 
     class Meta:

@@ -6,15 +6,17 @@ from django import forms
 from django.contrib import admin, messages
 
 from bangfu.audit.actor import Actor
+from bangfu.core.forms import ModelForm
 from bangfu.core.refusal import Refused
 from bangfu.orgs.scope import has_perm
 
 from . import selectors, services
+from .forms import version_code_field
 from .models import ParameterValue, Policy
 from .parameters import SPECS, ParameterError, canonical_text
 
 
-class ValueInlineForm(forms.ModelForm):
+class ValueInlineForm(ModelForm):
     name = forms.ChoiceField(label="参数", choices=[(s.name, f"{s.label}（{s.name}）") for s in SPECS])
 
     class Meta:
@@ -53,7 +55,8 @@ class ValueInline(admin.TabularInline):
         return self._editable(request, obj)
 
 
-class PolicyAddForm(forms.ModelForm):
+class PolicyAddForm(ModelForm):
+    code = version_code_field()
     copy_from = forms.ModelChoiceField(
         label="底稿", queryset=Policy.objects.none(), help_text="新版本从该版本复制全部参数"
     )

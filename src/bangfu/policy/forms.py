@@ -2,17 +2,27 @@
 
 from django import forms
 
-from .models import Policy
+from bangfu.core.forms import Form
+
+from .models import VERSION_CODE_RULE, Policy
 from .parameters import SPECS, ParameterError, canonical_text
 
-DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+def version_code_field() -> forms.SlugField:
+    return forms.SlugField(
+        label="版本编号",
+        max_length=64,
+        allow_unicode=True,
+        help_text="汉字、字母、数字和连字符，如 长宁-2022 或 changning-2022",
+        error_messages={"invalid": VERSION_CODE_RULE},
+    )
 
 
-class PolicyHeaderForm(forms.Form):
+class PolicyHeaderForm(Form):
     title = forms.CharField(label="标题", max_length=200)
     document = forms.CharField(label="文号", max_length=100, help_text="如 长民发〔2016〕31号")
-    valid_from = forms.DateField(label="施行日期", widget=DATE_WIDGET)
-    valid_to = forms.DateField(label="有效期至", widget=DATE_WIDGET)
+    valid_from = forms.DateField(label="施行日期")
+    valid_to = forms.DateField(label="有效期至")
     validity_reference = forms.CharField(
         label="有效期依据", max_length=200, help_text="文件中规定施行日期和有效期的条款"
     )
@@ -26,9 +36,7 @@ class PolicyHeaderForm(forms.Form):
 
 class PolicyCreateForm(PolicyHeaderForm):
     district = forms.ModelChoiceField(label="区", queryset=None)
-    code = forms.SlugField(
-        label="版本编号", max_length=64, help_text="英文小写、数字和连字符，如 changning-2022"
-    )
+    code = version_code_field()
     copy_from = forms.ModelChoiceField(
         label="底稿", queryset=None, help_text="新版本从该版本复制全部参数，再逐项修改"
     )
@@ -55,9 +63,9 @@ class PolicyCreateForm(PolicyHeaderForm):
         return code
 
 
-class ValueForm(forms.Form):
+class ValueForm(Form):
     name = forms.ChoiceField(label="参数", choices=[(s.name, f"{s.label}（{s.name}）") for s in SPECS])
-    start = forms.DateField(label="起始日期", widget=DATE_WIDGET)
+    start = forms.DateField(label="起始日期")
     value = forms.CharField(
         label="取值",
         max_length=500,
@@ -88,24 +96,24 @@ class ValueForm(forms.Form):
         return data
 
 
-class ReturnForm(forms.Form):
+class ReturnForm(Form):
     note = forms.CharField(label="审核意见", widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class EvaluateForm(forms.Form):
+class EvaluateForm(Form):
     request = forms.CharField(
         label="测算请求（JSON）",
         widget=forms.Textarea(attrs={"class": "policy-request", "spellcheck": "false"}),
     )
 
 
-class WhatIfForm(forms.Form):
+class WhatIfForm(Form):
     """The period of a what-if: the application dates of the cases to re-evaluate."""
 
     MAX_DAYS = 366 * 3  # three years of a district's cases: still a page's worth of work
 
-    start = forms.DateField(label="申请日期起", widget=DATE_WIDGET)
-    end = forms.DateField(label="申请日期止", widget=DATE_WIDGET)
+    start = forms.DateField(label="申请日期起")
+    end = forms.DateField(label="申请日期止")
 
     def clean(self):
         data = super().clean()

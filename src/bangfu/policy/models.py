@@ -6,10 +6,18 @@ the services refuse it and database triggers (migration 0002) refuse it for anyo
 around them. Versions of one district never overlap (checked when publishing).
 """
 
+import re
+
 from django.conf import settings
 from django.db import models
 
 from .parameters import SPEC_BY_NAME, DatedValue, PolicyData
+
+
+# A version's code: letters (Chinese too), digits, `-` and `_`, as a unicode slug; it names the
+# version in its address (/policy/长宁-2022/), so no space and no slash.
+VERSION_CODE = re.compile(r"[-\w]+")
+VERSION_CODE_RULE = "版本编号只能由汉字、字母、数字、连字符（-）和下划线组成，不能有空格、斜杠或其他符号。"
 
 
 class Policy(models.Model):
@@ -18,7 +26,9 @@ class Policy(models.Model):
         REVIEW = "review", "待审核"
         PUBLISHED = "published", "已发布"
 
-    code = models.SlugField("版本编号", max_length=64, unique=True, help_text="如 changning-2016")
+    code = models.SlugField(
+        "版本编号", max_length=64, unique=True, allow_unicode=True, help_text="如 changning-2016 或 长宁-2022"
+    )
     district = models.ForeignKey(
         "orgs.Organisation",
         verbose_name="区",

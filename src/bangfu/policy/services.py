@@ -33,7 +33,7 @@ from bangfu.orgs.models import Organisation
 from bangfu.orgs.scope import has_perm_at
 
 from .builtin import snapshot
-from .models import ParameterValue, Policy
+from .models import VERSION_CODE, VERSION_CODE_RULE, ParameterValue, Policy
 from .parameters import SPEC_BY_NAME, ParameterError, canonical_text, check_values
 
 # --- who may do what ----------------------------------------------------------------------
@@ -118,6 +118,8 @@ def policy_draft_create(
         raise Refused("政策版本只能属于区帮扶组织。", code="bad_district", field="district")
     if not has_perm_at(user, "policy.draft", district):
         raise Refused("您没有在该区起草政策的权限。", code="not_allowed", field="district", status=403)
+    if not VERSION_CODE.fullmatch(code) or len(code) > 64:
+        raise Refused(VERSION_CODE_RULE, code="bad_code", field="code")
     _check_period(valid_from, valid_to)
     if Policy.objects.filter(code=code).exists():
         raise Refused(f"版本编号 {code} 已被使用。", code="code_taken", field="code", status=409)

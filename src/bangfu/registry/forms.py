@@ -10,19 +10,14 @@ import re
 from django import forms
 from django.forms import formset_factory
 
-from bangfu.core.forms import FactDateField, MoneyField
+from bangfu.core.forms import CHOOSE, FactDateField, Form, MoneyField
 from bangfu.core.idnumber import IdNumberError, validate_id_number
 from bangfu.orgs.models import Organisation, OrgKind
 
 from .models import Category, CategorySource, MeansKind, Relationship
 
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 _PHONE = re.compile(r"^[0-9+\-\s]{5,20}$")
 _ACCOUNT = re.compile(r"^\d{8,30}$")
-
-
-def _required(label: str) -> dict:
-    return {"required": f"请填写{label}。"}
 
 
 def hukou_districts():
@@ -30,27 +25,20 @@ def hukou_districts():
     return Organisation.objects.filter(kind=OrgKind.DISTRICT, code__regex=r"^\d{6}$").order_by("code")
 
 
-class MemberForm(forms.Form):
-    name = forms.CharField(label="姓名", max_length=50, error_messages=_required("姓名"))
+class MemberForm(Form):
+    name = forms.CharField(label="姓名", max_length=50)
     id_number = forms.CharField(
         label="身份证号码",
         max_length=24,
-        error_messages=_required("身份证号码"),
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false", "class": "mono"}),
         help_text="18位，最后一位可以是X；性别与出生日期据此自动填写。",
     )
-    relationship = forms.ChoiceField(
-        label="与户主关系",
-        choices=[("", "请选择"), *Relationship.choices],
-        error_messages=_required("与户主关系"),
-    )
+    relationship = forms.ChoiceField(label="与户主关系", choices=[("", CHOOSE), *Relationship.choices])
     hukou_district = forms.ModelChoiceField(
         label="户籍区", queryset=Organisation.objects.none(), required=False, empty_label="（非本市户籍）"
     )
     resides_in_district = forms.BooleanField(label="在本区居住", required=False, initial=True)
-    resides_since = FactDateField(
-        label="居住起始日期", required=False, error_messages={"invalid": "请填写有效日期。"}
-    )
+    resides_since = FactDateField(label="居住起始日期", required=False)
     non_local_spouse_or_child = forms.BooleanField(
         label="外省市配偶或子女（与本市户籍居民共同生活）", required=False
     )
@@ -172,8 +160,8 @@ MemberFormSet = formset_factory(
 )
 
 
-class HouseholdForm(forms.Form):
-    address = forms.CharField(label="居住地址", max_length=200, error_messages=_required("居住地址"))
+class HouseholdForm(Form):
+    address = forms.CharField(label="居住地址", max_length=200)
     phone = forms.CharField(label="联系电话", max_length=20, required=False)
     committee = forms.ModelChoiceField(
         label="居（村）委", queryset=Organisation.objects.none(), required=False, empty_label="（未指定）"
@@ -194,14 +182,12 @@ class HouseholdCreateForm(HouseholdForm):
     street = forms.ModelChoiceField(
         label="所属街镇",
         queryset=Organisation.objects.none(),
-        error_messages={**_required("所属街镇"), "invalid_choice": "只能在您负责的街镇建档，请重新选择。"},
+        error_messages={"invalid_choice": "只能在您负责的街镇建档，请重新选择。"},
     )
     category = forms.ChoiceField(
         label="家庭类别", required=False, choices=[("", "（暂不登记）"), *Category.choices[:-1]]
     )
-    category_from = forms.DateField(
-        label="类别有效期起", required=False, widget=DATE, error_messages={"invalid": "请填写有效日期。"}
-    )
+    category_from = forms.DateField(label="类别有效期起", required=False)
 
     def __init__(self, *args, streets, **kwargs):
         super().__init__(*args, streets=streets, **kwargs)
@@ -223,19 +209,10 @@ class HouseholdEditForm(HouseholdForm):
     note = forms.CharField(label="备注", required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class CategoryForm(forms.Form):
-    category = forms.ChoiceField(
-        label="家庭类别",
-        choices=[("", "请选择"), *Category.choices[:-1]],
-        error_messages=_required("家庭类别"),
-    )
-    valid_from = forms.DateField(
-        label="有效期起", widget=DATE, error_messages={**_required("有效期起"), "invalid": "请填写有效日期。"}
-    )
-    valid_to = forms.DateField(
-        label="有效期止", required=False, widget=DATE, error_messages={"invalid": "请填写有效日期。"},
-        help_text="长期有效可留空。",
-    )  # fmt: skip
+class CategoryForm(Form):
+    category = forms.ChoiceField(label="家庭类别", choices=[("", CHOOSE), *Category.choices[:-1]])
+    valid_from = forms.DateField(label="有效期起")
+    valid_to = forms.DateField(label="有效期止", required=False, help_text="长期有效可留空。")
     source = forms.ChoiceField(label="来源", choices=CategorySource.choices, initial=CategorySource.MANUAL)
     note = forms.CharField(label="备注", max_length=200, required=False)
 
@@ -246,34 +223,27 @@ class CategoryForm(forms.Form):
         return data
 
 
-class CategoryEndForm(forms.Form):
-    valid_to = forms.DateField(
-        label="终止日期", widget=DATE, error_messages={**_required("终止日期"), "invalid": "请填写有效日期。"}
-    )
+class CategoryEndForm(Form):
+    valid_to = forms.DateField(label="终止日期")
 
 
-class MeansForm(forms.Form):
-    kind = forms.ChoiceField(
-        label="类别", choices=[("", "请选择"), *MeansKind.choices], error_messages=_required("类别")
-    )
-    amount = MoneyField(label="金额（元）", error_messages=_required("金额"), help_text="")
-    as_of = FactDateField(
-        label="核定日期", error_messages={**_required("核定日期"), "invalid": "请填写有效日期。"}
-    )
+class MeansForm(Form):
+    kind = forms.ChoiceField(label="类别", choices=[("", CHOOSE), *MeansKind.choices])
+    amount = MoneyField(label="金额（元）", help_text="")
+    as_of = FactDateField(label="核定日期")
     description = forms.CharField(
         label="说明", max_length=100, required=False, help_text="如：退休金、存款、房屋"
     )
 
 
-class RemoveForm(forms.Form):
-    reason = forms.CharField(label="移除原因", max_length=200, error_messages=_required("移除原因"))
+class RemoveForm(Form):
+    reason = forms.CharField(label="移除原因", max_length=200)
 
 
-class MergeForm(forms.Form):
+class MergeForm(Form):
     duplicate = forms.CharField(
         label="重复档案的档案编号",
         max_length=20,
-        error_messages=_required("重复档案的档案编号"),
         help_text="该档案的成员、类别和收入财产将并入本档案，原档案标记为“已合并”。",
     )
     reason = forms.CharField(
