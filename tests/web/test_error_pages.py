@@ -89,7 +89,11 @@ def test_a_failed_csrf_check_is_a_chinese_403(cast):
 
 
 def test_the_login_form_without_its_token(db):
-    _page(Client(enforce_csrf_checks=True).post("/login/", {"username": "a", "password": "b"}), 403, "页面已过期")
+    _page(
+        Client(enforce_csrf_checks=True).post("/login/", {"username": "a", "password": "b"}),
+        403,
+        "页面已过期",
+    )
 
 
 @pytest.mark.parametrize(

@@ -7,6 +7,8 @@ trigger (migration 0002) refuses them for anyone going around the ORM.
 from django.conf import settings
 from django.db import models
 
+from bangfu.core.dates import cn_datetime
+
 
 class AuditEntry(models.Model):
     at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
@@ -38,7 +40,7 @@ class AuditEntry(models.Model):
         indexes = [models.Index(fields=["target_type", "target_id"])]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.target_repr}"
+        return f"{cn_datetime(self.at)} {self.actor_label} {self.action} {self.target_repr}"
 
     def save(self, *args, **kwargs):
         if self.pk is not None:

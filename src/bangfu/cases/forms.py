@@ -20,6 +20,7 @@ from .models import (
     PaymentMethod,
 )
 
+
 def money(label: str, required: bool = True) -> MoneyField:
     return MoneyField(label=label, required=required)
 

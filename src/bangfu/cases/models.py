@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from bangfu.core.dates import cn_date
 from bangfu.core.money import MoneyField
 
 
@@ -328,7 +329,7 @@ class PanelReview(models.Model):
         verbose_name_plural = "评审会议"
 
     def __str__(self) -> str:
-        return f"评审 {self.case_id} {self.meeting_date}"
+        return f"评审 {self.case_id} {cn_date(self.meeting_date)}"
 
 
 class Opinion(models.TextChoices):
@@ -474,7 +475,7 @@ class FollowUp(models.Model):
         indexes = [models.Index(fields=["done_at", "due_date"], name="followup_open_due")]
 
     def __str__(self) -> str:
-        return f"回访 {self.case_id} {self.due_date}"
+        return f"回访 {self.case_id} {cn_date(self.due_date)}"
 
 
 class PreReview(models.Model):

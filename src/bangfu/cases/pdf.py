@@ -22,6 +22,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from bangfu.core.dates import cn_date
 from bangfu.core.money import format_yuan
 from bangfu.registry.selectors import household_category_on
 
@@ -37,7 +38,7 @@ NOTE = ParagraphStyle("note", fontName=FONT, fontSize=9, leading=13, textColor=c
 
 
 def _d(value) -> str:
-    return f"{value.year}年{value.month}月{value.day}日" if value else ""
+    return cn_date(value) if value else ""
 
 
 def _p(text) -> Paragraph:
@@ -100,7 +101,7 @@ def _application(case: Case) -> list:
     invoices = list(case.invoices.all())
     if invoices:
         lines = "\n".join(
-            f"{i.date:%Y-%m-%d} {i.hospital} 第{i.number}号 {i.get_fee_type_display()} 自负{format_yuan(i.self_paid)}"
+            f"{cn_date(i.date)} {i.hospital} 第{i.number}号 {i.get_fee_type_display()} 自负{format_yuan(i.self_paid)}"
             for i in invoices
         )
         rows.append(("医疗发票", lines))
@@ -177,13 +178,13 @@ def _prereview_submitted(case: Case, pre_review) -> list:
         ("家庭类别", c["household"]["category"]),
         ("居住地址", c["household"]["address"]),
         ("帮扶类型", c["aid_type"]),
-        ("申请日期", c["application_date"]),
+        ("申请日期", cn_date(c["application_date"])),
         ("困难情况", c["hardship"]),
     ]
     inv = c.get("investigation")
     if inv:
         rows += [
-            ("调查日期", f"{inv['visited_on']}（{inv['by']}）"),
+            ("调查日期", f"{cn_date(inv['visited_on'])}（{inv['by']}）"),
             ("家庭收入情况", inv["income"]),
             ("经济来源", inv["income_sources"]),
             ("日常生活情况", inv["daily_life"]),

@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from bangfu.aid import selectors as aid_selectors
 from bangfu.aid.models import AMOUNT_KINDS
+from bangfu.core.dates import cn_date
 from bangfu.core.money import ZERO
 from bangfu.core.refusal import Refused
 from bangfu.policy import selectors as policy_selectors
@@ -57,7 +58,7 @@ def rules_for(case: Case, *, book=None) -> CaseRules:
     if ps is None:
         # No policy covers the application date: a refusal, never a zero (SPEC §6).
         raise Refused(
-            f"{case.street.parent.name}在 {day:%Y-%m-%d} 没有生效的帮扶政策，无法办理。"
+            f"{case.street.parent.name}在{cn_date(day)}没有生效的帮扶政策，无法办理。"
             "请核对申请日期，或由区帮扶组织发布适用的政策版本。",
             code="no_policy_in_force",
             field="application_date",

@@ -31,6 +31,7 @@ from bangfu.aid import selectors as aid_selectors
 from bangfu.aid.models import AMOUNT_KINDS, AidForm, AidRecord
 from bangfu.audit.actor import Actor
 from bangfu.audit.services import audit_record
+from bangfu.core.dates import cn_date
 from bangfu.core.money import ZERO, format_yuan
 from bangfu.core.refusal import Refused
 from bangfu.orgs.scope import has_perm_at
@@ -65,7 +66,7 @@ def follow_up_due(paid_on: date) -> date:
     documents name the step but no time, its reference says so)."""
     rule = city_parameter("cases.follow_up_days", paid_on)
     if rule is None:
-        raise Refused(f"{paid_on:%Y-%m-%d}没有生效的回访期限规则，不能安排回访。", code="no_follow_up_rule")
+        raise Refused(f"{cn_date(paid_on)}没有生效的回访期限规则，不能安排回访。", code="no_follow_up_rule")
     return paid_on + timedelta(days=rule.value)
 
 
@@ -205,7 +206,7 @@ def _paperwork_complete(case: Case, data: dict) -> str | None:
         return None
     missing = missing_steps(case)
     if missing:
-        return f"先帮扶个案须补齐手续后才能结案，尚缺：{'；'.join(missing)}（期限 {case.paperwork_due:%Y-%m-%d}）。"
+        return f"先帮扶个案须补齐手续后才能结案，尚缺：{'；'.join(missing)}（期限 {cn_date(case.paperwork_due)}）。"
     return None
 
 

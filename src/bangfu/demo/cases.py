@@ -72,6 +72,7 @@ from bangfu.cases.models import (
 )
 from bangfu.cases.rules import request_for
 from bangfu.cases.workflow import follow_up_due
+from bangfu.core.dates import cn_date
 from bangfu.core.refusal import Refused
 from bangfu.funds import builders as funds_builders
 from bangfu.funds import services as funds_services
@@ -207,7 +208,7 @@ def synth_cases(
         raise Refused("个案数必须是正整数。", code="bad_count", field="cases")
     if start > end:
         raise Refused(
-            f"起始日期 {start:%Y-%m-%d} 晚于截止日期 {end:%Y-%m-%d}（截止日期不能晚于今天）。",
+            f"起始日期{cn_date(start)}晚于截止日期{cn_date(end)}（截止日期不能晚于今天）。",
             code="bad_period",
         )
     book = policy_book()
@@ -216,7 +217,7 @@ def synth_cases(
     streets = [s for s in streets if spans[s.pk]]
     if not streets:
         raise Refused(
-            f"所选街镇所在的区在 {start:%Y-%m-%d} 至 {end:%Y-%m-%d} 没有生效的已发布政策，无法生成个案。"
+            f"所选街镇所在的区在{cn_date(start)}至{cn_date(end)}没有生效的已发布政策，无法生成个案。"
             "请换一个时期（如长宁区 2016-07-01 至 2021-12-31），或先发布该区的政策版本。",
             code="no_policy_in_force",
         )

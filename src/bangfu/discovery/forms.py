@@ -7,6 +7,7 @@ from bangfu.core.forms import FactDateField, Form
 
 from .models import Finding, LeadSource
 
+
 class LeadForm(Form):
     """A lead raised by staff from the household file (SPEC §3): what was seen, and by what channel."""
 

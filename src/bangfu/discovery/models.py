@@ -7,6 +7,8 @@ app of its own (migrations 0001 and 0002 here, cases 0003).
 from django.conf import settings
 from django.db import models
 
+from bangfu.core.dates import cn_date
+
 
 class Finding(models.TextChoices):
     NONE = "none", "无异常"
@@ -42,7 +44,7 @@ class ScreeningVisit(models.Model):
         indexes = [models.Index(fields=["household", "-visited_on"], name="visit_household_latest")]
 
     def __str__(self) -> str:
-        return f"排摸 {self.household_id} {self.visited_on}"
+        return f"排摸 {self.household_id} {cn_date(self.visited_on)}"
 
 
 class LeadSource(models.TextChoices):

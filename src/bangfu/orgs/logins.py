@@ -16,11 +16,11 @@ from django.conf import settings
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.db.models import Max
 from django.dispatch import receiver
-from django.utils import timezone
 
 from bangfu.audit.actor import Actor, client_ip
 from bangfu.audit.models import AuditEntry
 from bangfu.audit.services import audit_record
+from bangfu.core.dates import cn_datetime
 
 from .models import User
 
@@ -33,8 +33,7 @@ def locked_until(username: str) -> datetime | None:
 
 def retry_at_text(until: datetime) -> str:
     """2025年1月10日 14:35"""
-    local = timezone.localtime(until)
-    return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
+    return cn_datetime(until)
 
 
 def _record(request, username: str, action: str, note: str) -> None:

@@ -29,6 +29,7 @@ from typing import NamedTuple
 
 import orjson
 
+from bangfu.core.dates import cn_date
 from bangfu.core.money import ZERO, MoneyError, format_yuan, parse_money, to_fen_down
 from bangfu.core.refusal import Refused
 
@@ -394,7 +395,7 @@ def _policy_in_force(r: Request, book: PolicyBook) -> ParameterSet:
     if ps is None:
         name = book.districts.get(r.district) or r.district
         raise Refused(
-            f"{name}（{r.district}）在 {r.day.isoformat()} 没有生效的帮扶政策，无法测算。"
+            f"{name}（{r.district}）在{cn_date(r.day)}没有生效的帮扶政策，无法测算。"
             "请核对申请日期，或由区帮扶组织发布适用的政策版本。",
             code="no_policy_in_force",
             field="application_date",
@@ -466,8 +467,8 @@ def _medical_conditions(r: Request, p: Values, trace: list, reasons: list) -> De
         reasons.append(
             {
                 "code": "no_eligible_expense",
-                "message": f"没有可计入的自负医疗费用：发票须由正规医院开具，日期在 {start.isoformat()} 至 "
-                f"{day.isoformat()} 之间（含），且不是{fees}收据（依据：{window.reference}）。",
+                "message": f"没有可计入的自负医疗费用：发票须由正规医院开具，日期在{cn_date(start)}至"
+                f"{cn_date(day)}之间（含），且不是{fees}收据（依据：{window.reference}）。",
             }
         )
     return expense

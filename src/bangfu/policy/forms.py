@@ -2,6 +2,7 @@
 
 from django import forms
 
+from bangfu.core.dates import cn_date
 from bangfu.core.forms import Form
 
 from .models import VERSION_CODE_RULE, Policy
@@ -91,7 +92,7 @@ class ValueForm(Form):
         start = data.get("start")
         if start and not self.policy.valid_from <= start <= self.policy.valid_to:
             self.add_error(
-                "start", f"起始日期须在有效期 {self.policy.valid_from} 至 {self.policy.valid_to} 之内。"
+                "start", f"起始日期须在有效期{cn_date(self.policy.valid_from)}至{cn_date(self.policy.valid_to)}之内。"
             )
         return data
 

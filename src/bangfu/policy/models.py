@@ -13,7 +13,6 @@ from django.db import models
 
 from .parameters import SPEC_BY_NAME, DatedValue, PolicyData
 
-
 # A version's code: letters (Chinese too), digits, `-` and `_`, as a unicode slug; it names the
 # version in its address (/policy/长宁-2022/), so no space and no slash.
 VERSION_CODE = re.compile(r"[-\w]+")

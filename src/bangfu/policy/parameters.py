@@ -22,6 +22,7 @@ from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
+from bangfu.core.dates import cn_date
 from bangfu.core.money import MoneyError, parse_money
 
 PARAMS_DIR = Path(__file__).parent / "params"
@@ -197,7 +198,7 @@ def check_values(valid_from: date, valid_to: date, values) -> list[str]:
         except ParameterError as e:
             problems.append(str(e))
         if not valid_from <= v.start <= valid_to:
-            problems.append(f"{spec.label}：起始日期 {v.start} 不在有效期 {valid_from} 至 {valid_to} 内。")
+            problems.append(f"{spec.label}：起始日期{cn_date(v.start)}不在有效期{cn_date(valid_from)}至{cn_date(valid_to)}内。")
         if not v.reference.strip():
             problems.append(f"{spec.label}：每个取值都须注明依据条款。")
     for spec in SPECS:
@@ -205,9 +206,9 @@ def check_values(valid_from: date, valid_to: date, values) -> list[str]:
         if len(starts) != len(set(starts)):
             problems.append(f"{spec.label}：同一起始日期有两个取值。")
         if spec.required and (not starts or starts[0] != valid_from):
-            problems.append(f"{spec.label}：须有自 {valid_from}（有效期首日）起的取值。")
+            problems.append(f"{spec.label}：须有自{cn_date(valid_from)}（有效期首日）起的取值。")
         elif not spec.required and starts and starts[0] != valid_from:
-            problems.append(f"{spec.label}：首个取值须自 {valid_from}（有效期首日）起。")
+            problems.append(f"{spec.label}：首个取值须自{cn_date(valid_from)}（有效期首日）起。")
     return problems
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from bangfu.core.dates import cn_date
 from bangfu.core.money import format_yuan
 
 from .engine import CATEGORY_ZH, CONDITION_ZH, EVENT_ZH, FEE_TYPE_ZH
@@ -50,8 +51,7 @@ _MET = {"met": "符合", "not_met": "不符合", "exceeded": "已达上限"}
 
 
 def cn_day(text: str) -> str:
-    d = date.fromisoformat(text)
-    return f"{d.year}年{d.month}月{d.day}日"
+    return cn_date(date.fromisoformat(text))
 
 
 def _period(text: str) -> str:

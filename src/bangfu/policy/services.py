@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from bangfu.audit.actor import Actor
 from bangfu.audit.services import audit_record
+from bangfu.core.dates import cn_date
 from bangfu.core.refusal import Refused
 from bangfu.orgs.models import Organisation
 from bangfu.orgs.scope import has_perm_at
@@ -202,7 +203,7 @@ def parameter_value_set(
         raise Refused(str(e), code="bad_value", field="value") from None
     if not policy.valid_from <= start <= policy.valid_to:
         raise Refused(
-            f"起始日期须在有效期 {policy.valid_from} 至 {policy.valid_to} 之内。",
+            f"起始日期须在有效期{cn_date(policy.valid_from)}至{cn_date(policy.valid_to)}之内。",
             code="bad_start",
             field="start",
         )
@@ -291,7 +292,7 @@ def policy_publish(*, actor: Actor, policy: Policy) -> Policy:
     )
     if clash is not None:
         raise Refused(
-            f"有效期与已发布的版本 {clash.code}（{clash.valid_from} 至 {clash.valid_to}）重叠："
+            f"有效期与已发布的版本 {clash.code}（{cn_date(clash.valid_from)}至{cn_date(clash.valid_to)}）重叠："
             "同一区的政策版本不得重叠。请调整施行日期或有效期后再发布。",
             code="period_overlap",
             status=409,

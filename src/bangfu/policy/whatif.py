@@ -35,6 +35,7 @@ from django.db.models import Prefetch, QuerySet
 
 from bangfu.cases.models import AidType, Case, CaseState, Invoice
 from bangfu.cases.rules import request_for
+from bangfu.core.dates import cn_date
 from bangfu.core.refusal import Refused
 from bangfu.orgs.models import Organisation
 from bangfu.registry.models import Category, HouseholdCategory
@@ -229,7 +230,7 @@ def what_if(
 
     if start > end:
         raise Refused(
-            f"起始日期 {start:%Y-%m-%d} 晚于截止日期 {end:%Y-%m-%d}。", code="bad_period", field="end"
+            f"起始日期{cn_date(start)}晚于截止日期{cn_date(end)}。", code="bad_period", field="end"
         )
     district = Organisation.objects.filter(code=district_code, kind="district").first()
     if district is None:
@@ -297,7 +298,7 @@ def _evaluate(case, category, chain, scenario, projected, book, result, versions
             ps = book.in_force(r.district, r.day)
             if ps is None:
                 raise Refused(
-                    f"申请日期 {r.day:%Y-%m-%d} 没有生效的已发布政策，无法与草案比较。",
+                    f"申请日期{cn_date(r.day)}没有生效的已发布政策，无法与草案比较。",
                     code="no_policy_in_force",
                 )
             versions.add(ps.code)

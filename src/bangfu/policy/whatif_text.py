@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import unicodedata
 
+from bangfu.core.dates import cn_date
 from bangfu.core.money import format_change, format_difference, format_yuan
 
 from .whatif import Row, WhatIf
@@ -54,7 +55,7 @@ def render_text(result: WhatIf) -> str:
     versions = "、".join(r.in_force_versions) or "无"
     out = [
         f"政策测算（what-if）：草案 {r.draft_code}，{r.district.name}（{r.district.code}），"
-        f"申请日期 {r.start:%Y-%m-%d} 至 {r.end:%Y-%m-%d}",
+        f"申请日期 {cn_date(r.start)}至{cn_date(r.end)}",
         f"比较对象：申请日当时生效的已发布政策（{versions}）；共测算 {r.cases:,} 件个案（已撤回的不计）。",
         "",
     ]

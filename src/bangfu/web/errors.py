@@ -17,7 +17,7 @@ logger = logging.getLogger(__name__)
 # What a page says when even its template cannot be rendered: the last resort of every handler.
 _BARE = (
     '<!doctype html><html lang="zh-Hans"><head><meta charset="utf-8"><title>{title} · 市民综合帮扶</title>'
-    "</head><body><h1>{title}</h1><p>{message}</p><p><a href=\"/\">回到工作台</a></p></body></html>"
+    '</head><body><h1>{title}</h1><p>{message}</p><p><a href="/">回到工作台</a></p></body></html>'
 )
 
 _API = {
@@ -37,8 +37,7 @@ def _page(request, status: int, template: str, *, with_request: bool = True) -> 
         body = loader.get_template(template).render(request=request if with_request else None)
     except Exception:
         logger.exception("error page %s could not be rendered", template)
-        code, message = _API[status]
-        body = _BARE.format(title="出错了", message=message)
+        body = _BARE.format(title="出错了", message=_API[status][1])
     return HttpResponse(body, status=status)
 
 

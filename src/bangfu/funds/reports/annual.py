@@ -9,6 +9,7 @@ from datetime import date
 from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import Coalesce, ExtractMonth
 
+from bangfu.core.dates import cn_date
 from bangfu.core.money import ZERO, format_yuan, to_fen_down
 from bangfu.orgs.models import Organisation, OrgKind
 from bangfu.orgs.scope import descendants
@@ -108,7 +109,7 @@ def _agreements(district: Organisation, year: int) -> list[dict]:
     )
     return [
         {
-            "key": a.number, "label": f"{a.valid_from:%Y-%m-%d}至{a.valid_to:%Y-%m-%d}", "status": a.get_status_display(),
+            "key": a.number, "label": f"{cn_date(a.valid_from)}至{cn_date(a.valid_to)}", "status": a.get_status_display(),
             "agreement_amount": a.amount, "allocated": a.allocated_total,
             "held": a.allocated_total <= a.amount and a.pk not in outside,
         }

@@ -15,6 +15,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from bangfu.core.dates import cn_date, cn_datetime
 from bangfu.core.money import format_yuan
 
 from .figures import CASE_COLUMNS, FUND_COLUMNS
@@ -129,7 +130,7 @@ def monthly_pdf(page: dict) -> bytes:
     if report is not None and page.get("filed"):
         status = (
             f"状态：{report.get_status_display()}（第{report.filings}次报送，报送人 {report.filed_by}，"
-            f"{report.filed_at:%Y-%m-%d %H:%M}）"
+            f"{cn_datetime(report.filed_at)}）"
         )
         if report.remarks:
             status += f"；审核意见：{report.remarks}"
@@ -137,7 +138,7 @@ def monthly_pdf(page: dict) -> bytes:
         status = "状态：未报送（按当前账面数据生成的草稿）"
     head = (
         f"填报单位：{page['org'].name}（{page['org'].code}）　报表期间：{page['year']}年{page['month']}月　"
-        f"报送期限：{page['due'].year}年{page['due'].month}月{page['due'].day}日"
+        f"报送期限：{cn_date(page['due'])}"
     )
     story = [Paragraph(_esc(head), TEXT), Paragraph(_esc(status), TEXT), *_fund_and_cases(f)]
     story += [

@@ -1,10 +1,8 @@
 """Display helpers: money and dates as people in Shanghai read them (SPEC §10)."""
 
-from datetime import date, datetime
-
 from django import template
-from django.utils import timezone
 
+from bangfu.core.dates import cn_date, cn_datetime
 from bangfu.core.money import format_capitals, format_change, format_difference, format_yuan
 
 register = template.Library()
@@ -33,22 +31,18 @@ def change(value):
 
 @register.filter
 def cndate(value):
-    """2025年1月10日"""
+    """2025年1月10日, from a date, a moment or an ISO text (a snapshot's date)."""
     if not value:
         return "—"
-    if isinstance(value, datetime):
-        value = timezone.localtime(value).date()
-    if isinstance(value, date):
-        return f"{value.year}年{value.month}月{value.day}日"
-    return value
+    try:
+        return cn_date(value)
+    except (TypeError, ValueError):
+        return value
 
 
 @register.filter
 def cndatetime(value):
-    if not value:
-        return "—"
-    value = timezone.localtime(value)
-    return f"{value.year}年{value.month}月{value.day}日 {value:%H:%M}"
+    return cn_datetime(value) if value else "—"
 
 
 @register.simple_tag(takes_context=True)
