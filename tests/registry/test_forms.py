@@ -107,7 +107,7 @@ def test_remove_member_needs_a_reason_and_never_removes_the_head(cast, login, ho
         ({"kind": "income", "amount": "1.234", "as_of": "2025-01-01"}, "金额最多两位小数（到分）。"),
         ({"kind": "income", "amount": "2,65.00", "as_of": "2025-01-01"}, "千位分隔符位置不对"),
         ({"kind": "income", "amount": "100", "as_of": ""}, "请填写核定日期。"),
-        ({"kind": "", "amount": "100", "as_of": "2025-01-01"}, "请填写类别。"),
+        ({"kind": "", "amount": "100", "as_of": "2025-01-01"}, "请选择类别。"),
     ],
 )
 def test_means_form_refuses_bad_input(data, message, cast, login, household_a):
@@ -120,7 +120,7 @@ def test_means_form_refuses_bad_input(data, message, cast, login, household_a):
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ({"category": "", "valid_from": "2025-01-01", "source": "manual"}, "请填写家庭类别。"),
+        ({"category": "", "valid_from": "2025-01-01", "source": "manual"}, "请选择家庭类别。"),
         ({"category": "dibao", "valid_from": "", "source": "manual"}, "请填写有效期起。"),
         ({"category": "dibao", "valid_from": "2025-05-01", "valid_to": "2025-04-01", "source": "manual"},
          "有效期止不能早于有效期起。"),
