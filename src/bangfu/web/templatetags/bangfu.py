@@ -1,10 +1,8 @@
 """Display helpers: money and dates as people in Shanghai read them (SPEC §10)."""
 
-from datetime import date, datetime
-
 from django import template
-from django.utils import timezone
 
+from bangfu.core.dates import format_date, format_datetime
 from bangfu.core.money import format_capitals, format_change, format_difference, format_yuan
 
 register = template.Library()
@@ -33,22 +31,13 @@ def change(value):
 
 @register.filter
 def cndate(value):
-    """2025年1月10日"""
-    if not value:
-        return "—"
-    if isinstance(value, datetime):
-        value = timezone.localtime(value).date()
-    if isinstance(value, date):
-        return f"{value.year}年{value.month}月{value.day}日"
-    return value
+    """2025年1月10日 (an ISO date string too, as JSON keeps it)"""
+    return format_date(value)
 
 
 @register.filter
 def cndatetime(value):
-    if not value:
-        return "—"
-    value = timezone.localtime(value)
-    return f"{value.year}年{value.month}月{value.day}日 {value:%H:%M}"
+    return format_datetime(value)
 
 
 @register.simple_tag(takes_context=True)
