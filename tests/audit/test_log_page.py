@@ -68,7 +68,10 @@ def test_no_raw_data_model_labels_or_logins_in_the_page(people, login, household
         assert raw not in page, raw
     # The ledger's postings by organisation, fund source, account and amount in yuan.
     assert "记账凭证 JZ00000001" in page and "上海市帮困互助基金会 市级福彩金 专项资金 ¥1,000,000.00" in page
-    assert "长宁区 市级福彩金 专项资金 -¥200,000.00；华阳路街道 市级福彩金 专项资金 ¥200,000.00" in page
+    assert (
+        "分录： 长宁区 市级福彩金 专项资金 -¥200,000.00 分录： 华阳路街道 市级福彩金 专项资金 ¥200,000.00"
+        in page
+    )
     # The agreement: its signature as a change of state, the date as people write it.
     assert "状态： 草拟 → 已签订" in page and "签订日期： 2021年1月2日" in page
     assert "期限： 2021年1月1日至2021年12月31日" in page
@@ -194,3 +197,44 @@ def test_dates_in_the_filter_read_back(people, login):
     html = login(people.auditor_city).get("/audit/", {"date_from": "2026-03-01"}).content.decode()
     assert 'value="2026-03-01"' in html
     assert date(2026, 3, 1)  # the value of a type=date input is ISO; the page shows no ISO text
+
+
+def test_a_policy_value_change_names_the_parameter_in_chinese(people, login):
+    from bangfu.orgs.models import Organisation
+    from bangfu.policy import services as policy
+    from bangfu.policy.models import Policy
+
+    writer = Actor.for_user(people.finance_cn, "test")
+    draft = policy.policy_draft_create(
+        actor=writer, district=Organisation.objects.get(code="310105"), code="changning-2022",
+        title="长宁区综合帮扶实施意见（2022）", document="长民发〔2022〕1号", valid_from=date(2022, 1, 1),
+        valid_to=date(2026, 12, 31), validity_reference="长民发〔2022〕1号 末段",
+        copy_from=Policy.objects.get(code="changning-2016"),
+    )  # fmt: skip
+    policy.parameter_value_set(
+        actor=writer, policy=draft, name="medical.rate.other", start=date(2022, 1, 1), value="0.45",
+        reference="长民发〔2022〕1号 三(一)3", generally=False,
+    )  # fmt: skip
+    page = text_of(login(people.auditor_cn).get("/audit/", {"type": "policy.policy", "action": "update"}))
+    assert "（自2022年1月1日起）： 0.40 → 0.45" in page and "medical.rate.other" not in page.split("说明")[1]
+    assert "《长宁区综合帮扶实施意见（2022）》" in page and "2022-01-01" not in page
+
+
+def test_a_case_step_reads_as_its_step_and_its_states(people, login):
+    from tests.cases import factories
+
+    case = factories.case(people.intake_a)
+    from bangfu.cases import services as cases
+
+    cases.case_transition(
+        case=case,
+        action="withdraw",
+        actor=Actor.for_user(people.intake_a, "test"),
+        comment="申请人已获其他救助",
+    )
+    response = login(people.auditor_cn).get("/audit/", {"type": "cases.case", "action": "case.withdraw"})
+    page = text_of(response)
+    assert rows(response) == 1
+    assert "申请人撤回" in page and "状态： 待调查 → 已撤回" in page and case.number in page
+    assert f'href="/cases/{case.pk}/"' in response.content.decode()
+    assert "case.withdraw" not in page

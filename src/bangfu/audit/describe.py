@@ -24,7 +24,7 @@ from bangfu.core.money import format_yuan
 from bangfu.orgs.scope import scope_for
 
 from .models import AuditEntry
-from .services import ACTION_LABELS
+from .services import ACTION_LABELS, PARAMETER_LABELS
 from .targets import TARGETS, Named, type_name
 
 # The model whose fields name an action's data, where it is not the row's target's.
@@ -94,6 +94,8 @@ KEY_LABELS = {
     "memo": "摘要",
     "note": "备注",
 }
+# Where the field's own label would mislead: a new account's row shows the person, not the login.
+LABEL_OVERRIDES = {"username": "用户"}
 MONEY_KEYS = {"amount", "self_paid", "proposed_amount", "approved_amount", "total", "reimbursed", "value"}
 REVEALED = {"id_number": "身份证号码", "bank_account": "银行账号"}
 # The fields of the audit log's own filter (its export rows).
@@ -116,6 +118,8 @@ SYSTEM_ACTORS = {
     "synth": "系统（合成数据）",
 }
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(T[\d:.+\-Z]*)?$")
+ISO_IN_TEXT = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
+PARAMETER_NAME = re.compile(r"\b[a-z_]+(?:\.[a-z_]+)+\b")
 PERIOD = re.compile(r"^(\d{4}-\d{2}-\d{2})/(\d{4}-\d{2}-\d{2})$")
 
 
@@ -250,7 +254,7 @@ def _describe(e: AuditEntry, lk: _Lookups) -> Described:
     if not name:
         name = _fallback_name(e)
     changes = _changes(e, lk)
-    note = e.note
+    note = _readable_note(e.note)
     if e.action in ("grant", "withdraw"):
         note = _role_sentence(e, lk)
     return Described(
@@ -264,6 +268,13 @@ def _describe(e: AuditEntry, lk: _Lookups) -> Described:
         changes=changes,
         note=note,
     )
+
+
+def _readable_note(note: str) -> str:
+    """A stored note as people read it: its ISO dates and parameter names (the policy service's
+    "参数 medical.rate.other 自 2027-01-01 起取值 0.50。") in Chinese; the row itself is unchanged."""
+    note = ISO_IN_TEXT.sub(lambda m: format_date(m.group(0)), note)
+    return PARAMETER_NAME.sub(lambda m: PARAMETER_LABELS.get(m.group(0), m.group(0)), note)
 
 
 def _fallback_name(e: AuditEntry) -> str:
@@ -315,11 +326,15 @@ def _changes(e: AuditEntry, lk: _Lookups) -> list[Change]:
     before = e.before if isinstance(e.before, dict) else ({} if e.before is None else {"": e.before})
     after = e.after if isinstance(e.after, dict) else ({} if e.after is None else {"": e.after})
     keys = list(after) + [k for k in before if k not in after]
-    out = []
+    out, unchanged = [], []
     for key in keys:
         if e.action in ("grant", "withdraw"):
             break  # the sentence in the note says it all
         label = _label(model, key)
+        if key == "postings" and isinstance(after.get(key), list) and e.after is not None:
+            # One line per posting: a transaction reads as its journal lines.
+            out.extend(Change(_label(model, key), None, line) for line in _posting_lines(after[key], lk))
+            continue
         if key == "values" and key in before and key in after:
             out.extend(_policy_value_changes(before[key], after[key]))
             continue
@@ -335,6 +350,7 @@ def _changes(e: AuditEntry, lk: _Lookups) -> list[Change]:
         new = _value(model, key, after.get(key), lk) if has_after else None
         if has_before and has_after:
             if before.get(key) == after.get(key):
+                unchanged.append(Change(label, None, f"{new}（未变）"))
                 continue
             out.append(Change(label, old, new))
         elif has_after:
@@ -345,7 +361,8 @@ def _changes(e: AuditEntry, lk: _Lookups) -> list[Change]:
             if before.get(key) in (None, "", [], {}):
                 continue
             out.append(Change(label, old, None) if e.after is None else Change(label, old, "—"))
-    return out
+    # A row that kept the same values on both sides (written the old way) still says what it held.
+    return out or unchanged
 
 
 def _field(model, key: str):
@@ -362,6 +379,8 @@ def _field(model, key: str):
 def _label(model, key: str) -> str:
     if not key:
         return "内容"
+    if key in LABEL_OVERRIDES:
+        return LABEL_OVERRIDES[key]
     f = _field(model, key)
     if f is not None and getattr(f, "verbose_name", None) and not f.auto_created:
         return str(f.verbose_name)
@@ -372,7 +391,7 @@ def _value(model, key: str, value, lk: _Lookups) -> str:
     if value is None or value == "":
         return "—"
     if key == "postings" and isinstance(value, list):
-        return _postings(value, lk)
+        return "；".join(_posting_lines(value, lk))
     if key == "filters" and isinstance(value, dict):
         return _filters(value, lk)
     if key == "figures":
@@ -440,7 +459,7 @@ def _plain(value) -> str:
     if isinstance(value, str):
         if ISO_DATE.match(value):
             return format_date(value)
-        return value
+        return ISO_IN_TEXT.sub(lambda m: format_date(m.group(0)), value)
     if isinstance(value, int | float | Decimal):
         return str(value)
     if isinstance(value, list):
@@ -450,7 +469,7 @@ def _plain(value) -> str:
     return str(value)
 
 
-def _postings(lines: list, lk: _Lookups) -> str:
+def _posting_lines(lines: list, lk: _Lookups) -> list[str]:
     """[org code, source code, account, amount, case id, project, plan] per line (funds._write)."""
     Posting = apps.get_model("funds.Posting")
     accounts = dict(Posting._meta.get_field("account").flatchoices)
@@ -465,7 +484,7 @@ def _postings(lines: list, lk: _Lookups) -> str:
             name, _ = lk.named("cases.case", line[4], None)
             text += f"（个案 {name}）" if name else "（个案）"
         out.append(text)
-    return "；".join(out)
+    return out
 
 
 def _filters(filters: dict, lk: _Lookups) -> str:
@@ -496,7 +515,7 @@ def _policy_value_changes(before, after) -> list[Change]:
     for key in sorted(set(old) | set(new), key=lambda k: (str(k[0]), str(k[1]))):
         if old.get(key) == new.get(key):
             continue
-        label = f"参数 {key[0]}（自{format_date(key[1])}起）"
+        label = f"{PARAMETER_LABELS.get(key[0], key[0])}（自{format_date(key[1])}起）"
         out.append(Change(label, _text_or_none(old, key), _text_or_none(new, key)))
     return out
 

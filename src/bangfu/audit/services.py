@@ -33,10 +33,19 @@ ACTION_LABELS = {
 }
 
 
+# A policy version's parameters by their Chinese names (`medical.rate.dibao` → 低保家庭医疗帮扶比例).
+PARAMETER_LABELS: dict[str, str] = {}
+
+
 def register_actions(labels: dict[str, str]) -> None:
     """An app above the log names its own actions (the case procedure its steps, from its table)."""
     for action, label in labels.items():
         ACTION_LABELS.setdefault(action, label)
+
+
+def register_parameter_labels(labels: dict[str, str]) -> None:
+    """The policy app names its parameters, from its schema, for the log's rows of a version."""
+    PARAMETER_LABELS.update(labels)
 
 
 # The log itself, as the object of its own export (no model row is its target).
