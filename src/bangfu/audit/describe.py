@@ -79,8 +79,8 @@ KEY_LABELS = {
     "is_staff": "可进入后台",
     "expires_at": "到期时间",
     "signed_on": "签订日期",
-    "rows": "导出条数",
     "filters": "筛选条件",
+    "rows": "导出条数",
     "project": "项目",
     "plan": "特定帮扶计划",
     "donor": "捐赠方",
@@ -325,7 +325,7 @@ def _changes(e: AuditEntry, lk: _Lookups) -> list[Change]:
     model = _data_model(e)
     before = e.before if isinstance(e.before, dict) else ({} if e.before is None else {"": e.before})
     after = e.after if isinstance(e.after, dict) else ({} if e.after is None else {"": e.after})
-    keys = list(after) + [k for k in before if k not in after]
+    keys = sorted(dict.fromkeys([*after, *before]), key=lambda k: _rank(model, k))
     out, unchanged = [], []
     for key in keys:
         if e.action in ("grant", "withdraw"):
@@ -363,6 +363,19 @@ def _changes(e: AuditEntry, lk: _Lookups) -> list[Change]:
             out.append(Change(label, old, None) if e.after is None else Change(label, old, "—"))
     # A row that kept the same values on both sides (written the old way) still says what it held.
     return out or unchanged
+
+
+_KEY_ORDER = {key: i for i, key in enumerate([*FILTER_LABELS, *KEY_LABELS])}
+
+
+def _rank(model, key: str) -> int:
+    """The model's field order, then the order of the tables above: PostgreSQL's jsonb keeps
+    no key order, and a row must read the same on every database."""
+    fields = [f.name for f in model._meta.fields] if model is not None else []
+    f = _field(model, key)
+    if f is not None and f.name in fields:
+        return fields.index(f.name)
+    return len(fields) + _KEY_ORDER.get(key, len(_KEY_ORDER))
 
 
 def _field(model, key: str):
@@ -489,7 +502,7 @@ def _posting_lines(lines: list, lk: _Lookups) -> list[str]:
 
 def _filters(filters: dict, lk: _Lookups) -> str:
     shown = []
-    for key, value in filters.items():
+    for key, value in sorted(filters.items(), key=lambda kv: _KEY_ORDER.get(kv[0], len(_KEY_ORDER))):
         if value in (None, ""):
             continue
         if key == "type":
