@@ -11,7 +11,7 @@ from django.utils import timezone
 from bangfu.audit.actor import Actor
 from bangfu.funds import services as funds
 from bangfu.registry import services as registry
-from tests.conftest import PASSWORD
+from tests.e2e.test_case_procedure import sign_in
 from tests.funds.conftest import DISTRICT, as_
 from tests.registry.conftest import member
 
@@ -43,11 +43,7 @@ def test_auditor_filters_the_log_by_object_type_and_date(browser_page, cast, org
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.on("response", lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 400 else None)
 
-    page.goto(page.base_url + "/login/")
-    page.fill("#id_username", "auditor_city")
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(page.base_url + "/")
+    sign_in(page, "auditor_city")
     page.click("nav.sidebar >> text=审计日志")
     page.wait_for_url("**/audit/")
     everything = shown_types(page)
