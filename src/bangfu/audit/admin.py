@@ -2,14 +2,15 @@
 
 Entries name residents (a person's name in `target_repr`), so the system admin, who
 sees no personal data, does not see them here either; auditors and the supervisor do,
-within their scope.
+within their scope. What changed is shown as the log's page shows it (`describe`): labels,
+before → after, a birth date as its year only (SPEC §10).
 """
 
 from django.contrib import admin
 
 from bangfu.orgs.readonly_admin import ReadOnlyAdmin
-from bangfu.registry.presentation import redact_birth_dates
 
+from .describe import describe_entries
 from .models import AuditEntry
 from .selectors import audit_entries
 
@@ -21,18 +22,19 @@ class AuditEntryAdmin(ReadOnlyAdmin):
     list_filter = ("action", "target_type")
     search_fields = ("actor_label", "target_id", "target_repr", "note")
     date_hierarchy = "at"
-    # Before/after as the log page shows them: a full birth date in an older row is cut to
-    # its year, since beside the masked ID number it is the whole number (SPEC §10).
     exclude = ("before", "after")
-    readonly_fields = ("before_shown", "after_shown")
+    readonly_fields = ("changes_shown",)
 
-    @admin.display(description="变更前")
-    def before_shown(self, obj):
-        return redact_birth_dates(obj.before)
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is not None:
+            obj.described = describe_entries([obj], user=request.user)[0]
+        return obj
 
-    @admin.display(description="变更后")
-    def after_shown(self, obj):
-        return redact_birth_dates(obj.after)
+    @admin.display(description="变更内容")
+    def changes_shown(self, obj):
+        described = getattr(obj, "described", None)
+        return "；".join(c.text for c in described.changes) if described else "—"
 
     def get_queryset(self, request):
         return audit_entries(user=request.user)

@@ -30,7 +30,7 @@ from django.utils import timezone
 from bangfu.aid import selectors as aid_selectors
 from bangfu.aid.models import AMOUNT_KINDS, AidForm, AidRecord
 from bangfu.audit.actor import Actor
-from bangfu.audit.services import audit_record
+from bangfu.audit.services import audit_record, register_actions
 from bangfu.core.dates import cn_date
 from bangfu.core.money import ZERO, format_yuan
 from bangfu.core.refusal import Refused
@@ -598,6 +598,8 @@ STEPS: tuple[Step, ...] = (
 ACTION_LABELS: dict[str, str] = {}
 for _s in STEPS:
     ACTION_LABELS.setdefault(_s.action, _s.label)
+# The audit log names each step's row (`case.<action>`) by the same label.
+register_actions({f"case.{action}": label for action, label in ACTION_LABELS.items()})
 
 
 def action_label(case: Case, action: str) -> str:

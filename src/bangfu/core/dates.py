@@ -10,10 +10,21 @@ def cn_date(day: date | datetime | str) -> str:
     """2026年12月1日: the one way a date is shown (the `cndate` filter, messages, PDFs). A moment
     is shown as its day in Shanghai; an ISO text (as JSON snapshots keep dates) as its date."""
     if isinstance(day, str):
-        day = date.fromisoformat(day)
+        day = date.fromisoformat(day) if len(day) == 10 else datetime.fromisoformat(day)
     if isinstance(day, datetime):
         day = timezone.localtime(day).date()
     return f"{day.year}年{day.month}月{day.day}日"
+
+
+def shown_date(value) -> str:
+    """cn_date for what a page or the audit log shows: — for nothing, and a text that is not a
+    date as it is."""
+    if not value:
+        return "—"
+    try:
+        return cn_date(value)
+    except (TypeError, ValueError):
+        return value
 
 
 def cn_datetime(moment: datetime) -> str:

@@ -27,7 +27,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from bangfu.audit.actor import Actor
-from bangfu.audit.services import audit_record
+from bangfu.audit.services import audit_record, register_parameter_labels
 from bangfu.core.dates import cn_date
 from bangfu.core.refusal import Refused
 from bangfu.orgs.models import Organisation
@@ -36,6 +36,9 @@ from bangfu.orgs.scope import has_perm_at
 from .builtin import snapshot
 from .models import VERSION_CODE, VERSION_CODE_RULE, ParameterValue, Policy
 from .parameters import SPEC_BY_NAME, ParameterError, canonical_text, check_values
+
+# The audit log shows a version's changed values by the parameters' Chinese names.
+register_parameter_labels({name: spec.label for name, spec in SPEC_BY_NAME.items()})
 
 # --- who may do what ----------------------------------------------------------------------
 

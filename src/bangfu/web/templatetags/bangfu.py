@@ -2,7 +2,7 @@
 
 from django import template
 
-from bangfu.core.dates import cn_date, cn_datetime
+from bangfu.core.dates import cn_datetime, shown_date
 from bangfu.core.money import format_capitals, format_change, format_difference, format_yuan
 
 register = template.Library()
@@ -32,12 +32,7 @@ def change(value):
 @register.filter
 def cndate(value):
     """2025年1月10日, from a date, a moment or an ISO text (a snapshot's date)."""
-    if not value:
-        return "—"
-    try:
-        return cn_date(value)
-    except (TypeError, ValueError):
-        return value
+    return shown_date(value)
 
 
 @register.filter
