@@ -48,5 +48,7 @@ def report_tables(figures: dict) -> dict:
         "fund_by_org": fund_rows_by_org(funds["by_org"], street_codes),
     }
     if "months" in figures:  # the annual inspection's monthly trend, and its year
-        tables["months_total"] = {k: sum((m[k] for m in figures["months"]), ZERO) for k in ("in", "out", "aid")}
+        tables["months_total"] = {
+            k: sum((m[k] for m in figures["months"]), ZERO) for k in ("in", "out", "aid")
+        }
     return tables
