@@ -36,6 +36,7 @@ from bangfu.funds.reports.snapshot import flatten, to_json
 from bangfu.funds.verify import ledger_problems
 from tests.cases import factories
 from tests.conftest import EDGE_DAYS
+from tests.pdffonts import assert_fonts_embedded
 
 from .conftest import DISTRICT, OTHER_STREET, STREET, D, as_, key, project
 
@@ -453,6 +454,7 @@ def test_excel_has_formulas_and_the_right_values(month, cast, login):
 def test_pdf_carries_the_chinese_text_and_figures(month, cast, login):
     r = login(cast.finance_cn).get(_url(DISTRICT, ".pdf"))
     assert r.status_code == 200 and r["Content-Type"] == "application/pdf"
+    assert_fonts_embedded(r.content)
     text = "".join(p.extract_text() for p in PdfReader(BytesIO(r.content)).pages)
     assert "长宁区2021年3月业务及资金使用报表" in text
     assert "市级福彩金" in text and "497,000.00" in text and "华阳路街道" in text
@@ -478,10 +480,9 @@ def test_annual_inspection(month, cast, login, org):
     wb = load_workbook(BytesIO(c.get(f"/funds/reports/annual/{DISTRICT}/2021.xlsx").content))
     ms = wb["月度收支"]
     assert _evaluate(ms, f"D{_find(ms, '全年合计')}") == Decimal("19000")
-    text = "".join(
-        p.extract_text()
-        for p in PdfReader(BytesIO(c.get(f"/funds/reports/annual/{DISTRICT}/2021.pdf").content)).pages
-    )
+    annual_pdf = c.get(f"/funds/reports/annual/{DISTRICT}/2021.pdf").content
+    assert_fonts_embedded(annual_pdf)
+    text = "".join(p.extract_text() for p in PdfReader(BytesIO(annual_pdf)).pages)
     assert "年度市民综合帮扶专项资金专项检查报告" in text and "XY-2021-CN" in text
     assert c.get(f"/funds/reports/annual/{STREET}/2021/").status_code == 404  # by district only
 

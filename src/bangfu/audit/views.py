@@ -8,7 +8,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from bangfu.core.dates import format_date, format_datetime
+from bangfu.core.dates import cn_datetime, shown_date
 from bangfu.core.paging import page_without_count
 from bangfu.orgs.roles import PERMISSIONS
 from bangfu.orgs.scope import require_perm_somewhere
@@ -52,7 +52,7 @@ def entry_export(request):
     kept = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in filters.items()}
     audit_export_record(actor=Actor.from_request(request), filters=kept, rows=len(rows), org=_home_org(request))
     shown = "，".join(f"{FILTER_LABELS[k]} {v}" for k, v in _filter_text(form, filters).items()) or "全部记录"
-    subtitle = f"筛选：{shown}；共 {len(rows)} 条；导出时间 {format_datetime(timezone.now())}"
+    subtitle = f"筛选：{shown}；共 {len(rows)} 条；导出时间 {cn_datetime(timezone.now())}"
     if len(rows) == EXPORT_LIMIT:
         subtitle += f"（只导出最近的 {EXPORT_LIMIT} 条，请缩小筛选范围）"
     content = log_workbook(rows, title="审计日志", subtitle=subtitle)
@@ -69,7 +69,7 @@ def _filter_text(form, filters: dict) -> dict:
         field = form.fields[key]
         choices = dict(getattr(field, "choices", ()) or ())
         out[key] = choices.get(value) or choices.get(str(value)) or (
-            format_date(value) if hasattr(value, "year") else value
+            shown_date(value) if hasattr(value, "year") else value
         )
     return out
 

@@ -1,10 +1,7 @@
 """Printable forms as PDF (SPEC §5): 申请表, 调查情况表, 综合帮扶预审表, 评审会议记录, 审批表, 签收单.
 
-Font: reportlab's built-in CID font STSong-Light (Adobe-GB1, UniGB-UCS2-H encoding). Noto CJK
-ships as CFF-based OpenType, which reportlab cannot embed, and a TrueType CJK font would add
-~10-20 MB to every install; the CID font needs no file at all, its text stays extractable
-(Unicode CMap), and every PDF reader (including pdf.js in the browser) carries Adobe's
-Chinese fallback fonts for it. Laid out like the paper forms: a title, a boxed table of
+Font: the platform's embedded Chinese font (`core/fonts`), so a form prints the same on any
+viewer. Laid out like the paper forms: a title, a boxed table of
 label/value rows, and signature lines at the foot.
 """
 
@@ -18,19 +15,15 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from bangfu.core.dates import cn_date
+from bangfu.core.fonts import FONT
 from bangfu.core.money import format_yuan
 from bangfu.registry.selectors import household_category_on
 
 from . import selectors
 from .models import Case, Payment
-
-FONT = "STSong-Light"
-pdfmetrics.registerFont(UnicodeCIDFont(FONT))
 
 TITLE = ParagraphStyle("title", fontName=FONT, fontSize=16, leading=22, alignment=1, spaceAfter=4 * mm)
 CELL = ParagraphStyle("cell", fontName=FONT, fontSize=10.5, leading=15)

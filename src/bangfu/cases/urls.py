@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import pdf, views
+from . import dashboard, pdf, views
 
 app_name = "cases"
 urlpatterns = [
@@ -17,6 +17,7 @@ urlpatterns = [
     path("<int:pk>/propose/", views.propose, name="propose"),
     path("<int:pk>/follow-ups/<int:follow_up_pk>/assign/", views.follow_up_assign, name="follow_up_assign"),
     path("<int:pk>/forms/<slug:form>.pdf", pdf.case_form_pdf, name="pdf"),
+    path("dashboard/", dashboard.case_dashboard_page, name="dashboard"),
     path("tasks/", views.my_tasks, name="my_tasks"),
     path("panel/", views.panel_roster, name="roster"),
     path("<int:pk>/pre-review/", views.pre_review_submit, name="pre_review_submit"),

@@ -5,7 +5,7 @@ refusal comes back as the service's Chinese message, with its figures, above the
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from django.contrib import messages
@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from bangfu.audit.actor import Actor
-from bangfu.core.dates import cn_date
+from bangfu.core.dates import cn_date, month_window
 from bangfu.core.money import ZERO
 from bangfu.core.paging import page_without_count
 from bangfu.core.views import refusals_to
@@ -73,25 +73,6 @@ def balance_list(request):
     )
 
 
-def _month_start(text: str | None, default: date) -> tuple[date, str]:
-    if not text:
-        return default, ""
-    try:
-        year, month = (int(x) for x in text.split("-"))
-        return date(year, month, 1), ""
-    except ValueError:
-        return default, f"月份“{text}”格式不正确，请按“年-月”填写，例如 2026-01。"
-
-
-def _add_months(day: date, n: int) -> date:
-    index = day.year * 12 + day.month - 1 + n
-    return date(index // 12, index % 12 + 1, 1)
-
-
-def _month_end(first: date) -> date:
-    return _add_months(first, 1) - timedelta(days=1)
-
-
 def _pivot(rows: list[dict], months: list[date]) -> dict:
     """Rows {month, key, label, amount} → Chart.js data: one dataset per key, a value (a string
     made from the Decimal, never a float) per month."""
@@ -124,22 +105,8 @@ def dashboard(request):
     user = request.user
     require_perm_somewhere(user, "funds.view")
     today = timezone.localdate()
-    this_month = today.replace(day=1)
-    start, error1 = _month_start(request.GET.get("from"), _add_months(this_month, -11))
-    last, error2 = _month_start(request.GET.get("to"), this_month)
-    errors = [e for e in (error1, error2) if e]
-    if last < start:
-        errors.append("截止月份不能早于起始月份，已改为显示近12个月。")
-        start, last = _add_months(this_month, -11), this_month
-    if (last.year * 12 + last.month) - (start.year * 12 + start.month) >= 60:
-        errors.append("一次最多显示60个月，已从截止月份往前取60个月。")
-        start = _add_months(last, -59)
-    end = _month_end(last)
-    months = []
-    m = start
-    while m <= last:
-        months.append(m)
-        m = _add_months(m, 1)
+    window = month_window(request.GET.get("from"), request.GET.get("to"), today)
+    start, last, end, months, errors = window.start, window.last, window.end, window.months, window.errors
     spending = {by: selectors.spending_by_month(user=user, start=start, end=end, by=by) for by in BREAKDOWNS}
     on = min(end, today)
     left_rows = selectors.funds_left_by_district(user=user, on=on)

@@ -8,6 +8,7 @@ NAVIGATION = [
     ("家庭档案", "registry:list", "registry.view"),
     ("主动发现", "discovery:discovery", "discovery.visit"),
     ("个案帮扶", "cases:list", "cases.view"),
+    ("个案看板", "cases:dashboard", "cases.view"),
     ("资金看板", "funds:dashboard", "funds.view"),
     ("资金账务", "funds:balances", "funds.view"),
     ("资金报表", "funds:reports", "funds.view"),

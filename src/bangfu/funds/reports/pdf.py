@@ -1,6 +1,5 @@
 """The reports as PDF (reportlab), landscape A4 for the wide fund tables. Chinese text in the
-built-in CID font STSong-Light, as the case forms do (see `cases/pdf.py` for why): no font
-file to ship, and the text stays extractable."""
+platform's embedded font (`core/fonts`), as the case forms."""
 
 from __future__ import annotations
 
@@ -11,18 +10,13 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from bangfu.core.dates import cn_date, cn_datetime
+from bangfu.core.fonts import FONT
 from bangfu.core.money import format_yuan
 
 from .figures import CASE_COLUMNS, FUND_COLUMNS
-
-FONT = "STSong-Light"
-if FONT not in pdfmetrics.getRegisteredFontNames():
-    pdfmetrics.registerFont(UnicodeCIDFont(FONT))
 
 TITLE = ParagraphStyle("rtitle", fontName=FONT, fontSize=15, leading=20, alignment=1, spaceAfter=3 * mm)
 H2 = ParagraphStyle("rh2", fontName=FONT, fontSize=11, leading=15, spaceBefore=3 * mm, spaceAfter=1.5 * mm)

@@ -18,6 +18,7 @@ from .figures import FUND_COLUMNS
 from .monthly import due_date, monthly_report_figures
 from .services import can_file, can_review
 from .snapshot import differences, from_json
+from .tables import report_tables
 
 # --- filing status (read) ------------------------------------------------------------------------
 
@@ -117,6 +118,7 @@ def monthly_report_page(*, user, code: str, year: int, month: int, compare: bool
         "changes": changes, "due": due, "overdue": report is None and timezone.localdate() > due,
         "may_file": may_file, "file_reason": file_reason, "may_review": may_review, "review_reason": review_reason,
         "fund_columns": FUND_COLUMNS, "title": f"{org.name}{year}年{month}月业务及资金使用报表",
+        "tables": report_tables(figures),
     }  # fmt: skip
 
 
@@ -124,7 +126,8 @@ def annual_report_page(*, user, code: str, year: int) -> dict:
     org = report_org_get(user=user, code=code)
     if org.kind != OrgKind.DISTRICT:
         raise Http404
+    figures = annual_figures(org, year)
     return {
-        "org": org, "year": year, "figures": annual_figures(org, year), "fund_columns": FUND_COLUMNS,
-        "title": f"{org.name}{year}年度市民综合帮扶专项资金专项检查报告",
+        "org": org, "year": year, "figures": figures, "fund_columns": FUND_COLUMNS,
+        "title": f"{org.name}{year}年度市民综合帮扶专项资金专项检查报告", "tables": report_tables(figures),
     }  # fmt: skip
