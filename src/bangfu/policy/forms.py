@@ -92,13 +92,6 @@ class ReturnForm(forms.Form):
     note = forms.CharField(label="审核意见", widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class EvaluateForm(forms.Form):
-    request = forms.CharField(
-        label="测算请求（JSON）",
-        widget=forms.Textarea(attrs={"class": "policy-request", "spellcheck": "false"}),
-    )
-
-
 class WhatIfForm(forms.Form):
     """The period of a what-if: the application dates of the cases to re-evaluate."""
 
