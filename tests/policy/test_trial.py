@@ -113,7 +113,10 @@ def test_bad_input_is_refused_field_by_field_never_a_500(cast, login):
     client = login(cast.intake_a)
     for change, message in (
         ({"application_date": "2020-13-45"}, "请填写有效的日期。"),
-        ({"invoice-1-number": "A1", "invoice-1-date": "2019-07-01", "invoice-1-self_paid": "10"}, "发票号 A1 重复"),
+        (
+            {"invoice-1-number": "A1", "invoice-1-date": "2019-07-01", "invoice-1-self_paid": "10"},
+            "发票号 A1 重复",
+        ),
         ({"aid_type": "emergency"}, "请选择突发事件。"),
         ({"district": "999999"}, "选择一个有效的选项"),
         ({"source": "file"}, "请先查找并选择一个家庭"),
@@ -124,9 +127,9 @@ def test_bad_input_is_refused_field_by_field_never_a_500(cast, login):
 
 def test_a_day_no_version_covers_is_said_in_chinese_dates(cast, login):
     body = login(cast.intake_a).post(URL, by_hand(application_date="2030-01-01")).content.decode()
-    assert "长宁区在2030年1月1日没有生效的帮扶政策" in body and "2030-01-01" not in body.split("测算过程")[0].replace(
-        'value="2030-01-01"', ""
-    )
+    assert "长宁区在2030年1月1日没有生效的帮扶政策" in body and "2030-01-01" not in body.split("测算过程")[
+        0
+    ].replace('value="2030-01-01"', "")
 
 
 def test_a_draft_can_be_tried_before_it_is_published(cast, login):

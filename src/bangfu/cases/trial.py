@@ -38,7 +38,9 @@ def trial_households(*, user, q: str) -> list[Candidate]:
     out = []
     for h in household_search(user=user, q=q)[:SHOWN]:
         head = household_head(h)
-        out.append(Candidate(h, head.name if head else "（无户主）", Category(household_category_on(h, today)).label))
+        out.append(
+            Candidate(h, head.name if head else "（无户主）", Category(household_category_on(h, today)).label)
+        )
     return out
 
 

@@ -41,7 +41,9 @@ class Job(models.Model):
         verbose_name_plural = "后台任务"
         indexes = [models.Index(fields=["owner", "-created_at"], name="job_owner_recent")]
         constraints = [
-            models.CheckConstraint(condition=models.Q(done__lte=models.F("total")), name="job_done_within_total")
+            models.CheckConstraint(
+                condition=models.Q(done__lte=models.F("total")), name="job_done_within_total"
+            )
         ]
 
     def __str__(self) -> str:

@@ -37,7 +37,9 @@ def _run(job: Job, progress) -> Outcome:
     # Read again for the owner now: a version discarded, or a role withdrawn, since it was queued.
     policy = selectors.policy_visible(user=owner, code=job.params["policy"])
     if policy is None or not has_perm_at(owner, "policy.view", policy.district):
-        raise Refused(f"政策版本 {job.params['policy']} 已不存在，或您已无权查看该区的政策版本。", code="not_found")
+        raise Refused(
+            f"政策版本 {job.params['policy']} 已不存在，或您已无权查看该区的政策版本。", code="not_found"
+        )
     result = what_if_of_version(
         policy=policy,
         user=owner,

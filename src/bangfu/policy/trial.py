@@ -34,7 +34,9 @@ class TrialForm(Form):
 
     SOURCES = [("file", "档案中的家庭"), ("hand", "手工填写家庭情况")]
 
-    source = forms.ChoiceField(label="家庭情况来自", choices=SOURCES, widget=forms.RadioSelect, initial="hand")
+    source = forms.ChoiceField(
+        label="家庭情况来自", choices=SOURCES, widget=forms.RadioSelect, initial="hand"
+    )
     household = forms.IntegerField(required=False, widget=forms.HiddenInput)
     # The household's facts, by hand (source "hand").
     district = forms.ChoiceField(label="申请所在区", required=False)
@@ -60,7 +62,9 @@ class TrialForm(Form):
     aid_type = forms.ChoiceField(label="帮扶类型", choices=list(AID_TYPE_ZH.items()))
     personal_share = MoneyField(label="个人需补缴金额", required=False)
     event = forms.ChoiceField(
-        label="突发事件", required=False, choices=[("", "（请选择）"), *((e, EVENT_ZH[e]) for e in EMERGENCY_EVENTS)]
+        label="突发事件",
+        required=False,
+        choices=[("", "（请选择）"), *((e, EVENT_ZH[e]) for e in EMERGENCY_EVENTS)],
     )
     casualty_or_major_loss = forms.BooleanField(label="造成人员伤亡或重大财产损失", required=False)
     requested_amount = MoneyField(label="申请金额", required=False, help_text="可不填：不填则按上限测算。")
@@ -167,7 +171,10 @@ def trial_request(data: dict, invoices: list[dict], *, district: str, household:
             "lost_work_capacity": facts.lost_work_capacity if facts else data["lost_work_capacity"],
         }
     elif aid == "emergency":
-        request["emergency"] = {"event": data["event"], "casualty_or_major_loss": data["casualty_or_major_loss"]}
+        request["emergency"] = {
+            "event": data["event"],
+            "casualty_or_major_loss": data["casualty_or_major_loss"],
+        }
     if data.get("requested_amount") is not None:
         request["requested_amount"] = f"{data['requested_amount']:.2f}"
     return request
@@ -200,7 +207,9 @@ _FIELD_OF = {
 _INVOICE_FIELD = re.compile(r"medical\.invoices\[(\d+)\]\.(\w+)")
 
 
-def answer(request: dict, book: PolicyBook, form: TrialForm, lines: _InvoiceLines, *, version: str) -> dict | None:
+def answer(
+    request: dict, book: PolicyBook, form: TrialForm, lines: _InvoiceLines, *, version: str
+) -> dict | None:
     """The engine's answer, or None with the refusal put on the field it names."""
     try:
         return evaluate(request, book)

@@ -8,40 +8,86 @@ import bangfu.jobs.models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('orgs', '0004_security_admin'),
+        ("orgs", "0004_security_admin"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Job',
+            name="Job",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(max_length=40, verbose_name='类型')),
-                ('title', models.CharField(max_length=200, verbose_name='任务')),
-                ('params', models.JSONField(default=dict, verbose_name='参数')),
-                ('state', models.CharField(choices=[('queued', '排队中'), ('running', '进行中'), ('done', '已完成'), ('failed', '失败')], default='queued', max_length=8, verbose_name='状态')),
-                ('done', models.PositiveIntegerField(default=0, verbose_name='已完成')),
-                ('total', models.PositiveIntegerField(default=0, verbose_name='总数')),
-                ('result', models.JSONField(blank=True, null=True, verbose_name='结果')),
-                ('result_file', models.FileField(blank=True, max_length=200, upload_to=bangfu.jobs.models.result_path, verbose_name='结果文件')),
-                ('result_name', models.CharField(blank=True, max_length=200, verbose_name='结果文件名')),
-                ('error', models.TextField(blank=True, verbose_name='失败原因')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='发起时间')),
-                ('started_at', models.DateTimeField(blank=True, null=True, verbose_name='开始时间')),
-                ('finished_at', models.DateTimeField(blank=True, null=True, verbose_name='结束时间')),
-                ('org', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='orgs.organisation', verbose_name='所涉单位')),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='jobs', to=settings.AUTH_USER_MODEL, verbose_name='发起人')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("kind", models.CharField(max_length=40, verbose_name="类型")),
+                ("title", models.CharField(max_length=200, verbose_name="任务")),
+                ("params", models.JSONField(default=dict, verbose_name="参数")),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("queued", "排队中"),
+                            ("running", "进行中"),
+                            ("done", "已完成"),
+                            ("failed", "失败"),
+                        ],
+                        default="queued",
+                        max_length=8,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("done", models.PositiveIntegerField(default=0, verbose_name="已完成")),
+                ("total", models.PositiveIntegerField(default=0, verbose_name="总数")),
+                ("result", models.JSONField(blank=True, null=True, verbose_name="结果")),
+                (
+                    "result_file",
+                    models.FileField(
+                        blank=True,
+                        max_length=200,
+                        upload_to=bangfu.jobs.models.result_path,
+                        verbose_name="结果文件",
+                    ),
+                ),
+                ("result_name", models.CharField(blank=True, max_length=200, verbose_name="结果文件名")),
+                ("error", models.TextField(blank=True, verbose_name="失败原因")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="发起时间")),
+                ("started_at", models.DateTimeField(blank=True, null=True, verbose_name="开始时间")),
+                ("finished_at", models.DateTimeField(blank=True, null=True, verbose_name="结束时间")),
+                (
+                    "org",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="orgs.organisation",
+                        verbose_name="所涉单位",
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="jobs",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="发起人",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '后台任务',
-                'verbose_name_plural': '后台任务',
-                'indexes': [models.Index(fields=['owner', '-created_at'], name='job_owner_recent')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('done__lte', models.F('total'))), name='job_done_within_total')],
+                "verbose_name": "后台任务",
+                "verbose_name_plural": "后台任务",
+                "indexes": [models.Index(fields=["owner", "-created_at"], name="job_owner_recent")],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("done__lte", models.F("total"))), name="job_done_within_total"
+                    )
+                ],
             },
         ),
     ]
