@@ -147,3 +147,16 @@ def test_a_draft_can_be_tried_before_it_is_published(cast, login):
     # A street's staff do not see the district's draft: it is no choice of theirs.
     body = login(cast.intake_a).post(URL, data).content.decode()
     assert "选择一个有效的选项" in body and "测算过程" not in body
+
+
+def test_a_household_on_file_is_read_as_the_case_procedure_reads_an_applicant(cast, login):
+    household = factories.household(category="dibao")
+    client = login(cast.intake_a)
+    # 补缴金帮扶: the head's serious illness and lost work capacity come from the file.
+    data = {**medical(), "source": "file", "household": household.pk, "aid_type": "insurance_supplement",
+            "personal_share": "30000.00"}  # fmt: skip
+    assert "¥15,000.00" in client.post(URL, data).content.decode()
+    # A head without a registered hukou cannot be evaluated: the file must be completed first.
+    household.members.update(hukou_district=None)
+    body = client.post(URL, data).content.decode()
+    assert "申请人未登记户籍区，请先在家庭档案中补录。" in body and "测算过程" not in body

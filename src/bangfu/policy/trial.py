@@ -17,6 +17,7 @@ from django.forms import formset_factory
 from bangfu.core.forms import Form, MoneyField
 from bangfu.core.refusal import Refused
 
+from . import selectors
 from .engine import AID_TYPE_ZH, CATEGORY_ZH, EVENT_ZH, FEE_TYPE_ZH, PolicyBook, evaluate
 from .parameters import CATEGORIES, EMERGENCY_EVENTS, FEE_TYPES
 
@@ -205,6 +206,45 @@ _FIELD_OF = {
     "emergency.event": "event",
 }
 _INVOICE_FIELD = re.compile(r"medical\.invoices\[(\d+)\]\.(\w+)")
+
+
+def version_choices(*, user) -> list[tuple[str, str]]:
+    """The versions the user may try: every published one, and the drafts of their districts."""
+    visible = selectors.policies_visible(user=user).order_by("district__code", "valid_from")
+    return [(p.code, f"{p.code}（{p.district.name}，{p.get_status_display()}）") for p in visible]
+
+
+def try_out(
+    *, user, form: TrialForm, lines: _InvoiceLines, household, facts_of
+) -> tuple[dict | None, object]:
+    """The engine's answer to a valid form, and the facts read from the file (`facts_of`, the
+    case procedure's reading of a household: cases/trial.py); None, with the reason on the
+    form, when there is none."""
+    data = form.cleaned_data
+    book = selectors.policy_book()
+    if data["version"]:
+        chosen = selectors.policy_visible(user=user, code=data["version"])
+        if chosen is None:  # drafts are offered only to whom may see them
+            form.add_error("version", "请选择有效的政策版本。")
+            return None, None
+        book = PolicyBook([selectors.parameter_set(chosen)], book.districts)
+    if data["source"] == "hand":
+        request = trial_request(
+            data, lines.lines(), district=data["district"], household=hand_household(data)
+        )
+        return answer(request, book, form, lines, version=data["version"]), None
+    if household is None:
+        form.add_error(None, "没有找到该家庭（或不在您的管辖范围内），请重新查找。")
+        return None, None
+    try:
+        facts = facts_of(household, data["application_date"])
+    except Refused as e:
+        form.add_error(None, e.message)
+        return None, None
+    request = trial_request(
+        data, lines.lines(), district=facts.district, household=facts.household, head=facts.head
+    )
+    return answer(request, book, form, lines, version=data["version"]), facts
 
 
 def answer(

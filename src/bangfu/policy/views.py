@@ -19,14 +19,12 @@ from bangfu.orgs.scope import has_perm, has_perm_at, require_perm, require_perm_
 
 from . import jobs as policy_jobs
 from . import selectors, services
-from .engine import PolicyBook
 from .forms import PolicyCreateForm, PolicyHeaderForm, ReturnForm, ValueForm, WhatIfForm
 from .models import ParameterValue, Policy
 from .parameters import SPEC_BY_NAME
 from .presentation import value_zh
-from .trial import InvoiceLineFormSet, TrialForm, trial_request
-from .trial import answer as trial_answer
-from .trial import hand_household as trial_hand_household
+from .trial import InvoiceLineFormSet, TrialForm, try_out
+from .trial import version_choices as trial_version_choices
 
 
 def _policy(request, code: str) -> Policy:
@@ -235,47 +233,26 @@ def evaluate(request):
     """
     require_perm_somewhere(request.user, "policy.view")
     user = request.user
-    versions = [(p.code, f"{p.code}（{p.district.name}，{p.get_status_display()}）") for p in selectors.policies_visible(user=user).order_by("district__code", "valid_from")]
-    districts = selectors.network_districts()
     picked_pk = request.POST.get("household") if request.method == "POST" else request.GET.get("household")
-    household = None
-    if picked_pk:
-        household = trial.trial_household(user=user, pk=picked_pk)
-        if household is None and request.method == "GET":
-            raise Http404  # outside the user's scope, as if it did not exist
+    household = trial.trial_household(user=user, pk=picked_pk) if picked_pk else None
+    if picked_pk and household is None and request.method == "GET":
+        raise Http404  # outside the user's scope, as if it did not exist
     initial = {
         "application_date": timezone.localdate(),
         "version": request.GET.get("policy", ""),
         "source": "file" if household else "hand",
         "household": household.pk if household else None,
     }
-    form = TrialForm(request.POST or None, initial=initial, districts=districts, versions=versions)
+    form = TrialForm(
+        request.POST or None, initial=initial, districts=selectors.network_districts(),
+        versions=trial_version_choices(user=user),
+    )  # fmt: skip
     lines = InvoiceLineFormSet(request.POST or None, prefix="invoice")
     answer = facts = None
     if request.method == "POST" and form.is_valid() & lines.is_valid():
-        data = form.cleaned_data
-        book = selectors.policy_book()
-        if data["version"]:
-            chosen = selectors.policy_visible(user=user, code=data["version"])
-            book = PolicyBook([selectors.parameter_set(chosen)], book.districts) if chosen else None
-        if book is None:
-            form.add_error("version", "请选择有效的政策版本。")
-        elif data["source"] == "file":
-            if household is None:
-                form.add_error(None, "没有找到该家庭（或不在您的管辖范围内），请重新查找。")
-            else:
-                with refusals_to(form) as tried:
-                    facts = trial.household_facts(household, data["application_date"])
-                if tried.ok:
-                    request_ = trial_request(
-                        data, lines.lines(), district=facts.district, household=facts.household, head=facts.head
-                    )
-                    answer = trial_answer(request_, book, form, lines, version=data["version"])
-        else:
-            request_ = trial_request(
-                data, lines.lines(), district=data["district"], household=trial_hand_household(data)
-            )
-            answer = trial_answer(request_, book, form, lines, version=data["version"])
+        answer, facts = try_out(
+            user=user, form=form, lines=lines, household=household, facts_of=trial.household_facts
+        )
     q = request.GET.get("q", "").strip()
     found = trial.trial_households(user=user, q=q) if q else []
     return render(
