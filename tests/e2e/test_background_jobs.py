@@ -4,19 +4,16 @@ which moves as the worker goes through the cases (the worker is held half-way, s
 the bar at 50% before it lets it finish), then 100% and the tables; the job is in 后台任务."""
 
 import threading
-from datetime import date
 
 import pytest
 from django.db import connections
 
-from bangfu.audit.actor import Actor
 from bangfu.jobs import services as job_services
-from bangfu.policy import services as policy_services
 from bangfu.policy import whatif
-from bangfu.policy.models import Policy
 from tests.cases import factories
 from tests.conftest import CAST
 from tests.e2e.test_case_procedure import sign_in
+from tests.policy.drafts import changning_2022
 
 
 @pytest.fixture
@@ -57,16 +54,7 @@ def test_a_what_if_runs_in_the_background_with_its_progress_bar(
     browser_page, make_user, queue_worker, monkeypatch
 ):
     intake, district_cn = (make_user(name, CAST[name]) for name in ("intake_a", "district_cn"))
-    draft = policy_services.policy_draft_create(
-        actor=Actor.for_user(district_cn, "test"), district=district_cn.role_assignments.get().org,
-        code="changning-2022", title="长宁区综合帮扶实施意见（征求意见稿）", document="长民发〔2022〕草案",
-        valid_from=date(2022, 1, 1), valid_to=date(2026, 12, 31), validity_reference="草案 末段",
-        copy_from=Policy.objects.get(code="changning-2016"),
-    )  # fmt: skip
-    policy_services.parameter_value_set(
-        actor=Actor.for_user(district_cn, "test"), policy=draft, name="medical.rate.other",
-        start=date(2022, 1, 1), value="0.50", reference="长民发〔2022〕草案 三(一)3", generally=False,
-    )  # fmt: skip
+    changning_2022(district_cn)
     for _ in range(4):  # 10,000 self-paid each: 4,000 in force, 5,000 under the draft
         factories.case(intake, factories.household())
 

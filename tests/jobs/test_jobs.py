@@ -5,36 +5,23 @@ failure kept in Chinese, and nobody but the owner sees any of it."""
 
 import io
 import zipfile
-from datetime import date
 
 import pytest
 from django.urls import reverse
 
-from bangfu.audit.actor import Actor
 from bangfu.audit.models import AuditEntry
 from bangfu.jobs import services as job_services
 from bangfu.jobs.models import Job
-from bangfu.policy import services as policy_services
 from bangfu.policy import whatif
-from bangfu.policy.models import Policy
 from tests.cases import factories
+from tests.policy.drafts import changning_2022
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def draft(cast):
-    actor = Actor.for_user(cast.district_cn, "test")
-    draft = policy_services.policy_draft_create(
-        actor=actor, district=cast.district_cn.role_assignments.get().org, code="changning-2022",
-        title="长宁区综合帮扶实施意见（征求意见稿）", document="长民发〔2022〕草案", valid_from=date(2022, 1, 1),
-        valid_to=date(2026, 12, 31), validity_reference="草案 末段", copy_from=Policy.objects.get(code="changning-2016"),
-    )  # fmt: skip
-    policy_services.parameter_value_set(
-        actor=actor, policy=draft, name="medical.rate.other", start=date(2022, 1, 1), value="0.50",
-        reference="长民发〔2022〕草案 三(一)3", generally=False,
-    )  # fmt: skip
-    return draft
+    return changning_2022(cast.district_cn)
 
 
 @pytest.fixture

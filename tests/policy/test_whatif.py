@@ -19,10 +19,9 @@ from django.urls import reverse
 from bangfu.audit.actor import Actor
 from bangfu.cases import services as case_services
 from bangfu.jobs.models import Job
-from bangfu.policy import services as policy_services
-from bangfu.policy.models import Policy
 from tests.cases import factories
 from tests.cases.conftest import INVESTIGATION, review_data
+from tests.policy.drafts import changning_2022
 
 pytestmark = pytest.mark.django_db
 
@@ -217,18 +216,7 @@ def test_cli_refuses_a_missing_or_broken_draft_file(tmp_path):
 
 @pytest.fixture
 def db_draft(cast):
-    """Changning's next version drafted in the interface's way: copied, then one rate changed."""
-    actor = Actor.for_user(cast.district_cn, "test")
-    draft = policy_services.policy_draft_create(
-        actor=actor, district=cast.district_cn.role_assignments.get().org, code="changning-2022",
-        title="长宁区综合帮扶实施意见（征求意见稿）", document="长民发〔2022〕草案", valid_from=date(2022, 1, 1),
-        valid_to=date(2026, 12, 31), validity_reference="草案 末段", copy_from=Policy.objects.get(code="changning-2016"),
-    )  # fmt: skip
-    policy_services.parameter_value_set(
-        actor=actor, policy=draft, name="medical.rate.other", start=date(2022, 1, 1), value="0.50",
-        reference="长民发〔2022〕草案 三(一)3", generally=False,
-    )  # fmt: skip
-    return draft
+    return changning_2022(cast.district_cn)
 
 
 @pytest.fixture
