@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "bangfu.web",
     "bangfu.orgs",
     "bangfu.audit",
+    "bangfu.jobs",
     "bangfu.registry",
     "bangfu.policy",
     "bangfu.cases",

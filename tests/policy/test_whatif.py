@@ -18,10 +18,10 @@ from django.urls import reverse
 
 from bangfu.audit.actor import Actor
 from bangfu.cases import services as case_services
-from bangfu.policy import services as policy_services
-from bangfu.policy.models import Policy
+from bangfu.jobs.models import Job
 from tests.cases import factories
 from tests.cases.conftest import INVESTIGATION, review_data
+from tests.policy.drafts import changning_2022
 
 pytestmark = pytest.mark.django_db
 
@@ -216,37 +216,40 @@ def test_cli_refuses_a_missing_or_broken_draft_file(tmp_path):
 
 @pytest.fixture
 def db_draft(cast):
-    """Changning's next version drafted in the interface's way: copied, then one rate changed."""
-    actor = Actor.for_user(cast.district_cn, "test")
-    draft = policy_services.policy_draft_create(
-        actor=actor, district=cast.district_cn.role_assignments.get().org, code="changning-2022",
-        title="长宁区综合帮扶实施意见（征求意见稿）", document="长民发〔2022〕草案", valid_from=date(2022, 1, 1),
-        valid_to=date(2026, 12, 31), validity_reference="草案 末段", copy_from=Policy.objects.get(code="changning-2016"),
-    )  # fmt: skip
-    policy_services.parameter_value_set(
-        actor=actor, policy=draft, name="medical.rate.other", start=date(2022, 1, 1), value="0.50",
-        reference="长民发〔2022〕草案 三(一)3", generally=False,
-    )  # fmt: skip
-    return draft
+    return changning_2022(cast.district_cn)
 
 
-def page(client, code, **query):
-    return client.get(reverse("policy:what_if", args=[code]), query)
+@pytest.fixture
+def page(django_capture_on_commit_callbacks):
+    """The what-if form sent; when it starts the job (run inline once committed, as the queue's
+    worker would), the job's page it leads to."""
+
+    def send(client, code, **data):
+        with django_capture_on_commit_callbacks(execute=True):
+            r = client.post(reverse("policy:what_if", args=[code]), data)
+        return client.get(r["Location"]) if r.status_code == 302 else r
+
+    return send
 
 
-def test_page_shows_the_difference_for_the_district(login, cast, db_draft, period_cases):
+def test_page_shows_the_difference_for_the_district(login, cast, db_draft, period_cases, page):
     client = login(cast.district_cn)
     detail = client.get(reverse("policy:detail", args=[db_draft.code])).content.decode()
     assert reverse("policy:what_if", args=[db_draft.code]) in detail
     r = page(client, db_draft.code, start="2021-01-01", end="2021-12-31")
     body = r.content.decode()
-    assert r.status_code == 200 and "5 件个案" in body
+    assert r.status_code == 200 and "5 件个案" in body and "已完成" in body
     assert "现行测算 ¥96,000.00，草案测算 ¥97,000.00，差额 <strong>+¥1,000.00</strong>" in body
     assert 'data-key="310105001"><th scope="row">华阳路街道</th><td class="money">4</td>' in body
     assert "申请人未登记户籍区" in body
+    # The run is kept: the version's page lists it, and it opens again with the same tables.
+    form = client.get(reverse("policy:what_if", args=[db_draft.code])).content.decode()
+    assert "本版本以往的测算" in form and r.request["PATH_INFO"] in form
+    again = client.get(r.request["PATH_INFO"]).content.decode()
+    assert 'data-key="310105001"><th scope="row">华阳路街道</th><td class="money">4</td>' in again
 
 
-def test_page_counts_only_the_cases_the_user_may_see(login, cast, db_draft, period_cases):
+def test_page_counts_only_the_cases_the_user_may_see(login, cast, db_draft, period_cases, page):
     # The foundation reads the whole city: the same figures as the district.
     body = page(login(cast.foundation), db_draft.code, start="2021-01-01", end="2021-12-31").content.decode()
     assert "差额 <strong>+¥1,000.00</strong>" in body
@@ -256,28 +259,44 @@ def test_page_counts_only_the_cases_the_user_may_see(login, cast, db_draft, peri
     )
     # A street's staff read the published rules but not a district's planning of the next ones.
     client = login(cast.intake_a)
-    assert page(client, "changning-2016").status_code == 404
+    assert client.get(reverse("policy:what_if", args=["changning-2016"])).status_code == 404
+    assert page(client, "changning-2016", start="2021-01-01", end="2021-12-31").status_code == 404
     detail = client.get(reverse("policy:detail", args=["changning-2016"])).content.decode()
     assert reverse("policy:what_if", args=["changning-2016"]) not in detail
 
 
-def test_page_refuses_bad_periods_in_chinese(login, cast, db_draft):
+def test_page_refuses_bad_periods_in_chinese(login, cast, db_draft, page):
     client = login(cast.district_cn)
-    for query, message in (
+    for data, message in (
         ({"start": "2021-12-31", "end": "2021-01-01"}, "截止日期不能早于起始日期"),
         ({"start": "2016-01-01", "end": "2021-12-31"}, "一次最多测算三年"),
         ({"start": "今天", "end": "2021-12-31"}, "有效的日期"),
     ):
-        r = page(client, db_draft.code, **query)
-        assert (
-            r.status_code == 200
-            and message in r.content.decode()
-            and 'id="whatif-result"' not in r.content.decode()
-        )
+        r = page(client, db_draft.code, **data)
+        assert r.status_code == 200 and message in r.content.decode()
+    assert not Job.objects.exists()
 
 
-def test_page_of_a_draft_with_missing_parameters_says_so(login, cast, db_draft):
+def test_page_of_a_draft_with_missing_parameters_says_so(login, cast, db_draft, page):
     db_draft.values.filter(name="medical.rate.other").delete()
     r = page(login(cast.district_cn), db_draft.code, start="2021-01-01", end="2021-12-31")
     body = r.content.decode()
-    assert r.status_code == 200 and "尚缺参数" in body and 'id="whatif-result"' not in body
+    assert r.status_code == 200 and "尚缺参数" in body and not Job.objects.exists()
+
+
+def test_cli_shows_its_progress_in_a_terminal_only(tmp_path, period_cases):
+    """Standard output carries the result alone; a terminal's standard error is told how far it is."""
+    import io
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    period = ("--district", "310105", "--from", "2021-01-01", "--to", "2021-12-31")
+    terminal, out = Terminal(), io.StringIO()
+    call_command("policy", "what-if", "--draft", str(draft_file(tmp_path)), *period, stdout=out, stderr=terminal)
+    assert "已测算 0 / 6 件个案" in terminal.getvalue() and "已测算 6 / 6 件个案" in terminal.getvalue()
+    assert "已测算" not in out.getvalue()
+    piped = io.StringIO()
+    call_command("policy", "what-if", "--draft", str(draft_file(tmp_path)), *period, stdout=io.StringIO(), stderr=piped)
+    assert piped.getvalue() == ""

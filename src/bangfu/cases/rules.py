@@ -99,10 +99,15 @@ def lowest_annual_caps() -> tuple[int, Decimal]:
 
 
 def prior_aid(case: Case) -> list[dict]:
-    """The household's earlier aid in the calendar year of the application (三(四)): every aid
-    record that stands (SPEC §4), of every form — the engine counts each toward the caps its
-    policy says — other than this case's own payment."""
-    year = aid_selectors.aid_in_year(case.household_id, case.application_date.year, exclude_case_id=case.pk)
+    """The household's earlier aid in the calendar year of the application (三(四)), other than
+    this case's own payment."""
+    return household_prior_aid(case.household_id, case.application_date, exclude_case_id=case.pk)
+
+
+def household_prior_aid(household_id: int, day: date, *, exclude_case_id: int | None = None) -> list[dict]:
+    """A household's aid in the calendar year of `day` (三(四)): every aid record that stands
+    (SPEC §4), of every form — the engine counts each toward the caps its policy says."""
+    year = aid_selectors.aid_in_year(household_id, day.year, exclude_case_id=exclude_case_id)
     # Dated by the day the record counts on (a case's application date, as the engine's
     # calendar year of the application counts cases). The amount is what counts toward an annual
     # amount: a service is an event of its form, and its value counts toward no amount.
@@ -135,23 +140,11 @@ def request_for(case: Case, *, category: str, prior: list[dict], invoices) -> di
     """
     applicant = case.applicant
     day: date = case.application_date
-    if applicant.hukou_district_id is None:
-        raise Refused(
-            "申请人未登记户籍区，请先在家庭档案中补录。",
-            code="invalid_input",
-            field="household.hukou_district",
-        )
     request: dict = {
         "district": district_code(case),
         "application_date": day.isoformat(),
         "aid_type": case.aid_type,
-        "household": {
-            "category": category,
-            "hukou_district": applicant.hukou_district.code,
-            "resides_in_district": applicant.resides_in_district,
-            "non_local_spouse_or_child": applicant.non_local_spouse_or_child,
-            "prior_aid": prior,
-        },
+        "household": household_block(applicant, category=category, prior=prior),
     }
     if case.aid_type == AidType.MEDICAL:
         request["medical"] = {
@@ -180,6 +173,24 @@ def request_for(case: Case, *, category: str, prior: list[dict], invoices) -> di
     if case.requested_amount is not None:
         request["requested_amount"] = f"{case.requested_amount:.2f}"
     return request
+
+
+def household_block(person, *, category: str, prior: list[dict]) -> dict:
+    """The request's `household` block, the residency read from `person` (a case's applicant;
+    for 试算 of a household on file, its head: cases/trial.py)."""
+    if person.hukou_district_id is None:
+        raise Refused(
+            "申请人未登记户籍区，请先在家庭档案中补录。",
+            code="invalid_input",
+            field="household.hukou_district",
+        )
+    return {
+        "category": category,
+        "hukou_district": person.hukou_district.code,
+        "resides_in_district": person.resides_in_district,
+        "non_local_spouse_or_child": person.non_local_spouse_or_child,
+        "prior_aid": prior,
+    }
 
 
 def propose(case: Case, *, amount: Decimal | None = None) -> dict:

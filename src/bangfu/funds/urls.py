@@ -26,6 +26,7 @@ urlpatterns = [
 _MONTHLY, _ANNUAL = "reports/<str:code>/<int:year>-<int:month>", "reports/annual/<str:code>/<int:year>"
 urlpatterns += [
     path("reports/", report_views.report_index, name="reports"),
+    path("reports/all/", report_views.reports_all, name="reports_all"),
     path(f"{_MONTHLY}/", report_views.monthly_report, name="report_monthly"),
     path(f"{_MONTHLY}/file/", report_views.monthly_report_file, name="report_file"),
     path(f"{_MONTHLY}/review/", report_views.monthly_report_review, name="report_review"),

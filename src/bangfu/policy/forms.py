@@ -101,13 +101,6 @@ class ReturnForm(Form):
     note = forms.CharField(label="审核意见", widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class EvaluateForm(Form):
-    request = forms.CharField(
-        label="测算请求（JSON）",
-        widget=forms.Textarea(attrs={"class": "policy-request", "spellcheck": "false"}),
-    )
-
-
 class WhatIfForm(Form):
     """The period of a what-if: the application dates of the cases to re-evaluate."""
 

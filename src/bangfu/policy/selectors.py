@@ -17,6 +17,7 @@ from bangfu.orgs.scope import has_perm, scope_for
 
 from .engine import ParameterSet, PolicyBook
 from .models import Policy
+from .parameters import SPECS, Spec
 
 
 def policy_in_force(district_code: str, day: date) -> Policy | None:
@@ -56,6 +57,12 @@ def network_districts() -> dict[str, str]:
 def parameter_set(policy: Policy) -> ParameterSet:
     """Any version, draft included, as the engine reads it (for trying a draft out)."""
     return ParameterSet(policy.as_data())
+
+
+def missing_parameters(policy: Policy) -> list[Spec]:
+    """The required parameters the version has no value for: it cannot be evaluated without them."""
+    present = {v.name for v in policy.values.all()}
+    return [s for s in SPECS if s.required and s.name not in present]
 
 
 def policies_visible(*, user) -> QuerySet:

@@ -2,7 +2,6 @@
 trying a request against the version in force or a draft ("试算"), and the what-if of a
 version over a period's real cases ("历史个案测算")."""
 
-import json
 from datetime import timedelta
 
 from django.contrib import messages
@@ -13,41 +12,19 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from bangfu.audit.actor import Actor
-from bangfu.cases import selectors as case_selectors
+from bangfu.cases import trial
 from bangfu.core.views import refusals_to
+from bangfu.jobs.selectors import jobs_of
 from bangfu.orgs.scope import has_perm, has_perm_at, require_perm, require_perm_somewhere
 
-from . import selectors, services, whatif
-from .engine import PolicyBook, respond
-from .forms import EvaluateForm, PolicyCreateForm, PolicyHeaderForm, ReturnForm, ValueForm, WhatIfForm
+from . import jobs as policy_jobs
+from . import selectors, services
+from .forms import PolicyCreateForm, PolicyHeaderForm, ReturnForm, ValueForm, WhatIfForm
 from .models import ParameterValue, Policy
-from .parameters import SPEC_BY_NAME, SPECS
+from .parameters import SPEC_BY_NAME
 from .presentation import value_zh
-
-EXAMPLE_REQUEST = {
-    "district": "310105",
-    "application_date": "2020-05-01",
-    "aid_type": "medical",
-    "household": {
-        "category": "dibao",
-        "hukou_district": "310105",
-        "resides_in_district": True,
-        "non_local_spouse_or_child": False,
-        "prior_aid": [{"date": "2020-02-03", "amount": "5000.00"}],
-    },
-    "medical": {
-        "invoices": [
-            {
-                "number": "A1",
-                "date": "2019-06-01",
-                "regular_hospital": True,
-                "fee_type": "treatment",
-                "self_paid": "1200.50",
-            }
-        ]
-    },
-    "requested_amount": "600.00",
-}
+from .trial import InvoiceLineFormSet, TrialForm, try_out
+from .trial import version_choices as trial_version_choices
 
 
 def _policy(request, code: str) -> Policy:
@@ -76,7 +53,7 @@ def policy_detail(request, code):
         }
         for v in policy.values.all()
     ]
-    missing = _missing(policy)
+    missing = selectors.missing_parameters(policy)
     user = request.user
     return render(
         request,
@@ -95,36 +72,33 @@ def policy_detail(request, code):
     )
 
 
-def _missing(policy: Policy) -> list:
-    present = {v.name for v in policy.values.all()}
-    return [s for s in SPECS if s.required and s.name not in present]
-
-
 @login_required
 def what_if(request, code):
     """The version over the district's real cases of a period, against the versions in force.
 
     District-level reading: `policy.view` at the version's district. The cases are the
     user's own scope of `cases.view` (so the figures never include what they may not see).
+    A busy district-year takes a while: the form starts a job (policy/jobs.py) and the job's
+    page shows its progress, then the result, kept to be opened again (listed here).
     """
     policy = _policy(request, code)
     require_perm(request.user, "policy.view", policy.district)
     today = timezone.localdate()
     initial = {"start": today - timedelta(days=365), "end": today}  # the last twelve months
-    form = WhatIfForm(request.GET if "start" in request.GET else None, initial=initial)
-    missing = _missing(policy)
-    result = None
-    if form.is_valid() and not missing:
-        with refusals_to(form):
-            result = whatif.what_if(
-                draft=selectors.parameter_set(policy),
-                district_code=policy.district.code,
-                start=form.cleaned_data["start"],
-                end=form.cleaned_data["end"],
-                within=case_selectors.cases(user=request.user),
+    form = WhatIfForm(request.POST or None, initial=initial)
+    missing = selectors.missing_parameters(policy)
+    if request.method == "POST" and form.is_valid() and not missing:
+        with refusals_to(form) as tried:
+            job = policy_jobs.what_if_start(
+                actor=Actor.from_request(request), policy=policy, **form.cleaned_data
             )
+        if tried.ok:
+            return redirect("jobs:detail", pk=job.pk)
+    earlier = jobs_of(user=request.user, kind=policy_jobs.WHAT_IF, policy=policy.code)[:10]
     return render(
-        request, "policy/what_if.html", {"policy": policy, "form": form, "result": result, "missing": missing}
+        request,
+        "policy/what_if.html",
+        {"policy": policy, "form": form, "missing": missing, "earlier": earlier},
     )
 
 
@@ -253,22 +227,37 @@ def policy_discard(request, code):
 
 @login_required
 def evaluate(request):
-    """试算: a request against the versions in force, or against one draft (?policy=code)."""
+    """试算: a household on file (searched within the user's scope) or its facts typed in, an
+    aid type and its fields, a version and a day; answered by the engine, shown as the case page
+    shows it (policy/_trace.html). The form builds the request the API takes (policy/trial.py).
+    """
     require_perm_somewhere(request.user, "policy.view")
-    draft = _policy(request, request.GET["policy"]) if request.GET.get("policy") else None
-    form = EvaluateForm(
-        request.POST or None, initial={"request": json.dumps(EXAMPLE_REQUEST, ensure_ascii=False, indent=2)}
-    )
-    answer = error = None
-    if request.method == "POST" and form.is_valid():
-        book = selectors.policy_book()
-        if draft is not None:
-            book = PolicyBook([selectors.parameter_set(draft)], book.districts)
-        status, body = respond(form.cleaned_data["request"].encode(), book)
-        if status == 200:
-            answer = body
-        else:
-            error = body["error"]
+    user = request.user
+    picked_pk = request.POST.get("household") if request.method == "POST" else request.GET.get("household")
+    household = trial.trial_household(user=user, pk=picked_pk) if picked_pk else None
+    if picked_pk and household is None and request.method == "GET":
+        raise Http404  # outside the user's scope, as if it did not exist
+    initial = {
+        "application_date": timezone.localdate(),
+        "version": request.GET.get("policy", ""),
+        "source": "file" if household else "hand",
+        "household": household.pk if household else None,
+    }
+    form = TrialForm(
+        request.POST or None, initial=initial, districts=selectors.network_districts(),
+        versions=trial_version_choices(user=user),
+    )  # fmt: skip
+    lines = InvoiceLineFormSet(request.POST or None, prefix="invoice")
+    answer = facts = None
+    if request.method == "POST" and form.is_valid() & lines.is_valid():
+        answer, facts = try_out(
+            user=user, form=form, lines=lines, household=household, facts_of=trial.household_facts
+        )
+    q = request.GET.get("q", "").strip()
+    found = trial.trial_households(user=user, q=q) if q else []
     return render(
-        request, "policy/evaluate.html", {"form": form, "answer": answer, "error": error, "draft": draft}
-    )
+        request,
+        "policy/evaluate.html",
+        {"form": form, "lines": lines, "answer": answer, "household": household, "facts": facts, "q": q,
+         "found": found},
+    )  # fmt: skip

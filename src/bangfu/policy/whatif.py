@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import tomllib
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -46,6 +47,9 @@ from .parameters import ParameterError, read_policy_file
 
 ZERO = Decimal("0.00")
 PAID_STATES = (CaseState.PAID, CaseState.CLOSED)
+# How often the work says how far it is (bangfu.jobs' progress bar, the command's line): one
+# write per this many cases, not one per case.
+PROGRESS_EVERY = 200
 
 
 class DraftOverPeriod(ParameterSet):
@@ -83,6 +87,14 @@ class Row:
         if not self.in_force:
             return None
         return (self.difference / self.in_force).quantize(Decimal("0.0001"))
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Row:
+        """A row as `WhatIf.as_dict` wrote it (a kept result, opened again)."""
+        money = {k: Decimal(d[k]) for k in ("paid", "in_force", "draft")}
+        counts = {k: d[k] for k in ("cases", "eligible_in_force", "eligible_draft",
+                                    "district_level_in_force", "district_level_draft")}  # fmt: skip
+        return cls(d["key"], d["label"], **counts, **money)
 
     def add(self, paid: Decimal, now: dict | None, then: dict | None) -> None:
         self.cases += 1
@@ -163,6 +175,24 @@ class WhatIf:
             "skipped": [s.__dict__ for s in self.skipped],
         }
 
+    @classmethod
+    def from_dict(cls, d: dict, district: Organisation) -> WhatIf:
+        """The result `as_dict` wrote, for the same table again (a job's kept result)."""
+        return cls(
+            district=district,
+            draft_code=d["draft"],
+            start=date.fromisoformat(d["from"]),
+            end=date.fromisoformat(d["to"]),
+            total=Row.from_dict(d["total"]),
+            by_street=[Row.from_dict(r) for r in d["by_street"]],
+            by_category=[Row.from_dict(r) for r in d["by_category"]],
+            by_aid_type=[Row.from_dict(r) for r in d["by_aid_type"]],
+            newly_eligible=d["newly_eligible"],
+            no_longer_eligible=d["no_longer_eligible"],
+            skipped=[Skipped(**s) for s in d["skipped"]],
+            in_force_versions=list(d["in_force_versions"]),
+        )
+
 
 def period_cases(district: Organisation, start: date, end: date, within: QuerySet[Case] | None = None):
     """The cases the what-if re-evaluates, in the order the annual caps chain through them."""
@@ -220,11 +250,13 @@ def what_if(
     end: date,
     within: QuerySet[Case] | None = None,
     book: PolicyBook | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> WhatIf:
     """Re-evaluate the district's cases of [start, end] under the versions in force and the draft.
 
     `within` restricts the cases (the interface passes the user's scope); `book` is the
-    published versions (read from the database when not given).
+    published versions (read from the database when not given); `progress(done, total)` is
+    told how far the work is every `PROGRESS_EVERY` cases (a count of the cases first).
     """
     from .selectors import policy_book
 
@@ -260,7 +292,12 @@ def what_if(
     # Per household and year, each scenario's own earlier amounts: the caps chain (三(四)).
     prior: dict[str, dict[tuple[int, int], list[dict]]] = {"in_force": {}, "draft": {}}
 
-    for case in cases:
+    total_cases = cases.count() if progress else 0
+    if progress:
+        progress(0, total_cases)
+    for done, case in enumerate(cases):
+        if progress and done and not done % PROGRESS_EVERY:
+            progress(done, total_cases)
         key = (case.household_id, case.application_date.year)
         category = _category_on(categories.get(case.household_id, []), case.application_date)
         chains = {s: prior[s].setdefault(key, list(earlier.get(key, ()))) for s in prior}
@@ -280,11 +317,37 @@ def what_if(
         result.newly_eligible += then["eligible"] and not now["eligible"]
         result.no_longer_eligible += now["eligible"] and not then["eligible"]
 
+    if progress:
+        progress(total_cases, total_cases)
     result.by_street = [streets[code] for code in sorted(streets)]
     result.by_category = [r for r in by_category.values() if r.cases]
     result.by_aid_type = [r for r in by_aid.values() if r.cases]
     result.in_force_versions = sorted(versions)
     return result
+
+
+def what_if_of_version(
+    *, policy, user, start: date, end: date, progress: Callable[[int, int], None] | None = None
+) -> WhatIf:
+    """A stored version (draft or not) over its district's cases that `user` may see: the page's
+    what-if, run in the background (policy/jobs.py). The figures never include a case the user
+    may not see."""
+    from bangfu.cases.selectors import cases as cases_visible
+
+    from .selectors import missing_parameters, parameter_set
+
+    missing = missing_parameters(policy)
+    if missing:
+        names = "、".join(s.label for s in missing)
+        raise Refused(f"政策版本 {policy.code} 尚缺参数：{names}。补齐后才能测算。", code="missing_parameters")
+    return what_if(
+        draft=parameter_set(policy),
+        district_code=policy.district.code,
+        start=start,
+        end=end,
+        within=cases_visible(user=user),
+        progress=progress,
+    )
 
 
 def _evaluate(case, category, chain, scenario, projected, book, result, versions) -> dict | None:

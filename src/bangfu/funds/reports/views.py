@@ -14,6 +14,7 @@ from bangfu.audit.actor import Actor
 from bangfu.core.views import refusals_to
 from bangfu.orgs.scope import require_perm_somewhere
 
+from ..jobs import reports_all_start
 from . import excel, monthly, pdf, selectors, services
 from .charts import chart_data
 
@@ -45,6 +46,24 @@ def report_index(request):
          "due_reference": monthly.due_rule(year, month).reference, "counts": counts,
          "districts": districts, "error": error, "month_value": f"{year}-{month:02d}"},
     )  # fmt: skip
+
+
+@login_required
+@require_POST
+def reports_all(request):
+    """Every reached district's monthly or annual report, generated in the background."""
+    require_perm_somewhere(request.user, "funds.view")
+    report = request.POST.get("report", "")
+    try:
+        year, month = monthly.parse_month(request.POST.get("month", ""))
+    except ValueError as exc:
+        messages.error(request, str(exc))
+        return redirect("funds:reports")
+    with refusals_to(request) as tried:
+        job = reports_all_start(actor=Actor.from_request(request), report=report, year=year, month=month)
+    if not tried.ok:
+        return redirect("funds:reports")
+    return redirect("jobs:detail", pk=job.pk)
 
 
 @login_required

@@ -73,13 +73,33 @@ class Command(BaseCommand):
             start = _day(options["start"], "--from")
             end = _day(options["end"], "--to")
             draft = read_draft(options["draft"])
-            result = what_if(draft=draft, district_code=options["district"], start=start, end=end)
+            result = what_if(
+                draft=draft, district_code=options["district"], start=start, end=end, progress=self._progress()
+            )
         except Refused as e:
             raise CommandError(e.message, returncode=2) from None
+        finally:
+            if self._progress_shown:
+                self.stderr.write("")  # end the progress line
         if options["json"]:
             self.stdout.write(orjson.dumps(result.as_dict(), option=orjson.OPT_INDENT_2).decode())
         else:
             self.stdout.write(render_text(result))
+
+    _progress_shown = False
+
+    def _progress(self):
+        """In a terminal, how far a long what-if is, on one line of standard error; nothing when
+        the output goes to a file or a pipe (standard output carries only the result)."""
+        if not self.stderr.isatty():
+            return None
+
+        def show(done: int, total: int) -> None:
+            self._progress_shown = True
+            self.stderr.write(f"\r已测算 {done:,} / {total:,} 件个案", ending="")
+            self.stderr.flush()
+
+        return show
 
     def evaluate(self, options):
         out = options.get("stdout") or sys.stdout
