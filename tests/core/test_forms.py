@@ -91,6 +91,14 @@ def test_the_base_names_the_field_and_gives_one_date_input():
     assert '<label for="id_name">姓名</label>' in html and "---------" not in html and CHOOSE in html
     assert 'type="date" name="due" value="2026-12-01"' in html
     assert 'type="date" name="seen" value="2026-12-01"' in html
+    class Later(Form):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.fields["donor"] = django_forms.CharField(label="捐赠方")
+            self.fields["day"] = django_forms.DateField(label="到账日期", initial=date(2026, 12, 1))
+
+    assert Later({}).errors == {"donor": ["请填写捐赠方。"], "day": ["请填写到账日期。"]}
+    assert 'type="date" name="day" value="2026-12-01"' in str(Later())
     model_form = Model({})
     assert model_form.errors == {"as_of": ["请填写核定日期。"], "kind": ["请选择类别。"]}
     html = str(Model(initial={"as_of": date(2026, 12, 1)}))

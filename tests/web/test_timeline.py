@@ -192,8 +192,8 @@ def test_an_open_follow_up_shows_at_its_due_date(today, cast, login):
     due = c.follow_ups.get().due_date
     shown = entries(timeline(page(login(cast.intake_a), h)))
     pending = [t for k, t in shown if k == "follow_up_due"]
-    assert len(pending) == 1 and f"{due:%Y-%m-%d} 前" in pending[0]
-    assert f"{due.year}年{due.month}月{due.day}日" in pending[0]
+    assert len(pending) == 1 and f"待回访，{due.year}年{due.month}月{due.day}日前" in pending[0]
+    assert f"{due:%Y-%m-%d}" not in pending[0]
 
 
 def test_another_street_gets_404(history, cast, login):

@@ -30,8 +30,23 @@ class ChineseFormMixin:
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
+        self._in_chinese()
+
+    # Fields a form adds or replaces after this __init__ (the fund forms add theirs, the review
+    # form its roster) are put in Chinese too: before validation and before any field is shown.
+    def full_clean(self):
+        self._in_chinese()
+        super().full_clean()
+
+    def __getitem__(self, name):
+        self._in_chinese()
+        return super().__getitem__(name)
+
+    def _in_chinese(self) -> None:
         for field in self.fields.values():
-            _speak_chinese(field)
+            if not getattr(field, "in_chinese", False):
+                _speak_chinese(field)
+                field.in_chinese = True
 
 
 def _named(label: str) -> str:
