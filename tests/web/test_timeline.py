@@ -150,7 +150,7 @@ def test_the_file_shows_the_whole_history_newest_first_with_working_links(histor
         "category",  # valid from 2020-01-01
     ]
     text = dict(zip(kinds, (t for _, t in shown), strict=False))
-    assert "冲销 2021-03-22 的个案帮扶 · 资金 ¥4,000.00" in text["aid_reversal"]
+    assert "冲销 2021年3月22日 的个案帮扶 · 资金 ¥4,000.00" in text["aid_reversal"]
     assert "重复发放" in text["aid_reversal"]
     aid = next(t for k, t in shown if k == "aid")
     assert "个案帮扶 · 资金 ¥4,000.00" in aid and "已冲销" in aid and c.number in aid
@@ -161,7 +161,7 @@ def test_the_file_shows_the_whole_history_newest_first_with_working_links(histor
     assert "病情稳定" in text["follow_up"] and "2021年4月1日 09:00" in text["follow_up"]
     assert "突发疾病" in text["visit"] and "2021年3月10日" in text["visit"]
     assert "居委会转介" in text["lead"] and "待跟进" in text["lead"]
-    assert "低保家庭" in text["category"] and "2020-01-01 至 长期" in text["category"]
+    assert "低保家庭" in text["category"] and "2020年1月1日 至 长期" in text["category"]
     assert any("成员 钱军 登记入档" in t for k, t in shown if k == "file")
     # Masked data stays masked: no member's ID number anywhere in the timeline.
     for person in h.members.all():
@@ -192,7 +192,7 @@ def test_an_open_follow_up_shows_at_its_due_date(today, cast, login):
     due = c.follow_ups.get().due_date
     shown = entries(timeline(page(login(cast.intake_a), h)))
     pending = [t for k, t in shown if k == "follow_up_due"]
-    assert len(pending) == 1 and f"{due:%Y-%m-%d} 前" in pending[0]
+    assert len(pending) == 1 and f"{due.year}年{due.month}月{due.day}日 前" in pending[0]
     assert f"{due.year}年{due.month}月{due.day}日" in pending[0]
 
 

@@ -21,6 +21,7 @@ from django.db import IntegrityError, transaction
 
 from bangfu.audit.actor import Actor
 from bangfu.audit.services import audit_record
+from bangfu.core.dates import format_day
 from bangfu.core.money import MoneyError, format_yuan, parse_money, to_fen_down
 from bangfu.core.refusal import Refused
 from bangfu.orgs.models import Organisation, OrgKind
@@ -98,10 +99,6 @@ def _manage_perm(org: Organisation) -> str:
     return "funds.manage_foundation" if org.kind == OrgKind.FOUNDATION else "funds.manage_district"
 
 
-def _fmt_day(day: date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
-
-
 # --- the one writer ------------------------------------------------------------------------------
 
 
@@ -135,7 +132,7 @@ def _check_no_negative(lines: list[Line], day: date) -> None:
         if lowest + d < 0:
             line = names[(org_id, source_id, account)]
             raise Refused(
-                f"{line.org.name}“{line.source.name}”{Account(account).label}在{_fmt_day(day)}及以后的"
+                f"{line.org.name}“{line.source.name}”{Account(account).label}在{format_day(day)}及以后的"
                 f"可用余额为 {format_yuan(lowest)}，不足支出 {format_yuan(-d)}。",
                 code="insufficient_funds",
             )
@@ -503,8 +500,8 @@ def allocation_make(
         )
     if not agreement.valid_from <= day <= agreement.valid_to:
         raise Refused(
-            f"下拨日期 {_fmt_day(day)} 不在协议 {agreement.number} 的期限"
-            f"（{_fmt_day(agreement.valid_from)}至{_fmt_day(agreement.valid_to)}）内。",
+            f"下拨日期 {format_day(day)} 不在协议 {agreement.number} 的期限"
+            f"（{format_day(agreement.valid_from)}至{format_day(agreement.valid_to)}）内。",
             code="invalid_input",
             field="day",
         )
@@ -704,9 +701,9 @@ def _not_covered(street: Organisation, record, held: list[tuple[FundSource, Deci
     total = sum((a for _, a in held), Decimal("0.00"))
     if shown:
         each = "、".join(f"“{s.name}”{format_yuan(a)}" for s, a in shown)
-        holds = f"{_fmt_day(day)}及以后可用 {each}，合计 {format_yuan(total)}"
+        holds = f"{format_day(day)}及以后可用 {each}，合计 {format_yuan(total)}"
     else:
-        holds = f"{_fmt_day(day)}及以后没有任何可用资金，合计 {format_yuan(total)}"
+        holds = f"{format_day(day)}及以后没有任何可用资金，合计 {format_yuan(total)}"
     return (
         f"{street.name}可用于个案帮扶的专项资金不足：个案 {record.case} 发放 {format_yuan(record.amount)}，"
         f"{holds}，尚缺 {format_yuan(record.amount - total)}。"
@@ -732,7 +729,7 @@ def work_expense_record(
     rate = work_expense_rate(org.district.code, source.kind, day)
     if rate is None:
         raise Refused(
-            f"{org.district.name}在{_fmt_day(day)}没有生效的帮扶政策规定工作经费比例，不能列支。",
+            f"{org.district.name}在{format_day(day)}没有生效的帮扶政策规定工作经费比例，不能列支。",
             code="no_policy_in_force",
         )
     # Locks the organisation: two expenses at once cannot both fit under the year's cap.
@@ -770,7 +767,7 @@ def management_fee_record(
     amount, day = _amount(amount), _day(day)
     rate = management_fee_rate(day)
     if rate is None:
-        raise Refused(f"{_fmt_day(day)}没有生效的管理费比例，不能列支。", code="no_parameter")
+        raise Refused(f"{format_day(day)}没有生效的管理费比例，不能列支。", code="no_parameter")
     # Locks the foundation: two fees at once cannot both fit under the year's cap.
     Organisation.objects.select_for_update().get(pk=foundation.pk)
     spending = selectors.lottery_aid_spent(year_of=day)
@@ -815,7 +812,7 @@ def transaction_reverse(*, actor: Actor, txn: Transaction, day: date, reason: st
         raise Refused(f"{original.number} 的资金已返还街镇，请先冲销返还凭证。", code="returned")
     day = _day(day)
     if day < original.date:
-        raise Refused(f"冲销日期不能早于原凭证日期（{_fmt_day(original.date)}）。", code="invalid_input")
+        raise Refused(f"冲销日期不能早于原凭证日期（{format_day(original.date)}）。", code="invalid_input")
     reason = _text(reason, "冲销理由")
     lines = [
         Line(p.org, p.fund_source, p.account, -p.amount, p.case_id, p.project, p.plan)

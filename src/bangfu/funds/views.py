@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from bangfu.audit.actor import Actor
+from bangfu.core.dates import format_day
 from bangfu.core.money import ZERO
 from bangfu.core.paging import page_without_count
 from bangfu.core.views import refusals_to
@@ -327,7 +328,7 @@ def allocation_new(request, pk: int):
                 ("协议金额", agreement.amount), ("已由基金会下拨", agreement.allocated),
                 ("尚可下拨（基金会→区）", agreement.amount - agreement.allocated),
             ],
-            note=f"协议期限 {agreement.valid_from:%Y-%m-%d} 至 {agreement.valid_to:%Y-%m-%d}；下拨日期须在期限内。",
+            note=f"协议期限 {format_day(agreement.valid_from)} 至 {format_day(agreement.valid_to)}；下拨日期须在期限内。",
         ),
     )  # fmt: skip
 

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from bangfu.audit.actor import Actor
 from bangfu.audit.services import ACTION_LABELS
+from bangfu.core.dates import format_day
 from bangfu.core.paging import page_without_count
 from bangfu.core.refusal import Refused
 from bangfu.core.views import refusals_to, show_refusal
@@ -342,7 +343,7 @@ def category_end(request, pk: int, category_pk: int):
             messages.success(request, f"“{category.get_category_display()}”已终止。")
             return redirect("registry:detail", pk=household.pk)
     context = {"form": form, "household": household,
-               "title": f"终止家庭类别：{category.get_category_display()}（{category.valid_from:%Y-%m-%d}起）"}  # fmt: skip
+               "title": f"终止家庭类别：{category.get_category_display()}（{format_day(category.valid_from)}起）"}  # fmt: skip
     return render(request, "registry/simple_form.html", context)
 
 

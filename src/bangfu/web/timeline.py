@@ -30,6 +30,7 @@ from bangfu.aid.models import AidForm, AidRecord
 from bangfu.cases import selectors as case_selectors
 from bangfu.cases.models import Document, FollowUp, PreReview, PreReviewRemark, Transition
 from bangfu.cases.workflow import ACTION_LABELS as STEP_LABELS
+from bangfu.core.dates import format_day
 from bangfu.core.money import format_yuan
 from bangfu.discovery.models import Lead, ScreeningVisit
 from bangfu.orgs.scope import has_perm_at, scope_for
@@ -110,8 +111,8 @@ def category_entries(*, user, household: Household, limit: int | None = None) ->
             kind="category",
             label="家庭类别",
             summary=(
-                f"{c.get_category_display()}，{c.valid_from:%Y-%m-%d} 至 "
-                f"{f'{c.valid_to:%Y-%m-%d}' if c.valid_to else '长期'}（{c.get_source_display()}）"
+                f"{c.get_category_display()}，{format_day(c.valid_from)} 至 "
+                f"{format_day(c.valid_to) if c.valid_to else '长期'}（{c.get_source_display()}）"
             ),
             by="",
             url=url,
@@ -237,7 +238,7 @@ def case_entries(*, user, household: Household, limit: int | None = None) -> lis
             "case",
             "受理申请",
             _line(
-                f"{c} {c.get_aid_type_display()}，申请人 {c.applicant.name}，申请日期 {c.application_date:%Y-%m-%d}"
+                f"{c} {c.get_aid_type_display()}，申请人 {c.applicant.name}，申请日期 {format_day(c.application_date)}"
             ),
             _who(c.created_by),
             _case_url(c.pk),
@@ -341,7 +342,7 @@ def follow_up_entries(*, user, household: Household, limit: int | None = None) -
             when=f.due_date,
             kind="follow_up_due",
             label="待回访",
-            summary=f"{f.case} 待回访，{f.due_date:%Y-%m-%d} 前",
+            summary=f"{f.case} 待回访，{format_day(f.due_date)} 前",
             by=_who(f.assigned_to),
             url=_case_url(f.case_id),
             sort=_day_start(f.due_date),
@@ -393,7 +394,7 @@ def aid_entries(*, user, household: Household, limit: int | None = None) -> list
         source = f"{case} " if case is not None and may_open_cases else ""
         if r.reverses_id:
             reason = r.ledger_transaction.memo if r.ledger_transaction_id else ""
-            summary = f"{source}冲销 {r.reverses.date:%Y-%m-%d} 的{what} {format_yuan(-r.value)}"
+            summary = f"{source}冲销 {format_day(r.reverses.date)} 的{what} {format_yuan(-r.value)}"
             summary += f"（{reason}）" if reason else ""
             kind, label = "aid_reversal", "冲销"
         else:

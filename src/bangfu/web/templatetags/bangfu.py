@@ -5,6 +5,7 @@ from datetime import date, datetime
 from django import template
 from django.utils import timezone
 
+from bangfu.core.dates import format_day
 from bangfu.core.money import format_capitals, format_change, format_difference, format_yuan
 
 register = template.Library()
@@ -39,7 +40,7 @@ def cndate(value):
     if isinstance(value, datetime):
         value = timezone.localtime(value).date()
     if isinstance(value, date):
-        return f"{value.year}年{value.month}月{value.day}日"
+        return format_day(value)
     return value
 
 
