@@ -95,6 +95,7 @@ class Rules:
 
     allowed_words: re.Pattern  # a latin-letter token that is all right to show (codes, formats)
     per_pattern: int  # pages opened per URL pattern (a detail page and its thousand siblings)
+    per_pattern_of: dict[str, int]  # the same for some views, by view name
     per_file_pattern: int  # files requested per URL pattern (a printable form of every case)
     skip_views: frozenset[str]  # view names never followed (they change data or end the session)
     download_types: frozenset[str]  # content types a download may have
@@ -236,7 +237,12 @@ class Walker:
             return None
         is_file = download or parts.path.lower().endswith(_DOWNLOAD_SUFFIXES)
         key = pattern(parts.path, parts.query)
-        if walk.patterns[key] >= (self.rules.per_file_pattern if is_file else self.rules.per_pattern):
+        cap = (
+            self.rules.per_file_pattern
+            if is_file
+            else self.rules.per_pattern_of.get(key[0], self.rules.per_pattern)
+        )
+        if walk.patterns[key] >= cap:
             return None
         walk.patterns[key] += 1
         return url, is_file
