@@ -119,3 +119,13 @@ def test_audit_entries_are_read_only_in_the_admin(login, staff_auditor, cast):
     page = client.get(f"/admin/audit/auditentry/{entry.pk}/change/").content.decode()
     assert 'name="_save"' not in page
     assert AuditEntry.objects.filter(pk=entry.pk).exists()
+
+
+def test_no_administrator_reads_a_password_hash(cast, login):
+    """The user page says whether a password is set; neither admin sees its algorithm, salt or hash."""
+    target = cast.intake_a
+    for admin_user in (cast.sysadmin, cast.secadmin):
+        page = login(admin_user).get(f"/admin/orgs/user/{target.pk}/change/").content.decode()
+        assert target.password.split("$")[-1] not in page, admin_user.username
+        assert target.password.split("$")[0] not in page, admin_user.username
+    assert "已设置密码" in login(cast.sysadmin).get(f"/admin/orgs/user/{target.pk}/change/").content.decode()

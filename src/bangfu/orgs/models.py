@@ -75,6 +75,10 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.full_name or self.username
 
+    def get_short_name(self) -> str:
+        # What the admin greets one with: the name, not the login.
+        return str(self)
+
 
 class RoleAssignment(models.Model):
     """A role held at an organisation. Granted and withdrawn only through

@@ -88,7 +88,7 @@ class Policy(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.code}（{self.get_status_display()}）"
+        return f"{self.title}（{self.get_status_display()}）"
 
     def delete(self, *args, **kwargs):
         if self.status == self.Status.PUBLISHED:

@@ -46,7 +46,9 @@ INVOICE_RESULT_ZH = {
     "excluded_fee_type": "不计入：该费用类型不计入",
     "outside_window": "不计入：不在有效期内",
 }
-_CODE_ZH = {**CATEGORY_ZH, **FEE_TYPE_ZH, **EVENT_ZH, **CONDITION_ZH}
+# The forms of aid an annual cap counts (annual.*.forms), as bangfu.aid names them.
+_FORM_ZH = {"case": "个案帮扶", "project": "项目帮扶", "specific": "特定帮扶"}
+_CODE_ZH = {**CATEGORY_ZH, **FEE_TYPE_ZH, **EVENT_ZH, **CONDITION_ZH, **_FORM_ZH}
 _MET = {"met": "符合", "not_met": "不符合", "exceeded": "已达上限"}
 
 

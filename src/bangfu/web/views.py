@@ -6,6 +6,7 @@ Each role sees its work queues (counts, overdue in red) first, then its files.
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
+from django.http import HttpResponse
 from django.shortcuts import render
 
 from bangfu.cases.selectors import work_queue_tiles
@@ -51,3 +52,9 @@ def lockout(request, original_response=None, credentials=None):
     form = AuthenticationForm(request, initial={"username": username})
     context = {"form": form, "lockout_message": message, "next": request.POST.get("next", "")}
     return render(request, "registration/login.html", context, status=429)
+
+
+def favicon(request):
+    """No icon, said without an error: a page that names none (the admin's) makes the browser ask
+    for /favicon.ico, and a 404 there is an error in its console."""
+    return HttpResponse(status=204, headers={"Cache-Control": "max-age=86400"})
