@@ -9,12 +9,10 @@ from .describe import action_label
 from .services import ACTION_LABELS
 from .targets import type_choices
 
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
 
 class LogFilterForm(Form):
-    date_from = forms.DateField(label="起始日期", required=False, widget=DATE)
-    date_to = forms.DateField(label="截止日期", required=False, widget=DATE)
+    date_from = forms.DateField(label="起始日期", required=False)
+    date_to = forms.DateField(label="截止日期", required=False)
     actor = forms.CharField(
         label="操作者",
         required=False,

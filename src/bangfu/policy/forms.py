@@ -14,7 +14,7 @@ def version_code_field() -> forms.SlugField:
         label="版本编号",
         max_length=64,
         allow_unicode=True,
-        help_text="汉字、字母、数字和连字符，如 长宁-2022 或 changning-2022",
+        help_text="汉字、字母、数字和连字符，如 长宁-2022",
         error_messages={"invalid": VERSION_CODE_RULE},
     )
 
@@ -65,7 +65,7 @@ class PolicyCreateForm(PolicyHeaderForm):
 
 
 class ValueForm(Form):
-    name = forms.ChoiceField(label="参数", choices=[(s.name, f"{s.label}（{s.name}）") for s in SPECS])
+    name = forms.ChoiceField(label="参数", choices=[(s.name, s.label) for s in SPECS])
     start = forms.DateField(label="起始日期")
     value = forms.CharField(
         label="取值",

@@ -211,7 +211,7 @@ _INVOICE_FIELD = re.compile(r"medical\.invoices\[(\d+)\]\.(\w+)")
 def version_choices(*, user) -> list[tuple[str, str]]:
     """The versions the user may try: every published one, and the drafts of their districts."""
     visible = selectors.policies_visible(user=user).order_by("district__code", "valid_from")
-    return [(p.code, f"{p.code}（{p.district.name}，{p.get_status_display()}）") for p in visible]
+    return [(p.code, f"{p.title}（{p.district.name}，{p.get_status_display()}）") for p in visible]
 
 
 def try_out(

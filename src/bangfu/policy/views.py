@@ -134,7 +134,7 @@ def policy_edit(request, code):
             messages.success(request, "已保存。")
             return redirect("policy:detail", code=policy.code)
     return render(
-        request, "policy/form.html", {"form": form, "heading": f"修改 {policy.code}", "policy": policy}
+        request, "policy/form.html", {"form": form, "heading": f"修改：{policy.title}", "policy": policy}
     )
 
 
@@ -165,7 +165,7 @@ def value_edit(request, code, pk=None):
         if tried.ok:
             messages.success(request, "参数已保存。")
             return redirect("policy:detail", code=policy.code)
-    heading = f"{policy.code}：{'修改' if row else '新增'}参数取值"
+    heading = f"{policy.title}：{'修改' if row else '新增'}参数取值"
     return render(request, "policy/form.html", {"form": form, "heading": heading, "policy": policy})
 
 
