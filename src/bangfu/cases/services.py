@@ -23,7 +23,7 @@ from bangfu.core.dates import future_fact
 from bangfu.core.money import ZERO
 from bangfu.core.refusal import Refused
 from bangfu.orgs.scope import has_perm_at
-from bangfu.registry.models import Household, Person
+from bangfu.registry.models import Household, HouseholdStatus, Person
 
 from . import builders, workflow
 from .models import (
@@ -54,6 +54,18 @@ def _require(actor: Actor, perm: str, case_or_street) -> None:
         raise Refused("您没有办理此项的权限。", code="forbidden", status=403)
 
 
+def case_may_open(household: Household) -> tuple[bool, str]:
+    """(allowed, reason) for taking in an application from the household, as its file offers
+    受理申请 and as `case_create` refuses: a merged or closed file takes none, nor one with no
+    member on the register to apply."""
+    if household.status != HouseholdStatus.ACTIVE:
+        where = "，请到合并后的档案受理" if household.status == HouseholdStatus.MERGED else ""
+        return False, f"该档案{household.get_status_display()}，不能受理新的申请{where}。"
+    if not household.members.filter(active=True).exists():
+        return False, "该户没有在册成员，请先登记成员后再受理申请。"
+    return True, ""
+
+
 @transaction.atomic
 def case_create(
     *,
@@ -72,6 +84,9 @@ def case_create(
     """受理申请 (长民发〔2016〕31号 四(一)) at the household's street; `source_visit` is the
     discovery.ScreeningVisit whose finding opened it (SPEC §3), taken in by the assessor."""
     _require(actor, "cases.intake" if source_visit is None else "discovery.visit", household)
+    allowed, reason = case_may_open(household)
+    if not allowed:
+        raise Refused(reason, code="household_not_open")
     if applicant.household_id != household.pk or not applicant.active:
         raise Refused("申请人须为该户在册成员。", code="invalid_input", field="applicant")
     if aid_type not in AidType.values:
@@ -351,15 +366,18 @@ def receipt_record(*, actor: Actor, case: Case, upload=None, signature: str = ""
     )
     # The transition checks state and permission first; the file is written only then.
     with transaction.atomic():
-        allowed, reason = workflow.can_take(actor.user, case, "receipt")
-        if not allowed:
-            raise Refused(reason, code="not_allowed")
+        offer = workflow.offer(actor.user, case, "receipt")
+        if not offer.allowed:
+            raise Refused(offer.reason, code=offer.code)
         doc.file.save(file.name or "signature.png", file, save=False)
         doc.save()
         workflow.transition(
             case, "receipt", actor, document=doc, receipt_kind="upload" if upload is not None else "signature"
         )
     return Payment.objects.get(case=case)
+
+
+NOT_AN_ASSIGNEE = "只能分派给本街镇的志愿者或救助顾问。"
 
 
 @transaction.atomic
@@ -369,9 +387,10 @@ def follow_up_assign(*, actor: Actor, follow_up: FollowUp, user) -> FollowUp:
     _require(actor, "cases.follow_up", case)
     if follow_up.done_at is not None:
         raise Refused("该回访已完成。", code="done")
-    street_ids = set(user.role_assignments.values_list("org_id", flat=True))
-    if case.street_id not in street_ids:
-        raise Refused("只能分派给本街镇的志愿者或救助顾问。", code="invalid_input", field="username")
+    from .selectors import follow_up_assignees
+
+    if not follow_up_assignees(case=case).filter(pk=user.pk).exists():
+        raise Refused(NOT_AN_ASSIGNEE, code="invalid_input", field="user")
     follow_up.assigned_to = user
     follow_up.save(update_fields=["assigned_to"])
     audit_record(
@@ -386,10 +405,7 @@ def follow_up_assign(*, actor: Actor, follow_up: FollowUp, user) -> FollowUp:
 
 @transaction.atomic
 def panel_member_add(*, actor: Actor, street, name: str, kind: str, user=None) -> PanelMember:
-    if not (
-        has_perm_at(actor.user, "cases.review", street)
-        or has_perm_at(actor.user, "cases.approve_street", street)
-    ):
+    if not has_perm_at(actor.user, "cases.roster", street):
         raise Refused("您没有维护评审小组名册的权限。", code="forbidden", status=403)
     if not name.strip():
         raise Refused("请填写姓名。", code="invalid_input", field="name")

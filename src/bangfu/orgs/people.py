@@ -1,0 +1,25 @@
+"""How a person (or the system) who did something is named on a page: by name and role,
+never by login."""
+
+from __future__ import annotations
+
+from bangfu.audit.actor import system_actor_name
+
+
+def user_name(user) -> str:
+    """张敏（救助顾问/评估员）: the name, and the roles held, each once. Read the user with
+    `prefetch_related("role_assignments")` when naming many."""
+    roles = []
+    for a in user.role_assignments.all():
+        label = a.get_role_display()
+        if label not in roles:
+            roles.append(label)
+    name = user.full_name or user.username
+    return f"{name}（{'、'.join(roles)}）" if roles else name
+
+
+def actor_name(user, label: str = "") -> str:
+    """Who a recorded step or log entry names: the user if there was one, else the system."""
+    if user is not None:
+        return user_name(user)
+    return system_actor_name(label) or "系统"
