@@ -88,7 +88,7 @@ def value_zh(parameter: str, text: str) -> str:
 def _result_zh(item: dict) -> str:
     step, result, subject = item["step"], item["result"], item.get("subject")
     if step == "policy.select":
-        return result
+        return policy_title(result)
     if step == "medical.window":
         return _period(result)
     if step == "medical.invoice":
