@@ -228,3 +228,17 @@ def test_a_follow_up_is_assigned_from_the_streets_volunteers_and_assessors(cast,
         assert refused.value.message == services.NOT_AN_ASSIGNEE
     r = client.post(url, {"user": cast.volunteer_a.pk})
     assert r.status_code == 302 and FollowUp.objects.get(pk=task.pk).assigned_to == cast.volunteer_a
+
+
+def test_the_invoice_form_is_offered_only_where_an_invoice_line_is_taken(today, cast, login):
+    c = _help_first_paid(cast, today)  # owes its invoices
+    invoice_form = f'action="{reverse("cases:invoice_add", args=[c.pk])}"'
+    assert invoice_form in login(cast.intake_a).get(reverse("cases:detail", args=[c.pk])).content.decode()
+    # The assessor may upload the paperwork, but an invoice line is the intake's: no form to refuse.
+    page = login(cast.assessor_a).get(reverse("cases:detail", args=[c.pk])).content.decode()
+    assert invoice_form not in page and reverse("cases:document_upload", args=[c.pk]) in page
+    assert services.invoice_may_add(cast.intake_a, c) and not services.invoice_may_add(cast.assessor_a, c)
+    # 重新测算 for those the service lets ask the engine again, in any state.
+    assert reverse("cases:propose", args=[c.pk]) in page
+    page = login(cast.cashier_a).get(reverse("cases:detail", args=[c.pk])).content.decode()
+    assert reverse("cases:propose", args=[c.pk]) not in page

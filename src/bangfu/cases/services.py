@@ -135,13 +135,17 @@ def case_transition(*, case: Case, action: str, actor: Actor, **data) -> Case:
     return workflow.transition(case, action, actor, **data)
 
 
+def case_may_propose(user, case: Case) -> bool:
+    """Who may ask the engine again: the street's intake and assessors (the button and the service)."""
+    return has_perm_at(user, "cases.intake", case.street_id) or has_perm_at(
+        user, "cases.investigate", case.street_id
+    )
+
+
 @transaction.atomic
 def case_propose(*, case: Case, actor: Actor) -> Case:
     """Ask the engine again (after invoices or documents changed)."""
-    if not (
-        has_perm_at(actor.user, "cases.intake", case.street_id)
-        or has_perm_at(actor.user, "cases.investigate", case.street_id)
-    ):
+    if not case_may_propose(actor.user, case):
         raise Refused("您没有办理此项的权限。", code="forbidden", status=403)
     workflow._record_proposal(case)
     case.save(update_fields=["proposal", "proposal_at", "approval_level"])
@@ -240,6 +244,20 @@ def document_upload(*, actor: Actor, case: Case, kind: str, upload) -> Document:
     return doc
 
 
+def _invoice_state_problem(case: Case) -> tuple[str, str] | None:
+    if not (case.state in INVOICE_STATES or (case.state == CaseState.PAID and case.help_first)):
+        return f"个案当前状态为“{case.get_state_display()}”，不能再录入发票。", "wrong_state"
+    if case.aid_type != AidType.MEDICAL:
+        return "只有大重病医疗帮扶需要录入医疗发票。", "not_medical"
+    return None
+
+
+def invoice_may_add(user, case: Case) -> bool:
+    """The invoice form is offered where `invoice_add` takes a line: by the street's intake, while
+    the case is before review or a help-first case owes its invoices."""
+    return has_perm_at(user, "cases.intake", case.street_id) and _invoice_state_problem(case) is None
+
+
 @transaction.atomic
 def invoice_add(
     *,
@@ -259,10 +277,8 @@ def invoice_add(
     from .selectors import invoice_duplicates
 
     _require(actor, "cases.intake", case)
-    if not (case.state in INVOICE_STATES or (case.state == CaseState.PAID and case.help_first)):
-        raise Refused(f"个案当前状态为“{case.get_state_display()}”，不能再录入发票。", code="wrong_state")
-    if case.aid_type != AidType.MEDICAL:
-        raise Refused("只有大重病医疗帮扶需要录入医疗发票。", code="not_medical")
+    if problem := _invoice_state_problem(case):
+        raise Refused(problem[0], code=problem[1])
     if not number.strip() or not hospital.strip():
         raise Refused("请填写发票号码和医院。", code="invalid_input", field="number")
     if date > case.application_date:

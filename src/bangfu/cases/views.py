@@ -45,6 +45,8 @@ def _case_context(request, case) -> dict:
         "paperwork_overdue": case.help_first and case.state == CaseState.PAID and case.paperwork_due < today,
         "may_intake": has_perm_at(user, "cases.intake", case.street_id)
         and case.state in services.INVOICE_STATES,
+        "may_add_invoice": services.invoice_may_add(user, case),
+        "may_propose": services.case_may_propose(user, case),
         "may_upload": (
             has_perm_at(user, "cases.intake", case.street_id)
             or has_perm_at(user, "cases.investigate", case.street_id)
