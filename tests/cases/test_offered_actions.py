@@ -84,6 +84,8 @@ def test_follow_up_while_help_first_paperwork_is_missing_is_disabled_with_the_re
     services.receipt_record(actor=Actor.for_user(cast.cashier_a, "test"), case=c, signature=_png())
     enabled, reason = offered(login(cast.assessor_a), c)["follow_up"]
     assert not enabled and "补齐手续" in reason and "民主评议" in reason
+    due = c.paperwork_due
+    assert f"期限 {due.year}年{due.month}月{due.day}日" in reason and not re.search(r"\d{4}-\d{2}-\d{2}", reason)
     assert refused_with(act(cast.assessor_a, c, "follow_up", outcome="好转", feedback="满意"), reason)
     assert Case.objects.get(pk=c.pk).state == CaseState.PAID
     # The paperwork owed is offered to its owners: 补办调查评估 now, 补办民主评议 once investigated.

@@ -10,6 +10,11 @@ the transition and the audit entry, all in one transaction. A refusal raises the
 `Refused` with a Chinese message saying why and what to do; its code names the check that
 failed (the requirement's name, `not_allowed`, `comment_required`, `no_policy_in_force`).
 
+A row's `requires` are what the case's records must show (investigated, no duplicate invoice,
+paperwork complete); its `needs` check the input of the step's form. `available_actions` offers
+every action the user's role may take in the case's state, disabled with the reason while a
+`requires` fails: the page and `transition` say no with the same words, from the same checks.
+
 Help first, paperwork later (三(二)4): `help_first` approves and lets the cashier pay before
 investigation and review; after payment the missing steps are recorded in state `paid`
 (rows with `help_first_only`) and the case cannot close before they are all done.
