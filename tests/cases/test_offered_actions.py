@@ -188,7 +188,7 @@ def test_history_names_actors_and_steps_in_chinese(cast, login, roster):
     assert (
         "assessor_a（救助顾问/评估员）" in history and "<strong>调查评估</strong>：待调查 → 待评议" in history
     )
-    assert "系统（资金入账）" in history and "<strong>发放</strong>：待发放 → 已发放·待回访" in history
+    assert "系统（发放后自动记账）" in history and "<strong>发放</strong>：待发放 → 已发放·待回访" in history
     assert "待调查 → 待调查" not in history and "(apply)" not in history and "（apply）" not in history
     assert "system:" not in history and "@test" not in history
 

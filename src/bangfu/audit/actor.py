@@ -36,20 +36,3 @@ class Actor:
     @classmethod
     def for_user(cls, user, label: str = "cli") -> Actor:
         return cls(user=user, ip=None, label=f"{user.get_username()}@{label}")
-
-
-# What a system actor did, as people read it: `Actor.system(label)` records "system:<label>".
-SYSTEM_ACTORS = {
-    "funds.payment_post": "资金入账",
-    "funds.sweep_pending_payments": "补记待入账的发放",
-    "demo": "演示数据",
-    "synth": "基准测试数据",
-}
-
-
-def system_actor_name(label: str) -> str | None:
-    """系统（资金入账） for "system:funds.payment_post"; None when the label is not a system's."""
-    if not label.startswith("system:"):
-        return None
-    what = SYSTEM_ACTORS.get(label.removeprefix("system:"))
-    return f"系统（{what}）" if what else "系统"

@@ -3,7 +3,7 @@ never by login."""
 
 from __future__ import annotations
 
-from bangfu.audit.actor import system_actor_name
+from bangfu.audit.describe import SYSTEM_ACTORS
 
 
 def user_name(user) -> str:
@@ -19,7 +19,8 @@ def user_name(user) -> str:
 
 
 def actor_name(user, label: str = "") -> str:
-    """Who a recorded step or log entry names: the user if there was one, else the system."""
+    """Who a recorded step names: the user if there was one, else the system as the audit log
+    names it (系统（发放后自动记账） for `system:funds.payment_post`)."""
     if user is not None:
         return user_name(user)
-    return system_actor_name(label) or "系统"
+    return SYSTEM_ACTORS.get(label.removeprefix("system:"), "系统（后台任务）")
