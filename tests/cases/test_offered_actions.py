@@ -85,7 +85,9 @@ def test_follow_up_while_help_first_paperwork_is_missing_is_disabled_with_the_re
     enabled, reason = offered(login(cast.assessor_a), c)["follow_up"]
     assert not enabled and "补齐手续" in reason and "民主评议" in reason
     due = c.paperwork_due
-    assert f"期限 {due.year}年{due.month}月{due.day}日" in reason and not re.search(r"\d{4}-\d{2}-\d{2}", reason)
+    assert f"期限 {due.year}年{due.month}月{due.day}日" in reason and not re.search(
+        r"\d{4}-\d{2}-\d{2}", reason
+    )
     assert refused_with(act(cast.assessor_a, c, "follow_up", outcome="好转", feedback="满意"), reason)
     assert Case.objects.get(pk=c.pk).state == CaseState.PAID
     # The paperwork owed is offered to its owners: 补办调查评估 now, 补办民主评议 once investigated.
@@ -98,13 +100,7 @@ def test_follow_up_while_help_first_paperwork_is_missing_is_disabled_with_the_re
 
 
 def test_follow_up_before_the_receipt_is_disabled_with_the_reason(cast, login, act, roster):
-    c = factories.case(cast.intake_a)
-    _do(cast.assessor_a, c, "investigate", **_investigation())
-    _do(cast.panel_a, c, "review", **_review(roster, "4000.00"))
-    _do(cast.approver_a, c, "approve", amount=Decimal("4000.00"))
-    services.case_pay(
-        case=c, actor=Actor.for_user(cast.cashier_a, "test"), method="cash", idempotency_key=uuid.uuid4()
-    )
+    c, _ = _open_follow_up(cast, roster)
     enabled, reason = offered(login(cast.assessor_a), c)["follow_up"]
     assert not enabled and "签收" in reason
     assert refused_with(act(cast.assessor_a, c, "follow_up", outcome="好转", feedback="满意"), reason)
