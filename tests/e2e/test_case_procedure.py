@@ -104,7 +104,7 @@ def test_medical_case_through_the_whole_procedure(browser_page, make_user):
     assert case.invoices.count() == 2
     # The proposal follows the invoices: for a household of no category, 40% of the 10,000
     # self-paid (长民发〔2016〕31号 三(一)1).
-    assert "可帮扶上限\n4000.00 元" in card(page, "政策测算").inner_text()
+    assert "可帮扶上限\n¥4,000.00" in card(page, "政策测算").inner_text()
 
     # A document: the medical history, a scanned page.
     page.select_option("#document_kind", "medical_history")
@@ -147,12 +147,14 @@ def test_medical_case_through_the_whole_procedure(browser_page, make_user):
     pdf = page.request.get(f"{page.base_url}/cases/{case.pk}/forms/prereview.pdf")
     assert pdf.ok and pdf.headers["content-type"] == "application/pdf"
 
-    # 3. 民主评议: seven members of the street's roster, each with an opinion.
+    # 3. 民主评议: seven members of the street's roster: all present in one choice (全部出席),
+    # then the one exception changed.
     sign_in(page, "panel_a")
     open_from_tile(page, "待民主评议", case.number)
     page.click("a.btn:has-text('民主评议')")
-    for member in roster:
-        page.select_option(f"#id_member_{member.pk}", "abstain" if member == roster[-1] else "agree")
+    page.select_option("#id_member_all", "agree")
+    assert page.locator(f"#id_member_{roster[0].pk} option").first.inner_text() == "同全体（同意）"
+    page.select_option(f"#id_member_{roster[-1].pk}", "abstain")
     page.fill("#id_meeting_date", "2021-03-20")
     page.fill("#id_introduction", "户主突发脑梗，自负医疗费一万元。")
     page.fill("#id_documents_examined", "医疗发票两张、病史")
@@ -202,6 +204,7 @@ def test_medical_case_through_the_whole_procedure(browser_page, make_user):
     page.click("button:has-text('登记签收')")
     expect_done(page, "已登记签收")
     assert "已签收" in card(page, "发放").inner_text()
+    assert page.locator("#receipt-form").count() == 0  # signed for: the receipt form is gone
     case.refresh_from_db()
     assert case.state == CaseState.PAID
     assert case.payment.amount == Decimal("4000.00") and case.payment.receipt_kind == "signature"
@@ -219,6 +222,11 @@ def test_medical_case_through_the_whole_procedure(browser_page, make_user):
     expect_done(page, "已办理：回访反馈")
     case.refresh_from_db()
     assert case.state == CaseState.CLOSED
+    # The history by name, role and step, in Chinese.
+    history = card(page, "流转记录").inner_text()
+    assert "intake_a（受理员） · 受理申请（待调查）" in history
+    assert "cashier_a（发放员） · 发放：待发放 → 已发放·待回访" in history
+    assert "回访反馈：已发放·待回访 → 已结案" in history and "apply" not in history
 
     # Every step by the role that owns it.
     steps = dict(Transition.objects.filter(case=case).values_list("action", "user__username"))

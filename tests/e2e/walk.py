@@ -55,7 +55,12 @@ _MEASURE = """() => {
     href: a.href, download: a.hasAttribute('download'),
   }));
   // The text as written, not as styled (an uppercase heading style hides a login's case), without
-  // what is marked translate="no" (a login, where the page is about logins).
+  // what is marked translate="no": a login or a code (a policy version's), which are not words.
+  // Such a mark may hold one code and nothing else, so it cannot hide a sentence.
+  for (const el of document.querySelectorAll('[translate="no"]')) {
+    const code = el.innerText.trim();
+    if (!/^[A-Za-z0-9_.@-]*$/.test(code)) tables.push(`translate="no" 只能标记代码，不能标记“${code.slice(0, 30)}”`);
+  }
   const plain = document.createElement('style');
   plain.textContent = '* { text-transform: none !important } [translate="no"] { display: none !important }';
   document.head.append(plain);

@@ -126,13 +126,20 @@ def test_an_overlap_is_explained_on_the_page(cast, login):
     assert "有效期与已发布的版本 changning-2016" in response.content.decode()
 
 
-def test_the_trace_include_renders_every_step(file_book):
+def test_the_trace_include_renders_every_step(db, file_book):
+    # The database is read for the version's title only: the answer names the version by its code.
+    title = Policy.objects.get(code="changning-2016").title
     cases = [c for c in load("rules.toml") if "error" not in c.spec]
     for case in cases:
         answer = evaluate(json.loads(case.body), file_book)
         html = render_to_string("policy/_trace.html", {"answer": answer})
         assert html.count("<tr") == len(answer["trace"]) + 1
-        assert "policy." not in html.replace("policy.validity", "").replace("policy/policy.css", ""), case
+        assert "policy." not in html.replace("policy/policy.css", ""), case
+        # Parameters by their labels, the version by its title, the approval level in Chinese.
+        for item in answer["trace"]:
+            assert item["parameter"] not in html, (case, item["parameter"])
+        assert title in html and "changning-2016" not in html
+        assert ">street<" not in html and ">district<" not in html
 
 
 # --- a version code may be Chinese (长宁-2022), never with a space or a slash -----------------
@@ -186,3 +193,13 @@ def test_the_service_refuses_such_a_code_too(cast):
             validity_reference="x", copy_from=Policy.objects.get(code="changning-2016"),
         )  # fmt: skip
     assert refused.value.code == "bad_code" and refused.value.field == "code"
+
+
+def test_a_version_is_titled_by_its_title_not_its_code(cast, login):
+    title = Policy.objects.get(code="changning-2016").title
+    client = login(cast.district_cn)
+    for url in ("/policy/changning-2016/", "/policy/changning-2016/what-if/"):
+        page = client.get(url).content.decode()
+        assert f"{title} · 市民综合帮扶</title>" in page, url
+        heading = page[page.index("<h1>") : page.index("</h1>")]
+        assert title in heading and "changning-2016" not in heading, url

@@ -7,8 +7,9 @@ from django import forms
 from django.utils import timezone
 
 from bangfu.core.forms import FactDateField, Form, MoneyField
+from bangfu.orgs.people import user_name
 
-from . import workflow
+from . import services, workflow
 from .models import (
     AidType,
     DocumentKind,
@@ -58,6 +59,9 @@ class ReasonForm(Form):
     reason = forms.CharField(label="理由", widget=forms.Textarea(attrs={"rows": 3}))
 
 
+ABSENT = "absent"
+
+
 class ReviewForm(Form):
     meeting_date = FactDateField(label="会议日期", initial=timezone.localdate)
     introduction = forms.CharField(label="申请人及家庭困难情况介绍", widget=forms.Textarea(attrs={"rows": 3}))
@@ -70,10 +74,19 @@ class ReviewForm(Form):
         label="出席不足七人的理由", widget=forms.Textarea(attrs={"rows": 2}), required=False
     )
 
+    # 全部出席: one choice records every member of the roster present with the same opinion; a
+    # member's own choice below is the exception (未出席, or another opinion). Left at 逐人记录,
+    # a member with no choice did not attend.
+    member_all = forms.ChoiceField(
+        label="全部出席",
+        choices=[("", "否，逐人记录"), *((v, f"是，意见均为{label}") for v, label in Opinion.choices)],
+        required=False,
+    )
+
     def __init__(self, *args, roster=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.roster = list(roster)
-        choices = [("", "未出席"), *Opinion.choices]
+        choices = [("", "—"), (ABSENT, "未出席"), *Opinion.choices]
         for m in self.roster:
             self.fields[f"member_{m.pk}"] = forms.ChoiceField(label=str(m), choices=choices, required=False)
 
@@ -81,11 +94,13 @@ class ReviewForm(Form):
         return [self[f"member_{m.pk}"] for m in self.roster]
 
     def attendance(self) -> list[dict]:
-        return [
-            {"member": m, "opinion": self.cleaned_data[f"member_{m.pk}"]}
-            for m in self.roster
-            if self.cleaned_data.get(f"member_{m.pk}")
-        ]
+        everyone = self.cleaned_data.get("member_all") or ""
+        rows = []
+        for m in self.roster:
+            opinion = self.cleaned_data.get(f"member_{m.pk}") or everyone
+            if opinion and opinion != ABSENT:
+                rows.append({"member": m, "opinion": opinion})
+        return rows
 
 
 class ApproveForm(Form):
@@ -155,6 +170,24 @@ class DocumentForm(Form):
 class ReceiptForm(Form):
     upload = forms.FileField(label="签字的签收单（PDF/JPEG/PNG）", required=False)
     signature = forms.CharField(widget=forms.HiddenInput, required=False)
+
+
+class AssigneeField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return user_name(obj)
+
+
+class FollowUpAssignForm(Form):
+    """回访 handed to one of the street's volunteers or assessors, chosen from the list: a user
+    outside it (another street, another role) is not a valid choice."""
+
+    user = AssigneeField(
+        label="回访人员", queryset=None, error_messages={"invalid_choice": services.NOT_AN_ASSIGNEE}
+    )
+
+    def __init__(self, *args, assignees, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = assignees
 
 
 class PanelMemberForm(Form):

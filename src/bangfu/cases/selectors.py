@@ -9,6 +9,9 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 
+from bangfu.orgs.models import RoleAssignment, User
+from bangfu.orgs.people import actor_name
+from bangfu.orgs.roles import Role
 from bangfu.orgs.scope import has_perm, scope_for
 from bangfu.registry.models import Household
 
@@ -59,6 +62,43 @@ def invoice_duplicates(invoice: Invoice) -> QuerySet[Invoice]:
         .exclude(case_id=invoice.case_id)
         .exclude(case__state__in=(CaseState.REJECTED, CaseState.WITHDRAWN))
         .select_related("case__street")
+    )
+
+
+def case_history(*, case: Case) -> list[dict]:
+    """The case's recorded steps as its page shows them: when, who (name and role), the step in
+    Chinese, and the state it left (a step that records without moving the state says so)."""
+    from .workflow import history_label
+
+    rows = []
+    for t in case.transitions.select_related("user").prefetch_related("user__role_assignments"):
+        rows.append(
+            {
+                "at": t.at,
+                "actor": actor_name(t.user, t.actor_label),
+                "label": history_label(t.action, t.from_state),
+                "moved": t.from_state != t.to_state,
+                "from_state": t.get_from_state_display(),
+                "to_state": t.get_to_state_display(),
+                "comment": t.comment if t.comment != history_label(t.action, t.from_state) else "",
+            }
+        )
+    return rows
+
+
+# Who may be sent on a follow-up visit: the street's volunteers and assessors (SPEC §1; an
+# assessor may also sit at a committee under the street).
+FOLLOW_UP_ROLES = (Role.VOLUNTEER, Role.ASSESSOR)
+
+
+def follow_up_assignees(*, case: Case) -> QuerySet[User]:
+    held = RoleAssignment.objects.filter(
+        Q(org_id=case.street_id) | Q(org__parent_id=case.street_id), role__in=FOLLOW_UP_ROLES
+    )
+    return (
+        User.objects.filter(is_active=True, pk__in=held.values("user_id"))
+        .prefetch_related("role_assignments")
+        .order_by("full_name", "username")
     )
 
 

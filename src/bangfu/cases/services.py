@@ -23,7 +23,7 @@ from bangfu.core.dates import future_fact
 from bangfu.core.money import ZERO
 from bangfu.core.refusal import Refused
 from bangfu.orgs.scope import has_perm_at
-from bangfu.registry.models import Household, Person
+from bangfu.registry.models import Household, HouseholdStatus, Person
 
 from . import builders, workflow
 from .models import (
@@ -54,6 +54,18 @@ def _require(actor: Actor, perm: str, case_or_street) -> None:
         raise Refused("您没有办理此项的权限。", code="forbidden", status=403)
 
 
+def case_may_open(household: Household) -> tuple[bool, str]:
+    """(allowed, reason) for taking in an application from the household, as its file offers
+    受理申请 and as `case_create` refuses: a merged or closed file takes none, nor one with no
+    member on the register to apply."""
+    if household.status != HouseholdStatus.ACTIVE:
+        where = "，请到合并后的档案受理" if household.status == HouseholdStatus.MERGED else ""
+        return False, f"该档案{household.get_status_display()}，不能受理新的申请{where}。"
+    if not household.members.filter(active=True).exists():
+        return False, "该户没有在册成员，请先登记成员后再受理申请。"
+    return True, ""
+
+
 @transaction.atomic
 def case_create(
     *,
@@ -72,6 +84,9 @@ def case_create(
     """受理申请 (长民发〔2016〕31号 四(一)) at the household's street; `source_visit` is the
     discovery.ScreeningVisit whose finding opened it (SPEC §3), taken in by the assessor."""
     _require(actor, "cases.intake" if source_visit is None else "discovery.visit", household)
+    allowed, reason = case_may_open(household)
+    if not allowed:
+        raise Refused(reason, code="household_not_open")
     if applicant.household_id != household.pk or not applicant.active:
         raise Refused("申请人须为该户在册成员。", code="invalid_input", field="applicant")
     if aid_type not in AidType.values:
@@ -120,13 +135,17 @@ def case_transition(*, case: Case, action: str, actor: Actor, **data) -> Case:
     return workflow.transition(case, action, actor, **data)
 
 
+def case_may_propose(user, case: Case) -> bool:
+    """Who may ask the engine again: the street's intake and assessors (the button and the service)."""
+    return has_perm_at(user, "cases.intake", case.street_id) or has_perm_at(
+        user, "cases.investigate", case.street_id
+    )
+
+
 @transaction.atomic
 def case_propose(*, case: Case, actor: Actor) -> Case:
     """Ask the engine again (after invoices or documents changed)."""
-    if not (
-        has_perm_at(actor.user, "cases.intake", case.street_id)
-        or has_perm_at(actor.user, "cases.investigate", case.street_id)
-    ):
+    if not case_may_propose(actor.user, case):
         raise Refused("您没有办理此项的权限。", code="forbidden", status=403)
     workflow._record_proposal(case)
     case.save(update_fields=["proposal", "proposal_at", "approval_level"])
@@ -225,6 +244,20 @@ def document_upload(*, actor: Actor, case: Case, kind: str, upload) -> Document:
     return doc
 
 
+def _invoice_state_problem(case: Case) -> tuple[str, str] | None:
+    if not (case.state in INVOICE_STATES or (case.state == CaseState.PAID and case.help_first)):
+        return f"个案当前状态为“{case.get_state_display()}”，不能再录入发票。", "wrong_state"
+    if case.aid_type != AidType.MEDICAL:
+        return "只有大重病医疗帮扶需要录入医疗发票。", "not_medical"
+    return None
+
+
+def invoice_may_add(user, case: Case) -> bool:
+    """The invoice form is offered where `invoice_add` takes a line: by the street's intake, while
+    the case is before review or a help-first case owes its invoices."""
+    return has_perm_at(user, "cases.intake", case.street_id) and _invoice_state_problem(case) is None
+
+
 @transaction.atomic
 def invoice_add(
     *,
@@ -244,10 +277,8 @@ def invoice_add(
     from .selectors import invoice_duplicates
 
     _require(actor, "cases.intake", case)
-    if not (case.state in INVOICE_STATES or (case.state == CaseState.PAID and case.help_first)):
-        raise Refused(f"个案当前状态为“{case.get_state_display()}”，不能再录入发票。", code="wrong_state")
-    if case.aid_type != AidType.MEDICAL:
-        raise Refused("只有大重病医疗帮扶需要录入医疗发票。", code="not_medical")
+    if problem := _invoice_state_problem(case):
+        raise Refused(problem[0], code=problem[1])
     if not number.strip() or not hospital.strip():
         raise Refused("请填写发票号码和医院。", code="invalid_input", field="number")
     if date > case.application_date:
@@ -351,15 +382,18 @@ def receipt_record(*, actor: Actor, case: Case, upload=None, signature: str = ""
     )
     # The transition checks state and permission first; the file is written only then.
     with transaction.atomic():
-        allowed, reason = workflow.can_take(actor.user, case, "receipt")
-        if not allowed:
-            raise Refused(reason, code="not_allowed")
+        offer = workflow.offer(actor.user, case, "receipt")
+        if not offer.allowed:
+            raise Refused(offer.reason, code=offer.code)
         doc.file.save(file.name or "signature.png", file, save=False)
         doc.save()
         workflow.transition(
             case, "receipt", actor, document=doc, receipt_kind="upload" if upload is not None else "signature"
         )
     return Payment.objects.get(case=case)
+
+
+NOT_AN_ASSIGNEE = "只能分派给本街镇的志愿者或救助顾问。"
 
 
 @transaction.atomic
@@ -369,9 +403,10 @@ def follow_up_assign(*, actor: Actor, follow_up: FollowUp, user) -> FollowUp:
     _require(actor, "cases.follow_up", case)
     if follow_up.done_at is not None:
         raise Refused("该回访已完成。", code="done")
-    street_ids = set(user.role_assignments.values_list("org_id", flat=True))
-    if case.street_id not in street_ids:
-        raise Refused("只能分派给本街镇的志愿者或救助顾问。", code="invalid_input", field="username")
+    from .selectors import follow_up_assignees
+
+    if not follow_up_assignees(case=case).filter(pk=user.pk).exists():
+        raise Refused(NOT_AN_ASSIGNEE, code="invalid_input", field="user")
     follow_up.assigned_to = user
     follow_up.save(update_fields=["assigned_to"])
     audit_record(
@@ -386,10 +421,7 @@ def follow_up_assign(*, actor: Actor, follow_up: FollowUp, user) -> FollowUp:
 
 @transaction.atomic
 def panel_member_add(*, actor: Actor, street, name: str, kind: str, user=None) -> PanelMember:
-    if not (
-        has_perm_at(actor.user, "cases.review", street)
-        or has_perm_at(actor.user, "cases.approve_street", street)
-    ):
+    if not has_perm_at(actor.user, "cases.roster", street):
         raise Refused("您没有维护评审小组名册的权限。", code="forbidden", status=403)
     if not name.strip():
         raise Refused("请填写姓名。", code="invalid_input", field="name")

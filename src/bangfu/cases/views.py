@@ -9,15 +9,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template import TemplateDoesNotExist
-from django.template.loader import get_template
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from bangfu.audit.actor import Actor
-from bangfu.core.refusal import Refused
 from bangfu.core.views import refusals_to
-from bangfu.orgs.models import User
 from bangfu.orgs.scope import has_perm_at, require_perm_somewhere
 from bangfu.registry.selectors import household_get
 
@@ -31,10 +27,12 @@ def _case_context(request, case) -> dict:
     payment = Payment.objects.filter(case=case).select_related("receipt").first()
     invoices = list(case.invoices.all())
     dup = {inv.pk: list(selectors.invoice_duplicates(inv)) for inv in invoices}
+    actions = workflow.available_actions(user, case)
     return {
         "case": case,
-        "actions": workflow.available_actions(user, case),
-        "transitions": case.transitions.select_related("user"),
+        "actions": [a for a in actions if a.action != "receipt"],
+        "blocked": [a for a in actions if not a.allowed and a.action != "receipt"],
+        "transitions": selectors.case_history(case=case),
         "invoices": invoices,
         "duplicates": dup,
         "documents": case.documents.all(),
@@ -47,32 +45,28 @@ def _case_context(request, case) -> dict:
         "paperwork_overdue": case.help_first and case.state == CaseState.PAID and case.paperwork_due < today,
         "may_intake": has_perm_at(user, "cases.intake", case.street_id)
         and case.state in services.INVOICE_STATES,
+        "may_add_invoice": services.invoice_may_add(user, case),
+        "may_propose": services.case_may_propose(user, case),
         "may_upload": (
             has_perm_at(user, "cases.intake", case.street_id)
             or has_perm_at(user, "cases.investigate", case.street_id)
         )
         and services._document_states_ok(case),
         "may_override": has_perm_at(user, "cases.approve_district", case.street_id),
-        "may_receipt": workflow.can_take(user, case, "receipt")[0],
+        # The receipt is its own form on the payment card: offered while no receipt is recorded.
+        "may_receipt": any(a.action == "receipt" and a.allowed for a in actions),
         "may_assign": has_perm_at(user, "cases.follow_up", case.street_id),
+        "assign_form": forms.FollowUpAssignForm(
+            auto_id="assign_%s", assignees=selectors.follow_up_assignees(case=case)
+        ),
         # Three forms on one page: their own id prefixes, so no two inputs share an id.
         "invoice_form": forms.InvoiceForm(auto_id="invoice_%s"),
         "document_form": forms.DocumentForm(auto_id="document_%s"),
         "receipt_form": forms.ReceiptForm(auto_id="receipt_%s"),
         "today": today,
         "pdf_forms": [(key, title) for key, (title, _) in pdf.FORMS.items() if key != "receipt" or payment],
-        "trace_template": _trace_template(),
         **_pre_review_context(user, case),
     }
-
-
-def _trace_template() -> str | None:
-    # The policy app renders a trace in Chinese; until it ships, the case page shows a plain table.
-    try:
-        get_template("policy/_trace.html")
-    except TemplateDoesNotExist:
-        return None
-    return "policy/_trace.html"
 
 
 @login_required
@@ -101,6 +95,10 @@ def case_new(request, household_pk: int):
     household = household_get(user=request.user, pk=household_pk)
     if not has_perm_at(request.user, "cases.intake", household.street_id):
         raise Http404
+    allowed, reason = services.case_may_open(household)
+    if not allowed:
+        messages.error(request, reason)
+        return redirect("registry:detail", pk=household.pk)
     members = list(household.members.filter(active=True))
     form = forms.CaseCreateForm(
         request.POST or None, members=members, initial={"application_date": timezone.localdate()}
@@ -149,9 +147,12 @@ def case_action(request, pk: int, action: str):
     case = selectors.case_for_task(user=request.user, pk=pk)
     if action not in forms.ACTION_FORMS:
         raise Http404
-    allowed, reason = workflow.can_take(request.user, case, action)
-    if not allowed:
-        messages.error(request, reason)
+    # The page and the procedure say no with the same words (`workflow.offer`, `transition`):
+    # the form is not opened for what the case does not allow; a form sent all the same (the
+    # records changed meanwhile) is refused by the service, and keeps what was typed.
+    offer = workflow.offer(request.user, case, action)
+    if not offer.allowed and (request.method != "POST" or offer.code == "not_allowed"):
+        messages.error(request, offer.reason)
         return redirect("cases:detail", pk=case.pk)
     label = workflow.action_label(case, action)
     form = _action_form(action, case, request.POST if request.method == "POST" else None)
@@ -292,10 +293,12 @@ def propose(request, pk: int):
 def follow_up_assign(request, pk: int, follow_up_pk: int):
     case = selectors.case_get(user=request.user, pk=pk)
     task = get_object_or_404(FollowUp, case=case, pk=follow_up_pk)
-    user = User.objects.filter(username=request.POST.get("username", "")).first()
+    form = forms.FollowUpAssignForm(request.POST, assignees=selectors.follow_up_assignees(case=case))
+    if not form.is_valid():
+        messages.error(request, "；".join(form.errors.get("user", [])) or "请选择回访人员。")
+        return redirect("cases:detail", pk=case.pk)
+    user = form.cleaned_data["user"]
     with refusals_to(request) as tried:
-        if user is None:
-            raise Refused("找不到该用户。", code="invalid_input", field="username")
         services.follow_up_assign(actor=Actor.from_request(request), follow_up=task, user=user)
     if tried.ok:
         messages.success(request, f"已分派给 {user}。")
@@ -313,8 +316,13 @@ def my_tasks(request):
 
 @login_required
 def panel_roster(request):
-    require_perm_somewhere(request.user, "cases.view")
-    streets = [a.org for a in request.user.role_assignments.select_related("org") if a.org.kind == "street"]
+    require_perm_somewhere(request.user, "cases.roster")
+    streets = [
+        a.org
+        for a in request.user.role_assignments.select_related("org")
+        if a.org.kind == "street" and has_perm_at(request.user, "cases.roster", a.org)
+    ]
+    streets = list({s.pk: s for s in streets}.values())
     form = forms.PanelMemberForm(request.POST or None)
     if request.method == "POST" and form.is_valid() and streets:
         with refusals_to(request) as tried:

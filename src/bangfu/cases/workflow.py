@@ -10,6 +10,11 @@ the transition and the audit entry, all in one transaction. A refusal raises the
 `Refused` with a Chinese message saying why and what to do; its code names the check that
 failed (the requirement's name, `not_allowed`, `comment_required`, `no_policy_in_force`).
 
+A row's `requires` are what the case's records must show (investigated, no duplicate invoice,
+paperwork complete); its `needs` check the input of the step's form. `available_actions` offers
+every action the user's role may take in the case's state, disabled with the reason while a
+`requires` fails: the page and `transition` say no with the same words, from the same checks.
+
 Help first, paperwork later (三(二)4): `help_first` approves and lets the cashier pay before
 investigation and review; after payment the missing steps are recorded in state `paid`
 (rows with `help_first_only`) and the case cannot close before they are all done.
@@ -90,6 +95,10 @@ class Step:
     sources: tuple[str, ...]
     target: str | None  # None: the effect decides (the panel's conclusion) or the state stays
     perm: str
+    # What the case's records must show before the step can be taken at all: checked to offer
+    # the step (disabled, with the reason, when one fails) and again inside the transaction.
+    requires: tuple[Check, ...] = ()
+    # What the input of the step's form must satisfy (an amount, a reason, the attendance).
     needs: tuple[Check, ...] = ()
     effect: Callable[[Case, Actor, dict], str | None] | None = None
     help_first_only: bool = False  # a missing step recorded after a help-first payment
@@ -162,6 +171,10 @@ def _fast_track_category(case: Case, data: dict) -> str | None:
             "快速帮扶仅适用于低保家庭、低收入困难家庭和刚性支出生活困难家庭（沪民救发〔2025〕1号 三(二)4）；"
             f"该户在申请日的类别为“{_category_label(category)}”，须上门调查。"
         )
+    return None
+
+
+def _fast_track_reason(case: Case, data: dict) -> str | None:
     if not (data.get("reason") or "").strip():
         return "请填写免于上门调查的理由。"
     return None
@@ -554,38 +567,40 @@ BEFORE_PAYMENT = (S.APPLIED, S.REVIEWING, S.APPROVING_STREET, S.APPROVING_DISTRI
 STEPS: tuple[Step, ...] = (
     # 评估审核 (四(二)): the assessor investigates with the committee …
     Step("investigate", "调查评估", (S.APPLIED,), S.REVIEWING, "cases.investigate",
-         needs=(_not_investigated,), effect=_do_investigate),
+         requires=(_not_investigated,), effect=_do_investigate),
     # … or, for dibao / low-income / rigid-expense households, skips the home visit (三(二)4).
     Step("fast_track", "快速帮扶（免上门调查）", (S.APPLIED,), S.REVIEWING, "cases.investigate",
-         needs=(_not_investigated, _fast_track_category), effect=_do_fast_track),
+         requires=(_not_investigated, _fast_track_category), needs=(_fast_track_reason,), effect=_do_fast_track),
     # 民主评议 (四(三)): the panel, generally 7 or more, concludes amount or rejection.
     Step("review", "民主评议", (S.REVIEWING,), None, "cases.review",
-         needs=(_investigated, _not_reviewed, _no_duplicate_invoices, _panel_rules), effect=_do_review),
+         requires=(_investigated, _not_reviewed, _no_duplicate_invoices), needs=(_panel_rules,),
+         effect=_do_review),
     # 审批 (四(三)): ≤ street limit by the street; above, the street refers to the district.
     Step("approve", "街镇审批", (S.APPROVING_STREET,), S.APPROVED, "cases.approve_street",
-         needs=(_no_duplicate_invoices, _street_may_approve), effect=_do_street_approve),
+         requires=(_no_duplicate_invoices,), needs=(_street_may_approve,), effect=_do_street_approve),
     Step("refer", "报区服务社审批", (S.APPROVING_STREET,), S.APPROVING_DISTRICT, "cases.approve_street",
-         needs=(_no_duplicate_invoices, _refer_reason), effect=_do_refer),
+         requires=(_no_duplicate_invoices,), needs=(_refer_reason,), effect=_do_refer),
     Step("approve_district", "区服务社审批", (S.APPROVING_DISTRICT,), S.APPROVED, "cases.approve_district",
-         needs=(_no_duplicate_invoices, _district_may_approve), effect=_do_district_approve),
+         requires=(_no_duplicate_invoices,), needs=(_district_may_approve,), effect=_do_district_approve),
     # 先帮扶、事后补办手续 (三(二)4): the street approves an emergency payment at once.
     Step("help_first", "先帮扶、后补办", (S.APPLIED, S.REVIEWING), S.APPROVED, "cases.approve_street",
-         needs=(_no_duplicate_invoices, _help_first_allowed), effect=_do_help_first),
+         requires=(_no_duplicate_invoices,), needs=(_help_first_allowed,), effect=_do_help_first),
     # 签收发放 (四(四)): exactly once; caps re-checked under the household lock; funded, and posted
     # to the ledger with it (`_do_pay`).
     Step("pay", "发放", (S.APPROVED,), S.PAID, "cases.pay",
-         needs=(_no_duplicate_invoices, _caps_hold_at_payment), effect=_do_pay),
-    Step("receipt", "登记签收", (S.PAID,), None, "cases.pay", needs=(_no_receipt_yet,), effect=_do_receipt),
+         requires=(_no_duplicate_invoices, _caps_hold_at_payment), effect=_do_pay),
+    Step("receipt", "登记签收", (S.PAID,), None, "cases.pay", requires=(_no_receipt_yet,), effect=_do_receipt),
     # The missing steps of a help-first case, recorded after payment.
     Step("investigate", "补办调查评估", (S.PAID,), None, "cases.investigate",
-         needs=(_not_investigated,), effect=_do_investigate, help_first_only=True),
+         requires=(_not_investigated,), effect=_do_investigate, help_first_only=True),
     Step("fast_track", "补办快速帮扶认定", (S.PAID,), None, "cases.investigate",
-         needs=(_not_investigated, _fast_track_category), effect=_do_fast_track, help_first_only=True),
+         requires=(_not_investigated, _fast_track_category), needs=(_fast_track_reason,), effect=_do_fast_track,
+         help_first_only=True),
     Step("review", "补办民主评议", (S.PAID,), None, "cases.review",
-         needs=(_investigated, _not_reviewed, _panel_rules), effect=_do_review, help_first_only=True),
+         requires=(_investigated, _not_reviewed), needs=(_panel_rules,), effect=_do_review, help_first_only=True),
     # 回访反馈: the assessor (or the volunteer it is assigned to) records the visit; closes the case.
     Step("follow_up", "回访反馈", (S.PAID,), S.CLOSED, "cases.follow_up",
-         needs=(_paid_receipt, _paperwork_complete), effect=_do_follow_up, assignee_may=True),
+         requires=(_paid_receipt, _paperwork_complete), effect=_do_follow_up, assignee_may=True),
     # Rejection and withdrawal at any sensible point before the money leaves.
     Step("reject", "不予帮扶", (S.APPLIED, S.REVIEWING, S.APPROVING_STREET), S.REJECTED,
          "cases.approve_street", effect=_do_reject, comment_required=True),
@@ -600,6 +615,19 @@ for _s in STEPS:
     ACTION_LABELS.setdefault(_s.action, _s.label)
 # The audit log names each step's row (`case.<action>`) by the same label.
 register_actions({f"case.{action}": label for action, label in ACTION_LABELS.items()})
+
+
+# Steps recorded on the case's history that are not rows of the table.
+RECORDED_LABELS = {"apply": "受理申请", "pre_review": "提交综合帮扶预审表"}
+
+
+def history_label(action: str, from_state: str) -> str:
+    """A recorded step's name: the row taken from that state ("补办民主评议" after a
+    help-first payment), or the intake and the pre-review, which move no state."""
+    if action in RECORDED_LABELS:
+        return RECORDED_LABELS[action]
+    row = next((s for s in STEPS if s.action == action and from_state in s.sources), None)
+    return row.label if row else ACTION_LABELS.get(action, action)
 
 
 def action_label(case: Case, action: str) -> str:
@@ -637,14 +665,58 @@ def can_take(user, case: Case, action: str) -> tuple[bool, str]:
     return True, ""
 
 
-def available_actions(user, case: Case) -> list[Step]:
+@dataclass(frozen=True)
+class Offer:
+    """An action as a page offers it: whether the case's records allow it now and, if not, the
+    reason, the very text (and code) `transition` refuses with."""
+
+    action: str
+    label: str
+    allowed: bool
+    reason: str = ""
+    code: str = ""
+
+    @property
+    def secondary(self) -> bool:
+        return self.action in ("reject", "withdraw")
+
+
+def unmet(case: Case, step: Step) -> tuple[str, str] | None:
+    """(reason, code) of the first of the step's `requires` the case does not meet, or None."""
+    for check in step.requires:
+        problem = check(case, {})
+        if problem:
+            return problem, check.__name__.lstrip("_")
+    return None
+
+
+def _offer(case: Case, step: Step) -> Offer:
+    problem = unmet(case, step)
+    if problem is None:
+        return Offer(step.action, step.label, True)
+    return Offer(step.action, step.label, False, *problem)
+
+
+def available_actions(user, case: Case) -> list[Offer]:
+    """The actions this user may take on the case in its state, each allowed or disabled with
+    the reason. One the user's role can never take here is left out: a page shows a disabled
+    button only for what this person could do once the records allow it."""
     seen, out = set(), []
     for s in STEPS:
         here = case.state in s.sources and (not s.help_first_only or case.help_first)
         if s.action not in seen and here and may_take(user, case, s):
             seen.add(s.action)
-            out.append(s)
+            out.append(_offer(case, s))
     return out
+
+
+def offer(user, case: Case, action: str) -> Offer:
+    """One action as `available_actions` offers it; not allowed, with the reason, when the
+    state or the role rules it out."""
+    allowed, reason = can_take(user, case, action)
+    if not allowed:
+        return Offer(action, ACTION_LABELS.get(action, action), False, reason, "not_allowed")
+    return _offer(case, next(s for s in steps_for(case, action) if may_take(user, case, s)))
 
 
 @transaction.atomic
@@ -663,6 +735,8 @@ def transition(case: Case, action: str, actor: Actor, **data) -> Case:
     if not allowed:
         raise Refused(reason, code="not_allowed")
     step = next(s for s in steps_for(locked, action) if may_take(actor.user, locked, s))
+    if problem := unmet(locked, step):
+        raise Refused(problem[0], code=problem[1])
     comment = (data.get("comment") or "").strip()
     if step.comment_required and not comment:
         raise Refused(f"“{step.label}”须填写说明。", code="comment_required", field="comment")

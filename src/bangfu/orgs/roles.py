@@ -77,6 +77,8 @@ PERMISSIONS: dict[str, set[str]] = {
     "cases.intake": {Role.INTAKE},
     "cases.investigate": {Role.ASSESSOR},
     "cases.review": {Role.PANEL_MEMBER},
+    # 评审小组名册: kept by the street's working group head and its panel (四(三)).
+    "cases.roster": {Role.PANEL_MEMBER, Role.STREET_APPROVER},
     "cases.approve_street": {Role.STREET_APPROVER},
     "cases.approve_district": {Role.DISTRICT_APPROVER},
     "cases.pay": {Role.CASHIER},

@@ -11,7 +11,7 @@ import re
 from django.conf import settings
 from django.db import models
 
-from .parameters import SPEC_BY_NAME, DatedValue, PolicyData
+from .parameters import DatedValue, PolicyData, parameter_label
 
 # A version's code: letters (Chinese too), digits, `-` and `_`, as a unicode slug; it names the
 # version in its address (/policy/长宁-2022/), so no space and no slash.
@@ -143,5 +143,4 @@ class ParameterValue(models.Model):
 
     @property
     def label(self) -> str:
-        spec = SPEC_BY_NAME.get(self.name)
-        return spec.label if spec else self.name
+        return parameter_label(self.name)

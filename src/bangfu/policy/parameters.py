@@ -78,6 +78,16 @@ SPECS: tuple[Spec, ...] = (
     Spec("funds.work_expense_rate.non_directed", RATE, "工作经费比例：非定向捐赠资金", evaluated=False),
 )
 SPEC_BY_NAME: dict[str, Spec] = {s.name: s for s in SPECS}
+# The version's own validity: the engine traces it as its first step, but it is no value of SPECS.
+VALIDITY_LABEL = "施行日期与有效期"
+
+
+def parameter_label(name: str) -> str:
+    """A parameter as people read it (须具有本区户籍, never `residency.requires_hukou`)."""
+    if name == "policy.validity":
+        return VALIDITY_LABEL
+    spec = SPEC_BY_NAME.get(name) or CITY_SPEC_BY_NAME.get(name)
+    return spec.label if spec else name
 
 _MONEY_TEXT = re.compile(r"(0|[1-9][0-9]{0,11})\.[0-9]{2}")
 _RATE_TEXT = re.compile(r"(0|1)\.[0-9]{2,4}")

@@ -10,7 +10,7 @@ from bangfu.core.dates import cn_date
 from bangfu.core.money import format_yuan
 
 from .engine import CATEGORY_ZH, CONDITION_ZH, EVENT_ZH, FEE_TYPE_ZH
-from .parameters import CODES, COUNT, FLAG, MONEY, RATE, SPEC_BY_NAME
+from .parameters import CODES, COUNT, FLAG, MONEY, RATE, SPEC_BY_NAME, parameter_label
 
 STEP_ZH = {
     "policy.select": "适用政策版本",
@@ -90,7 +90,7 @@ def value_zh(parameter: str, text: str) -> str:
 def _result_zh(item: dict) -> str:
     step, result, subject = item["step"], item["result"], item.get("subject")
     if step == "policy.select":
-        return result
+        return policy_title(result)
     if step == "medical.window":
         return _period(result)
     if step == "medical.invoice":
@@ -119,12 +119,11 @@ def trace_rows(answer: dict) -> list[dict]:
     """One row per trace step: 步骤, 参数 (label and name), 取值, 依据, 结果 — all in Chinese."""
     rows = []
     for item in answer.get("trace", ()):
-        spec = SPEC_BY_NAME.get(item["parameter"])
         rows.append(
             {
                 "step": STEP_ZH.get(item["step"], item["step"]),
                 "parameter": item["parameter"],
-                "parameter_label": spec.label if spec else "施行日期与有效期",
+                "parameter_label": parameter_label(item["parameter"]),
                 "value": value_zh(item["parameter"], item["value"]),
                 "source": item["source"],
                 "result": _result_zh(item),
@@ -142,13 +141,26 @@ def reason_rows(answer: dict) -> list[dict]:
     ]  # fmt: skip
 
 
+def approval_level_zh(level: str | None) -> str:
+    """街镇综合帮扶工作组审批 for `street`: the engine's approval level as staff read it."""
+    return LEVEL_ZH.get(level or "", "—")
+
+
+def policy_title(code: str) -> str:
+    """A policy version named by its title, never its code (the code is for machines and files)."""
+    from .models import Policy
+
+    title = Policy.objects.filter(code=code).values_list("title", flat=True).first()
+    return title or code
+
+
 def summary(answer: dict) -> dict:
     """The figures at the top of an answer, formatted."""
     return {
         "eligible": answer["eligible"],
         "max_amount": format_yuan(Decimal(answer["max_amount"])),
         "recommended_amount": format_yuan(Decimal(answer["recommended_amount"])),
-        "approval_level": LEVEL_ZH.get(answer["approval_level"], "—") if answer["approval_level"] else "—",
-        "policy": answer["policy"]["id"],
+        "approval_level": approval_level_zh(answer["approval_level"]),
+        "policy": policy_title(answer["policy"]["id"]),
         "policy_period": _period(f"{answer['policy']['valid_from']}/{answer['policy']['valid_to']}"),
     }

@@ -5,6 +5,7 @@ from django import template
 from bangfu.orgs.scope import has_perm_at
 
 from ..selectors import household_cases
+from ..services import case_may_open
 
 register = template.Library()
 
@@ -13,10 +14,15 @@ register = template.Library()
 def household_cases_section(context, household):
     """The household file's cases, payments and follow-ups, read through the user's scope."""
     user = context["request"].user
+    # 受理申请 is offered to those who take in applications at the household's street: enabled
+    # or disabled with the reason the service would refuse with.
+    may_intake = has_perm_at(user, "cases.intake", household.street_id)
+    can_open, why_not = case_may_open(household) if may_intake else (False, "")
     return {
         "household": household,
         "household_cases": household_cases(user=user, household=household),
-        "can_open_case": household.status == "active"
-        and has_perm_at(user, "cases.intake", household.street_id),
+        "may_intake": may_intake,
+        "can_open_case": can_open,
+        "why_not_open": why_not,
         "request": context["request"],
     }
