@@ -18,6 +18,7 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
@@ -289,12 +290,12 @@ def _signature_image(payment: Payment) -> Image | None:
     if payment.receipt is None or payment.receipt_kind != "signature":
         return None
     with payment.receipt.file.open("rb") as f:
-        data = BytesIO(f.read())
-    image = Image(data)
-    width = 60 * mm
-    image.drawHeight = image.imageHeight * width / image.imageWidth
-    image.drawWidth = width
-    return image
+        data = f.read()
+    try:  # read here, not while the page is built: an unreadable file leaves the line blank, never a 500
+        width, height = ImageReader(BytesIO(data)).getSize()
+    except OSError:  # PIL's UnidentifiedImageError is one
+        return None
+    return Image(BytesIO(data), width=60 * mm, height=60 * mm * height / width)
 
 
 FORMS = {
