@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -18,13 +20,30 @@ def street_funds(db):
 
 @pytest.fixture
 def act(client):
-    """act(user, case, action, **data) -> response of the POST, as that user."""
+    """act(user, case, action, **data) -> response of the POST, as that user. A payment is
+    confirmed as the cashier does (`post_confirmed`) unless the data carries its own `confirm`."""
 
     def do(user, case, action, **data):
         client.force_login(user)
+        if action == "pay" and "confirm" not in data:
+            return post_confirmed(client, case, data)
         return client.post(reverse("cases:action", args=[case.pk, action]), data)
 
     return do
+
+
+CONFIRM = re.compile(r'name="confirm" value="([^"]+)"')
+
+
+def post_confirmed(client, case, data: dict):
+    """The pay form sent, then its 请确认 screen's form sent back as it came: the response of
+    the second POST, or of the first when it did not ask for confirmation (bad input)."""
+    url = reverse("cases:action", args=[case.pk, "pay"])
+    first = client.post(url, data)
+    token = CONFIRM.search(first.content.decode()) if first.status_code == 200 else None
+    if token is None:
+        return first
+    return client.post(url, {**data, "confirm": token.group(1)})
 
 
 def review_data(roster, **extra):

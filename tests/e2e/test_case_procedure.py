@@ -7,7 +7,7 @@ its own role, each signing in through the login page:
     district approver: finds it in the district's 预审表 queue and remarks on it;
     panel member: records the review meeting of seven members;
     street approver: approves;
-    cashier: pays and takes the recipient's on-screen signature;
+    cashier: pays (confirming on the second screen) and takes the recipient's on-screen signature;
     assessor: records the follow-up, which closes the case;
 and the household file then shows the case, its payment and its follow-up.
 """
@@ -184,14 +184,18 @@ def test_medical_case_through_the_whole_procedure(browser_page, make_user):
     sign_in(page, "cashier_a")
     open_from_tile(page, "待发放", case.number)
     page.click("a.btn:has-text('发放')")
+    # The street holds no case money yet: the screen says so before anything is sent …
+    assert "专项资金尚缺 ¥4,000.00" in page.locator("#pay-screen").inner_text()
     page.select_option("#id_method", "cash")
     page.click("button[type=submit]:has-text('发放')")
-    # The street holds no case money yet: the cashier is refused with the figures, nothing is paid.
+    page.click("button[type=submit]:has-text('确认发放')")
+    # … and the confirmed payment is refused with the figures; nothing is paid.
     page.wait_for_selector("text=专项资金不足")
     assert "¥4,000.00" in page.content() and not PaymentRecord.objects.filter(case=case).exists()
     factories.fund_street("310105001", amount="10000.00")
     page.select_option("#id_method", "cash")
     page.click("button[type=submit]:has-text('发放')")
+    page.click("button[type=submit]:has-text('确认发放')")
     expect_done(page, "已办理：发放")
     assert "未签收" in card(page, "发放").inner_text()
     page.locator("#sign-pad").scroll_into_view_if_needed()  # the mouse only reaches what is on screen

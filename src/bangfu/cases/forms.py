@@ -4,6 +4,7 @@ import uuid
 from datetime import timedelta
 
 from django import forms
+from django.core import signing
 from django.utils import timezone
 
 from bangfu.core.forms import FactDateField, Form, MoneyField
@@ -136,6 +137,32 @@ class HelpFirstForm(Form):
 class PayForm(Form):
     method = forms.ChoiceField(label="发放方式", choices=PaymentMethod.choices)
     idempotency_key = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
+    # Empty on the first submission, which only asks 请确认; the confirmation screen fills it.
+    confirm = forms.CharField(widget=forms.HiddenInput, required=False)
+
+
+# The confirmation names what the cashier read: a token for other terms (another amount, method,
+# payee or account, or another form's key) or older than this is asked again, never paid.
+PAY_CONFIRM_SALT = "bangfu.cases.pay.confirm"
+PAY_CONFIRM_MAX_AGE = 30 * 60
+
+
+def _pay_terms(case, screen, method: str, key) -> list[str]:
+    return [str(case.pk), str(key), method, str(screen.amount), str(screen.payee.pk), screen.account]
+
+
+def pay_confirmation(*, case, screen, method: str, key) -> str:
+    return signing.dumps(_pay_terms(case, screen, method, key), salt=PAY_CONFIRM_SALT)
+
+
+def pay_confirmed(token: str, *, case, screen, method: str, key) -> bool:
+    if not token:
+        return False
+    try:
+        terms = signing.loads(token, salt=PAY_CONFIRM_SALT, max_age=PAY_CONFIRM_MAX_AGE)
+    except signing.BadSignature:  # tampered with, or expired (SignatureExpired is one)
+        return False
+    return terms == _pay_terms(case, screen, method, key)
 
 
 class FollowUpForm(Form):
@@ -213,4 +240,4 @@ ACTION_FORMS = {
 class PreReviewRemarkForm(Form):
     """The district's remark on a pre-review form; the service checks it (length, not empty)."""
 
-    text = forms.CharField(label="预审意见", max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+    text = forms.CharField(label="预审意见", required=False, widget=forms.Textarea(attrs={"rows": 3}))

@@ -15,11 +15,12 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.lib.utils import ImageReader
+from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from bangfu.core.dates import cn_date
 from bangfu.core.fonts import FONT
-from bangfu.core.money import format_yuan
+from bangfu.core.money import format_capitals, format_yuan
 from bangfu.registry.selectors import household_category_on
 
 from . import selectors
@@ -247,7 +248,7 @@ def _approval(case: Case) -> list:
 
 
 def _receipt(case: Case) -> list:
-    payment = Payment.objects.filter(case=case).first()
+    payment = Payment.objects.filter(case=case).select_related("receipt").first()
     if payment is None:
         raise Http404
     rows = [
@@ -256,11 +257,39 @@ def _receipt(case: Case) -> list:
         ("身份证号码", case.applicant.id_number_masked),
         ("帮扶类型", case.get_aid_type_display()),
         ("发放金额", format_yuan(payment.amount)),
+        # 《支付结算办法》: the amount in capitals beside the figures, as on every voucher.
+        ("大写金额", format_capitals(payment.amount)),
         ("发放方式", payment.get_method_display()),
         ("发放日期", _d(payment.paid_at)),
         ("发放单位", case.street.name),
     ]
-    return [_table(rows), Spacer(1, 8 * mm), _signatures("领款人", "发放人")]
+    if payment.receipt_at:
+        rows.append(("签收", f"{payment.get_receipt_kind_display()} {_d(payment.receipt_at)}"))
+    story = [_table(rows), Spacer(1, 8 * mm)]
+    signature = _signature_image(payment)
+    if signature is None:
+        return [*story, _signatures("领款人", "发放人")]
+    # The recipient signed on screen: that signature is the 领款人 line, the cashier signs on paper.
+    signed = Table(
+        [[_p("领款人（签字）："), signature, _p(f"日期：{_d(payment.receipt_at)}")]],
+        colWidths=[32 * mm, 68 * mm, 70 * mm],
+    )
+    signed.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "BOTTOM")]))
+    return [*story, signed, _signatures("发放人")]
+
+
+def _signature_image(payment: Payment) -> Image | None:
+    """The signature captured on screen (a PNG, checked by content when it was recorded),
+    at 60 mm wide with its own proportions; None for a signed page uploaded instead."""
+    if payment.receipt is None or payment.receipt_kind != "signature":
+        return None
+    with payment.receipt.file.open("rb") as f:
+        data = f.read()
+    try:  # read here, not while the page is built: an unreadable file leaves the line blank, never a 500
+        width, height = ImageReader(BytesIO(data)).getSize()
+    except OSError:  # PIL's UnidentifiedImageError is one
+        return None
+    return Image(BytesIO(data), width=60 * mm, height=60 * mm * height / width)
 
 
 FORMS = {

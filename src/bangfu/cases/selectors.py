@@ -2,26 +2,33 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 
+from bangfu.core.crypto import mask_account_grouped
+from bangfu.core.money import format_yuan
 from bangfu.orgs.models import RoleAssignment, User
 from bangfu.orgs.people import actor_name
 from bangfu.orgs.roles import Role
 from bangfu.orgs.scope import has_perm, scope_for
-from bangfu.registry.models import Household
+from bangfu.registry.models import Household, Person, Relationship
 
 from .models import (
+    Approval,
     Case,
     CaseState,
     Document,
     FollowUp,
     Invoice,
     PanelMember,
+    Payment,
+    PaymentMethod,
     PreReview,
     PreReviewRemark,
 )
@@ -254,3 +261,84 @@ def pre_review_of(*, case: Case) -> PreReview | None:
         .prefetch_related(Prefetch("remarks", queryset=PreReviewRemark.objects.select_related("by")))
         .first()
     )
+
+
+# --- what every step's screen shows of the case it acts on ----------------------------------------
+
+
+@dataclass(frozen=True)
+class CaseSummary:
+    case: Case
+    head: Person | None
+    # (label, date) in the order the procedure reached them.
+    dates: list[tuple[str, date]] = field(default_factory=list)
+    decision: str = ""  # the latest decision, in words; empty before any
+    decided_by: object = None
+    decided_at: object = None
+
+
+def case_summary(*, case: Case) -> CaseSummary:
+    """The case as a step's screen restates it: its household (the head by name), the
+    amounts, the dates so far and the latest decision (an approval tier's, else the panel's).
+    For a case already read through the user's scope."""
+    head = case.household.members.filter(relationship=Relationship.HEAD, active=True).first()
+    dates = [("申请日期", case.application_date)]
+    investigation = getattr(case, "investigation", None) if hasattr(case, "investigation") else None
+    if investigation is not None:
+        dates.append(("调查日期", investigation.visited_on))
+    review = getattr(case, "panel_review", None) if hasattr(case, "panel_review") else None
+    if review is not None:
+        dates.append(("评议日期", review.meeting_date))
+    approval = Approval.objects.filter(case=case).select_related("by").order_by("-at", "-id").first()
+    if approval is not None:
+        dates.append(("审批日期", timezone.localdate(approval.at)))
+    payment = Payment.objects.filter(case=case).first()
+    if payment is not None:
+        dates.append(("发放日期", timezone.localdate(payment.paid_at)))
+    if case.help_first and case.paperwork_due:
+        dates.append(("补办期限", case.paperwork_due))
+    if approval is not None:
+        amount = f" {format_yuan(approval.amount)}" if approval.amount else ""
+        return CaseSummary(
+            case, head, dates, f"{approval.get_tier_display()}：{approval.get_decision_display()}{amount}",
+            approval.by, approval.at,
+        )  # fmt: skip
+    if review is not None:
+        amount = f" {format_yuan(review.amount)}" if review.amount else ""
+        return CaseSummary(
+            case, head, dates, f"民主评议：{review.get_conclusion_display()}{amount}", review.recorded_by, review.at
+        )
+    return CaseSummary(case, head, dates)
+
+
+@dataclass(frozen=True)
+class PayScreen:
+    """What the cashier reads before paying: who, how much, to which account, from which fund."""
+
+    payee: Person
+    amount: Decimal
+    bank_name: str
+    account: str  # masked, never the number itself
+    method: str  # the one offered first: transfer when an account is on file
+    draws: list[tuple]  # (fund source, amount) in draw order
+    shortfall: Decimal
+
+    @property
+    def method_label(self) -> str:
+        return PaymentMethod(self.method).label
+
+
+def pay_screen(*, case: Case, day: date) -> PayScreen:
+    """The payee is the applicant (领款人 on the 签收单); the account is theirs, on file in the
+    registry; the draws are what the ledger's posting would take today (`funds.services`)."""
+    from bangfu.funds.services import case_payment_plan
+
+    payee = case.applicant
+    amount = case.approved_amount or Decimal("0.00")
+    plan = case_payment_plan(org_id=case.street_id, case_id=case.pk, amount=amount, day=day)
+    has_account = bool(payee.bank_account)
+    return PayScreen(
+        payee=payee, amount=amount, bank_name=payee.bank_name if has_account else "",
+        account=mask_account_grouped(payee.bank_account), draws=plan.draws, shortfall=plan.shortfall,
+        method=PaymentMethod.TRANSFER if has_account else PaymentMethod.CASH,
+    )  # fmt: skip

@@ -13,12 +13,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from bangfu.audit.actor import Actor
+from bangfu.core.refusal import Refused
 from bangfu.core.views import refusals_to
 from bangfu.orgs.scope import has_perm_at, require_perm_somewhere
 from bangfu.registry.selectors import household_get
 
 from . import forms, pdf, selectors, services, workflow
-from .models import CaseState, FollowUp, Invoice, Payment
+from .models import CaseState, FollowUp, Invoice, Payment, PaymentMethod
 
 
 def _case_context(request, case) -> dict:
@@ -53,8 +54,11 @@ def _case_context(request, case) -> dict:
         )
         and services._document_states_ok(case),
         "may_override": has_perm_at(user, "cases.approve_district", case.street_id),
-        # The receipt is its own form on the payment card: offered while no receipt is recorded.
-        "may_receipt": any(a.action == "receipt" and a.allowed for a in actions),
+        # The receipt is its own form on the payment card: offered while no receipt is recorded
+        # (once it is, the card shows the receipt instead).
+        "may_receipt": payment is not None
+        and payment.receipt_id is None
+        and any(a.action == "receipt" and a.allowed for a in actions),
         "may_assign": has_perm_at(user, "cases.follow_up", case.street_id),
         "assign_form": forms.FollowUpAssignForm(
             auto_id="assign_%s", assignees=selectors.follow_up_assignees(case=case)
@@ -127,14 +131,24 @@ def case_new(request, household_pk: int):
 @login_required
 def case_detail(request, pk: int):
     case = selectors.case_for_task(user=request.user, pk=pk)
-    return render(request, "cases/case_detail.html", _case_context(request, case))
+    return _case_page(request, case)
 
 
-def _action_form(action: str, case, data=None, files=None):
+def _case_page(request, case, *, refused: Refused | None = None, **bound):
+    """The case page; after a form on it was refused, with that form bound (what was typed,
+    and the refusal on it) in place of the empty one, shown even where the page would not
+    offer it now: never a redirect that loses the input. Answered with the refusal's status
+    (403 for a step the user may not take), 400 for input the form itself rejects."""
+    status = (refused.status if refused else 400) if bound else 200
+    context = {**_case_context(request, case), **bound, "refused_form": next(iter(bound.values()), None)}
+    return render(request, "cases/case_detail.html", context, status=status)
+
+
+def _action_form(action: str, case, data=None, initial=None):
     cls = forms.ACTION_FORMS[action]
     if cls is forms.ReviewForm:
         return cls(data, roster=selectors.panel_roster(street=case.street))
-    initial = {}
+    initial = dict(initial or {})
     if action in ("approve", "refer", "approve_district") and case.approved_amount is not None:
         initial["amount"] = case.approved_amount
     if action == "pay":
@@ -154,20 +168,16 @@ def case_action(request, pk: int, action: str):
     if not offer.allowed and (request.method != "POST" or offer.code == "not_allowed"):
         messages.error(request, offer.reason)
         return redirect("cases:detail", pk=case.pk)
+    if action == "pay":
+        return _pay(request, case)
     label = workflow.action_label(case, action)
     form = _action_form(action, case, request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         if isinstance(form, forms.ReviewForm):
             data["attendance"] = form.attendance()
-        actor = Actor.from_request(request)
         with refusals_to(form) as tried:
-            if action == "pay":
-                services.case_pay(
-                    case=case, actor=actor, method=data["method"], idempotency_key=data["idempotency_key"]
-                )
-            else:
-                services.case_transition(case=case, action=action, actor=actor, **data)
+            services.case_transition(case=case, action=action, actor=Actor.from_request(request), **data)
         if tried.ok:
             messages.success(request, f"已办理：{label}。")
             return redirect("cases:detail", pk=case.pk)
@@ -179,33 +189,59 @@ def case_action(request, pk: int, action: str):
     )
 
 
+def _pay(request, case):
+    """签收发放 in two screens: the cashier chooses the method; the next screen restates
+    payee, amount, account and fund and asks 请确认; only its confirmed submission pays,
+    with the key the first screen issued (so a double click still pays once)."""
+    label = workflow.action_label(case, "pay")
+    screen = selectors.pay_screen(case=case, day=timezone.localdate())
+    post = request.method == "POST"
+    form = _action_form("pay", case, request.POST if post else None, initial={"method": screen.method})
+    context = {"case": case, "form": form, "action": "pay", "label": label, "screen": screen}
+    if post and form.is_valid():
+        method, key, token = (form.cleaned_data[k] for k in ("method", "idempotency_key", "confirm"))
+        terms = {"case": case, "screen": screen, "method": method, "key": key}
+        if not forms.pay_confirmed(token, **terms):
+            if token:  # confirmed other terms than these, or too long ago: shown again, not paid
+                form.add_error(None, "发放信息已变化或确认已超时，请核对后重新确认。")
+            return render(
+                request, "cases/case_action.html",
+                {**context, "confirming": True, "method": method, "method_label": PaymentMethod(method).label,
+                 "key": key, "confirm": forms.pay_confirmation(**terms)},
+            )  # fmt: skip
+        with refusals_to(form) as tried:
+            services.case_pay(case=case, actor=Actor.from_request(request), method=method, idempotency_key=key)
+        if tried.ok:
+            messages.success(request, f"已办理：{label}。")
+            return redirect("cases:detail", pk=case.pk)
+    return render(request, "cases/case_action.html", context, status=400 if post else 200)
+
+
 @login_required
 @require_POST
 def invoice_add(request, pk: int):
     case = selectors.case_get(user=request.user, pk=pk)
-    form = forms.InvoiceForm(request.POST, request.FILES)
-    if not form.is_valid():
-        for field, errors in form.errors.items():
-            label = form.fields[field].label if field in form.fields else ""
-            messages.error(request, f"{label}：{'；'.join(errors)}" if label else "；".join(errors))
-        return redirect("cases:detail", pk=case.pk)
-    d = form.cleaned_data
-    with refusals_to(request) as tried:
-        invoice, dups = services.invoice_add(
-            actor=Actor.from_request(request), case=case, number=d["number"], hospital=d["hospital"],
-            regular_hospital=d["regular_hospital"], date=d["date"], fee_type=d["fee_type"], total=d["total"],
-            reimbursed=d["reimbursed"] or 0, self_paid=d["self_paid"], upload=d["upload"],
-        )  # fmt: skip
-    if tried.ok:
-        if dups:
-            streets = "、".join(sorted({x.case.street.name for x in dups}))
-            messages.warning(
-                request,
-                f"发票 {invoice.hospital} {invoice.number} 已在其他个案中申报（{streets}），须由区服务社核实放行。",
-            )
-        else:
-            messages.success(request, "已录入发票。")
-    return redirect("cases:detail", pk=case.pk)
+    form = forms.InvoiceForm(request.POST, request.FILES, auto_id="invoice_%s")
+    tried = refusals_to(form)
+    if form.is_valid():
+        d = form.cleaned_data
+        with tried:
+            invoice, dups = services.invoice_add(
+                actor=Actor.from_request(request), case=case, number=d["number"], hospital=d["hospital"],
+                regular_hospital=d["regular_hospital"], date=d["date"], fee_type=d["fee_type"], total=d["total"],
+                reimbursed=d["reimbursed"] or 0, self_paid=d["self_paid"], upload=d["upload"],
+            )  # fmt: skip
+        if tried.ok:
+            if dups:
+                streets = "、".join(sorted({x.case.street.name for x in dups}))
+                messages.warning(
+                    request,
+                    f"发票 {invoice.hospital} {invoice.number} 已在其他个案中申报（{streets}），须由区服务社核实放行。",
+                )
+            else:
+                messages.success(request, "已录入发票。")
+            return redirect("cases:detail", pk=case.pk)
+    return _case_page(request, case, refused=tried.refused, invoice_form=form)
 
 
 @login_required
@@ -236,20 +272,20 @@ def invoice_override(request, pk: int, invoice_pk: int):
 @require_POST
 def document_upload(request, pk: int):
     case = selectors.case_get(user=request.user, pk=pk)
-    form = forms.DocumentForm(request.POST, request.FILES)
-    if not form.is_valid():
-        messages.error(request, "请选择材料类型和文件。")
-        return redirect("cases:detail", pk=case.pk)
-    with refusals_to(request) as tried:
-        services.document_upload(
-            actor=Actor.from_request(request),
-            case=case,
-            kind=form.cleaned_data["kind"],
-            upload=form.cleaned_data["upload"],
-        )
-    if tried.ok:
-        messages.success(request, "已上传材料。")
-    return redirect("cases:detail", pk=case.pk)
+    form = forms.DocumentForm(request.POST, request.FILES, auto_id="document_%s")
+    tried = refusals_to(form)
+    if form.is_valid():
+        with tried:
+            services.document_upload(
+                actor=Actor.from_request(request),
+                case=case,
+                kind=form.cleaned_data["kind"],
+                upload=form.cleaned_data["upload"],
+            )
+        if tried.ok:
+            messages.success(request, "已上传材料。")
+            return redirect("cases:detail", pk=case.pk)
+    return _case_page(request, case, refused=tried.refused, document_form=form)
 
 
 @login_required
@@ -267,16 +303,18 @@ def document_download(request, pk: int, doc_pk: int):
 @require_POST
 def receipt(request, pk: int):
     case = selectors.case_get(user=request.user, pk=pk)
-    form = forms.ReceiptForm(request.POST, request.FILES)
-    form.is_valid()
-    with refusals_to(request) as tried:
-        services.receipt_record(
-            actor=Actor.from_request(request), case=case, upload=form.cleaned_data.get("upload"),
-            signature=form.cleaned_data.get("signature", ""),
-        )  # fmt: skip
-    if tried.ok:
-        messages.success(request, "已登记签收。")
-    return redirect("cases:detail", pk=case.pk)
+    form = forms.ReceiptForm(request.POST, request.FILES, auto_id="receipt_%s")
+    tried = refusals_to(form)
+    if form.is_valid():
+        with tried:
+            services.receipt_record(
+                actor=Actor.from_request(request), case=case, upload=form.cleaned_data["upload"],
+                signature=form.cleaned_data["signature"],
+            )  # fmt: skip
+        if tried.ok:
+            messages.success(request, "已登记签收。")
+            return redirect("cases:detail", pk=case.pk)
+    return _case_page(request, case, refused=tried.refused, receipt_form=form)
 
 
 @login_required
@@ -366,10 +404,14 @@ def pre_review_remark(request, pk: int):
     pre_review = selectors.pre_review_of(case=case)
     if pre_review is None:
         raise Http404
-    with refusals_to(request) as tried:
-        services.pre_review_remark(
-            actor=Actor.from_request(request), pre_review=pre_review, text=request.POST.get("text", "")
-        )
-    if tried.ok:
-        messages.success(request, "已填写预审意见。")
-    return redirect("cases:detail", pk=case.pk)
+    form = forms.PreReviewRemarkForm(request.POST, auto_id="remark_%s")
+    tried = refusals_to(form)
+    if form.is_valid():
+        with tried:
+            services.pre_review_remark(
+                actor=Actor.from_request(request), pre_review=pre_review, text=form.cleaned_data["text"]
+            )
+        if tried.ok:
+            messages.success(request, "已填写预审意见。")
+            return redirect("cases:detail", pk=case.pk)
+    return _case_page(request, case, refused=tried.refused, remark_form=form)

@@ -72,3 +72,13 @@ def mask(value: str | None, head: int = 6, tail: int = 4) -> str:
 
 def mask_account(value: str | None) -> str:
     return mask(value, head=4, tail=4)
+
+
+def mask_account_grouped(value: str | None) -> str:
+    """6222 **** **** 1234: the masked account in groups of four, as a card is read aloud."""
+    masked = mask_account(value)
+    if len(masked) <= 8:
+        return masked
+    middle = masked[4:-4]
+    stars = " ".join(middle[i : i + 4] for i in range(0, len(middle), 4))
+    return f"{masked[:4]} {stars} {masked[-4:]}"

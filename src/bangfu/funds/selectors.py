@@ -62,6 +62,33 @@ def lowest_balance_from(*, org_id: int, source_id: int, account: str, day: date)
 
 
 @dataclass(frozen=True)
+class DrawPlan:
+    """What a case payment takes from each source, in draw order (`draws`), what each source
+    read offers (`held`: all of them when they do not cover it), and what is missing."""
+
+    draws: list[tuple]
+    held: list[tuple]
+    shortfall: Decimal
+
+
+def case_payment_draws(*, org_id: int, sources: list, amount: Decimal, day: date) -> DrawPlan:
+    """Each source (in the order given) as far as its balance goes, from `day` on: the one
+    reckoning of the ledger's case payment (`services.payment_post`) and the pay screen."""
+    draws, held, remaining = [], [], amount
+    for source in sources:
+        available = lowest_balance_from(org_id=org_id, source_id=source.pk, account=Account.FUND, day=day)
+        available = max(available, ZERO)  # a source gone below zero offers nothing
+        held.append((source, available))
+        take = min(available, remaining)
+        if take > 0:
+            draws.append((source, take))
+            remaining -= take
+        if remaining == 0:
+            break
+    return DrawPlan(draws=draws, held=held, shortfall=remaining)
+
+
+@dataclass(frozen=True)
 class BalanceRow:
     org_id: int
     org_code: str

@@ -626,6 +626,23 @@ def aid_pay(
     return txn
 
 
+def case_payment_sources(*, case_id) -> list[FundSource]:
+    """The sources that may pay this case (专款专用), in their draw order."""
+    return [
+        s
+        for s in FundSource.objects.filter(active=True, for_cases=True)
+        if not entitlement_problem(s, case_id=case_id)
+    ]
+
+
+def case_payment_plan(*, org_id: int, case_id, amount: Decimal, day: date) -> selectors.DrawPlan:
+    """What `payment_post` would draw for this case today, read without locks: for the
+    cashier's screen, before the payment (the posting itself reads again under its locks)."""
+    return selectors.case_payment_draws(
+        org_id=org_id, sources=case_payment_sources(case_id=case_id), amount=amount, day=day
+    )
+
+
 @transaction.atomic
 def payment_post(*, payment_record, actor: Actor | None = None) -> Transaction:
     """Post one payment of the case procedure (cases.PaymentRecord) to the ledger, exactly once.
@@ -655,34 +672,16 @@ def payment_post(*, payment_record, actor: Actor | None = None) -> Transaction:
             case_payment_record(payment_record=record, txn=done)
         return done
     street, amount, day = record.street, record.amount, record.paid_on
-    sources = [
-        s
-        for s in FundSource.objects.filter(active=True, for_cases=True)
-        if not entitlement_problem(s, case_id=record.case_id)
-    ]
+    sources = case_payment_sources(case_id=record.case_id)
     # Locks the street's (street, source) rows in the fixed order of `_lock_accounts`, after
     # the household and case rows the case procedure holds (household → case → fund): two
     # cashiers paying different households of one street queue here, and the second reads
     # the balance the first one left.
     _lock_accounts({(street.pk, s.pk) for s in sources})
-    draws: list[tuple[FundSource, Decimal]] = []
-    remaining = amount
-    held: list[tuple[FundSource, Decimal]] = []
-    for source in sources:
-        available = selectors.lowest_balance_from(
-            org_id=street.pk, source_id=source.pk, account=Account.FUND, day=day
-        )
-        available = max(available, Decimal("0.00"))  # a source gone below zero offers nothing
-        held.append((source, available))
-        take = min(available, remaining)
-        if take > 0:
-            draws.append((source, take))
-            remaining -= take
-        if remaining == 0:
-            break
-    if remaining > 0:  # every source was read: `held` has them all
-        raise Refused(_not_covered(street, record, held, day), code="insufficient_funds")
-    txn, _ = _write(actor=actor, movement=builders.case_payment(record, draws))
+    plan = selectors.case_payment_draws(org_id=street.pk, sources=sources, amount=amount, day=day)
+    if plan.shortfall > 0:
+        raise Refused(_not_covered(street, record, plan.held, day), code="insufficient_funds")
+    txn, _ = _write(actor=actor, movement=builders.case_payment(record, plan.draws))
     PaymentRecord.objects.filter(pk=record.pk).update(**builders.posted(txn))
     # What the household received (SPEC §4), written with the posting it points at.
     case_payment_record(payment_record=record, txn=txn)

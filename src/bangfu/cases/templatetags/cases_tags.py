@@ -1,10 +1,11 @@
-"""Pieces of the case procedure that other apps' pages show (the household file)."""
+"""Pieces of the case procedure's pages: the case summary every step's screen shows, and what
+other apps' pages show (the household file)."""
 
 from django import template
 
 from bangfu.orgs.scope import has_perm_at
 
-from ..selectors import household_cases
+from ..selectors import case_summary, household_cases
 from ..services import case_may_open
 
 register = template.Library()
@@ -26,3 +27,9 @@ def household_cases_section(context, household):
         "why_not_open": why_not,
         "request": context["request"],
     }
+
+
+@register.inclusion_tag("cases/_case_summary.html")
+def case_summary_card(case):
+    """The case a step acts on, restated above the step's form (a case read through the scope)."""
+    return {"case": case, "summary": case_summary(case=case)}
