@@ -6,7 +6,6 @@ import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template import TemplateDoesNotExist
@@ -15,13 +14,14 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from bangfu.audit.actor import Actor
+from bangfu.core.listing import make_listing
 from bangfu.core.refusal import Refused
 from bangfu.core.views import refusals_to
 from bangfu.orgs.models import User
 from bangfu.orgs.scope import has_perm_at, require_perm_somewhere
 from bangfu.registry.selectors import household_get
 
-from . import forms, pdf, selectors, services, workflow
+from . import filters, forms, pdf, selectors, services, workflow
 from .models import CaseState, FollowUp, Invoice, Payment
 
 
@@ -79,10 +79,16 @@ def _trace_template() -> str | None:
 def case_list(request):
     require_perm_somewhere(request.user, "cases.view")
     queue = request.GET.get("queue", "")
-    state = request.GET.get("state", "")
-    page = Paginator(selectors.case_queue(user=request.user, queue=queue, state=state), 50).get_page(
-        request.GET.get("page")
+    form = filters.CaseFilterForm(request.GET, streets=selectors.case_streets(user=request.user))
+    qs = selectors.case_search(
+        selectors.case_queue(user=request.user, queue=queue), user=request.user, **form.filters()
     )
+    # A queue with an order of its own (the pre-reviews, newest submission first) keeps it
+    # until a column is chosen.
+    listing = make_listing(
+        request, qs, sorts=selectors.CASE_SORTS, default="-date", form=form, per_page=50,
+        presorted=queue == "pre_review",
+    )  # fmt: skip
     title = selectors.QUEUES.get(queue, ("个案帮扶",))[0]
     if queue == "follow_up_overdue":
         title = "回访逾期"
@@ -91,7 +97,7 @@ def case_list(request):
     return render(
         request,
         "cases/case_list.html",
-        {"page": page, "title": title, "states": CaseState.choices, "state": state},
+        {"listing": listing, "page": listing.page, "form": form, "title": title, "queue": queue},
     )
 
 
