@@ -85,6 +85,10 @@ def tasks_assigned(*, user) -> QuerySet[FollowUp]:
     return FollowUp.objects.filter(assigned_to=user, done_at__isnull=True).select_related("case__household")
 
 
+# A volunteer's task list sorts by its columns (core.listing).
+TASK_SORTS = {"due": ("due_date",), "case": ("case__number",)}
+
+
 def household_cases(*, user, household: Household) -> QuerySet[Case]:
     """For the household file: every case, payment and follow-up of the household."""
     return (

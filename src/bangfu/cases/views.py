@@ -310,10 +310,13 @@ def follow_up_assign(request, pk: int, follow_up_pk: int):
 
 @login_required
 def my_tasks(request):
+    listing = make_listing(
+        request, selectors.tasks_assigned(user=request.user), sorts=selectors.TASK_SORTS, default="due"
+    )
     return render(
         request,
         "cases/my_tasks.html",
-        {"tasks": selectors.tasks_assigned(user=request.user), "today": timezone.localdate()},
+        {"listing": listing, "page": listing.page, "tasks": listing.page, "today": timezone.localdate()},
     )
 
 
