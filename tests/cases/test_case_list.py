@@ -141,3 +141,19 @@ def test_the_follow_up_queues_sort_and_filter(cast, login, made, today):
     assert shown(client.get(URL, {"queue": "follow_up", "sort": "date"})) == [a.pk, c.pk]
     assert shown(client.get(URL, {"queue": "follow_up", "sort": "-date"})) == [c.pk, a.pk]
     assert shown(client.get(URL, {"queue": "follow_up", "date_from": "2021-06-01"})) == [c.pk]
+
+
+def test_the_voucher_list_finds_a_cases_payment_by_the_case_number(cast, act, roster, login):
+    from bangfu.funds.models import Posting
+
+    from .test_funded_payment import _pay_form_key
+    from .test_procedure import to_approved
+
+    factories.fund_street("310105001")
+    c = factories.case(cast.intake_a)
+    to_approved(cast, act, roster, c)
+    act(cast.cashier_a, c, "pay", method="cash", idempotency_key=_pay_form_key(login(cast.cashier_a), c))
+    paid = Posting.objects.get(account="aid", case=c).transaction_id
+    vouchers = login(cast.approver_a).get("/funds/transactions/", {"case": c.number.lower()})
+    assert [t.pk for t, _ in vouchers.context["rows"]] == [paid]
+    assert [t.pk for t, _ in login(cast.finance_cn).get("/funds/transactions/", {"case": "GA2099"}).context["rows"]] == []
