@@ -68,6 +68,14 @@ class ListFilterForm(Form):
         for field in self.fields.values():
             field.required = False
 
+    def offer(self, name: str, queryset) -> None:
+        """Offer the choice among `queryset` (organisations in the user's scope), or leave the
+        filter out where there is only one to choose: a street worker's own street is noise."""
+        if queryset.count() <= 1:
+            del self.fields[name]
+        else:
+            self.fields[name].queryset = queryset
+
     def filters(self) -> dict:
         """The filters given and valid; an invalid one is shown on the form and left out."""
         self.is_valid()

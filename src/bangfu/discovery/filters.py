@@ -12,6 +12,4 @@ class DueFilterForm(ListFilterForm):
 
     def __init__(self, data=None, *, streets, **kwargs):
         super().__init__(data, **kwargs)
-        self.fields["street"].queryset = streets
-        if streets.count() <= 1:  # a street worker has one street: the filter would only be noise
-            del self.fields["street"]
+        self.offer("street", streets)

@@ -25,9 +25,7 @@ class FilingFilterForm(ListFilterForm):
 
     def __init__(self, data=None, *, districts, **kwargs):
         super().__init__(data, **kwargs)
-        self.fields["district"].queryset = districts
-        if districts.count() <= 1:  # a district or a street sees only its own
-            del self.fields["district"]
+        self.offer("district", districts)
 
     def clean_month(self):
         text = self.cleaned_data["month"]
