@@ -117,11 +117,8 @@ def _lists(user) -> dict[str, tuple[str, list[str]]]:
 
     rng = random.Random(CASE_SEED)
     mine = cases(user=user)
-    top = mine.order_by("-pk").values_list("pk", flat=True)[:1]
-    picked = list(
-        mine.filter(pk__in=rng.sample(range(1, top[0] + 1), min(4000, top[0])) if top else [])
-        .select_related("applicant", "household")[:40]
-    )
+    recent = list(mine.order_by("-pk").values_list("pk", flat=True)[:4000])
+    picked = list(mine.filter(pk__in=rng.sample(recent, min(40, len(recent)))).select_related("applicant", "household"))
     streets = list(case_streets(user=user).values_list("pk", flat=True))
     today = date.today()
     case_urls = []
