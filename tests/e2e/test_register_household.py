@@ -37,8 +37,8 @@ def test_intake_worker_registers_finds_and_opens_a_household(browser_page, make_
     page.wait_for_selector("text=已建档")
 
     page.click("nav.sidebar >> text=家庭档案")
-    page.fill("#f-q", "刘建")
-    page.press("#f-q", "Enter")
+    page.fill("#id_q", "刘建")
+    page.press("#id_q", "Enter")
     page.wait_for_url("**q=**")
     page.click("table >> text=刘建华")
 

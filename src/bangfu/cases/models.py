@@ -115,6 +115,8 @@ class Case(models.Model):
         indexes = [
             models.Index(fields=["street", "state", "-id"], name="case_street_queue"),
             models.Index(fields=["household", "application_date"], name="case_household_year"),
+            # The case list's default order (newest application first), street by street.
+            models.Index(fields=["street", "-application_date", "-id"], name="case_street_applied"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 
-from bangfu.core.crypto import mask_account_grouped
+from bangfu.core.crypto import lookup_hash, mask_account_grouped
 from bangfu.core.money import format_yuan
-from bangfu.orgs.models import RoleAssignment, User
+from bangfu.orgs.models import Organisation, OrgKind, RoleAssignment, User
 from bangfu.orgs.people import actor_name
 from bangfu.orgs.roles import Role
 from bangfu.orgs.scope import has_perm, scope_for
 from bangfu.registry.models import Household, Person, Relationship
+from bangfu.registry.selectors import is_id_number_query
 
 from .models import (
     Approval,
@@ -128,6 +130,10 @@ def tasks_assigned(*, user) -> QuerySet[FollowUp]:
     return FollowUp.objects.filter(assigned_to=user, done_at__isnull=True).select_related("case__household")
 
 
+# A volunteer's task list sorts by its columns (core.listing).
+TASK_SORTS = {"due": ("due_date",), "case": ("case__number",)}
+
+
 def household_cases(*, user, household: Household) -> QuerySet[Case]:
     """For the household file: every case, payment and follow-up of the household."""
     return (
@@ -221,13 +227,74 @@ QUEUES = {
 }
 
 
+# The case list's sortable columns (core.listing): each backed by the case's own columns or the
+# applicant's indexed name; the primary key breaks ties.
+CASE_SORTS = {
+    "number": ("number",),
+    "applicant": ("applicant__name",),
+    "aid_type": ("aid_type",),
+    "date": ("application_date",),
+    "state": ("state",),
+    "amount": ("approved_amount",),
+    "street": ("street__code",),
+}
+_CASE_NUMBER = re.compile(r"^GA\d{1,11}$", re.IGNORECASE)
+
+
+def case_search(
+    qs: QuerySet[Case],
+    *,
+    user,
+    q: str = "",
+    street=None,
+    state: str = "",
+    aid_type: str = "",
+    date_from: date | None = None,
+    date_to: date | None = None,
+) -> QuerySet[Case]:
+    """Narrow scoped cases by the list's filters.
+
+    `q` is read as an 18-character ID number of anyone on the household's file (through its
+    keyed hash, never by decrypting rows; and only at the streets where the user may reveal ID
+    numbers, as the registry's search: elsewhere a hit would confirm a guess), a case number
+    (GA…, exact or prefix), or else the beginning of the applicant's name.
+    """
+    q = (q or "").strip()
+    if is_id_number_query(q):
+        holders = Person.objects.filter(id_hash=lookup_hash(q.upper())).values("household_id")
+        qs = scope_for(user, "registry.reveal").filter(qs.filter(household_id__in=holders), "street")
+    elif _CASE_NUMBER.match(q):
+        q = q.upper()
+        qs = qs.filter(number=q) if len(q) == 13 else qs.filter(number__startswith=q)
+    elif q:
+        qs = qs.filter(applicant__name__startswith=q)
+    if street is not None:
+        qs = qs.filter(street=street)
+    if state:
+        qs = qs.filter(state=state)
+    if aid_type:
+        qs = qs.filter(aid_type=aid_type)
+    if date_from:
+        qs = qs.filter(application_date__gte=date_from)
+    if date_to:
+        qs = qs.filter(application_date__lte=date_to)
+    return qs
+
+
+def case_streets(*, user) -> QuerySet:
+    """The streets whose cases the user reads, for the list's street filter."""
+    streets = Organisation.objects.filter(kind=OrgKind.STREET, active=True).order_by("code")
+    return scope_for(user, "cases.view").filter(streets, "pk")
+
+
 def case_queue(*, user, queue: str = "", state: str = "") -> QuerySet[Case]:
+    """The scoped cases of a work queue (or all of them), newest first."""
     today = timezone.localdate()
     qs = cases(user=user).select_related("household", "applicant", "street")
     if queue == "follow_up_overdue":
-        qs = qs.filter(
-            state=CaseState.PAID, follow_ups__done_at__isnull=True, follow_ups__due_date__lt=today
-        ).distinct()
+        # EXISTS rather than a join and DISTINCT: the list sorts by any of its columns.
+        late = FollowUp.objects.filter(case=OuterRef("pk"), done_at__isnull=True, due_date__lt=today)
+        qs = qs.filter(Exists(late), state=CaseState.PAID)
     elif queue == "paperwork_overdue":
         qs = overdue_paperwork(qs, today)
     elif queue == "pre_review":

@@ -6,19 +6,19 @@ import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from bangfu.audit.actor import Actor
+from bangfu.core.listing import make_listing
 from bangfu.core.refusal import Refused
 from bangfu.core.views import refusals_to
 from bangfu.orgs.scope import has_perm_at, require_perm_somewhere
 from bangfu.registry.selectors import household_get
 
-from . import forms, pdf, selectors, services, workflow
+from . import filters, forms, pdf, selectors, services, workflow
 from .models import CaseState, FollowUp, Invoice, Payment, PaymentMethod
 
 
@@ -77,10 +77,16 @@ def _case_context(request, case) -> dict:
 def case_list(request):
     require_perm_somewhere(request.user, "cases.view")
     queue = request.GET.get("queue", "")
-    state = request.GET.get("state", "")
-    page = Paginator(selectors.case_queue(user=request.user, queue=queue, state=state), 50).get_page(
-        request.GET.get("page")
+    form = filters.CaseFilterForm(request.GET, streets=selectors.case_streets(user=request.user))
+    qs = selectors.case_search(
+        selectors.case_queue(user=request.user, queue=queue), user=request.user, **form.filters()
     )
+    # A queue with an order of its own (the pre-reviews, newest submission first) keeps it
+    # until a column is chosen.
+    listing = make_listing(
+        request, qs, sorts=selectors.CASE_SORTS, default="-date", form=form, per_page=50,
+        presorted=queue == "pre_review",
+    )  # fmt: skip
     title = selectors.QUEUES.get(queue, ("个案帮扶",))[0]
     if queue == "follow_up_overdue":
         title = "回访逾期"
@@ -89,7 +95,7 @@ def case_list(request):
     return render(
         request,
         "cases/case_list.html",
-        {"page": page, "title": title, "states": CaseState.choices, "state": state},
+        {"listing": listing, "page": listing.page, "form": form, "title": title, "queue": queue},
     )
 
 
@@ -345,10 +351,13 @@ def follow_up_assign(request, pk: int, follow_up_pk: int):
 
 @login_required
 def my_tasks(request):
+    listing = make_listing(
+        request, selectors.tasks_assigned(user=request.user), sorts=selectors.TASK_SORTS, default="due"
+    )
     return render(
         request,
         "cases/my_tasks.html",
-        {"tasks": selectors.tasks_assigned(user=request.user), "today": timezone.localdate()},
+        {"listing": listing, "page": listing.page, "tasks": listing.page, "today": timezone.localdate()},
     )
 
 

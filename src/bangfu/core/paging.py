@@ -41,6 +41,9 @@ class Page:
     def __len__(self) -> int:
         return len(self.rows)
 
+    def __getitem__(self, index):
+        return self.rows[index]
+
 
 def page_without_count(qs, number, per_page: int = 20, max_page: int = 10_000) -> Page:
     try:

@@ -2,27 +2,51 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 
 from bangfu.orgs.scope import has_perm, scope_for
-from bangfu.registry.models import Household, HouseholdStatus
+from bangfu.registry.models import Household, HouseholdStatus, Person, Relationship
 
 from .models import Lead, ScreeningVisit
 
 
-def households_due_for_visit(*, user, today: date | None = None) -> QuerySet[Household]:
-    """Active households with no visit yet, or whose last visit's next date has come."""
+def households_due_for_visit(
+    *, user, today: date | None = None, q: str = "", street=None
+) -> QuerySet[Household]:
+    """Active households with no visit yet, or whose last visit's next date has come, with their
+    head (`active_members`, one query for a page). `q`: a file number (prefix) or the beginning
+    of the head's name."""
     today = today or timezone.localdate()
     qs = scope_for(user, "discovery.visit").filter(
         Household.objects.filter(status=HouseholdStatus.ACTIVE), "street"
     )
     recent = ScreeningVisit.objects.filter(household=OuterRef("pk"), next_visit_due__gt=today)
-    return qs.filter(~Exists(recent)).select_related("street").order_by("street", "file_number")
+    qs = qs.filter(~Exists(recent))
+    q = (q or "").strip()
+    if q and _FILE_NUMBER.match(q):
+        qs = qs.filter(file_number__startswith=q)
+    elif q:
+        heads = Person.objects.filter(name__startswith=q, active=True, relationship=Relationship.HEAD)
+        qs = qs.filter(pk__in=heads.values("household_id"))
+    if street is not None:
+        qs = qs.filter(street=street)
+    members = Person.objects.filter(active=True).order_by("pk")
+    return (
+        qs.select_related("street")
+        .prefetch_related(Prefetch("members", queryset=members, to_attr="active_members"))
+        .order_by("street", "file_number")
+    )
+
+
+# The due list's sortable columns (core.listing).
+DUE_SORTS = {"file_number": ("file_number",), "street": ("street__code", "file_number")}
+_FILE_NUMBER = re.compile(r"^[\dT][\d-]*$")
 
 
 def leads_open(*, user) -> QuerySet[Lead]:

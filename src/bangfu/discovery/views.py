@@ -13,23 +13,37 @@ from django.views.decorators.http import require_POST
 
 from bangfu.audit.actor import Actor
 from bangfu.cases.selectors import SCREENING_INTERVAL_DAYS
+from bangfu.core.listing import make_listing
 from bangfu.core.views import refusals_to
-from bangfu.orgs.scope import has_perm_at, require_perm_somewhere
-from bangfu.registry.selectors import household_get
+from bangfu.orgs.models import Organisation, OrgKind
+from bangfu.orgs.scope import has_perm_at, require_perm_somewhere, scope_for
+from bangfu.registry.selectors import household_get, household_head
 
-from . import forms, selectors, services
+from . import filters, forms, selectors, services
 
 
 @login_required
 def discovery(request):
     require_perm_somewhere(request.user, "discovery.visit")
+    user = request.user
+    streets = scope_for(user, "discovery.visit").filter(
+        Organisation.objects.filter(kind=OrgKind.STREET, active=True).order_by("code"), "pk"
+    )
+    form = filters.DueFilterForm(request.GET, streets=streets)
+    due = selectors.households_due_for_visit(user=user, **form.filters())
+    listing = make_listing(request, due, sorts=selectors.DUE_SORTS, default="street", form=form)
+    for h in listing.page:
+        h.head = household_head(h)  # from the prefetched members: no query per row
     return render(
         request,
         "discovery/discovery.html",
         {
-            "due": selectors.households_due_for_visit(user=request.user)[:200],
-            "leads": selectors.leads_open(user=request.user)[:200],
-            "recent": selectors.visits(user=request.user)[:20],
+            "listing": listing,
+            "page": listing.page,
+            "form": form,
+            "due": listing.page,
+            "leads": selectors.leads_open(user=user)[:200],
+            "recent": selectors.visits(user=user)[:20],
         },
     )
 

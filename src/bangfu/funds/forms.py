@@ -10,7 +10,7 @@ from bangfu.orgs.models import Organisation, OrgKind
 from bangfu.projects.models import Project
 from bangfu.specific.models import Plan
 
-from .models import DONATION_KINDS, FundKind, FundSource, TransactionKind
+from .models import DONATION_KINDS, FundKind, FundSource
 from .services import new_key
 
 TEXT_ROWS = {"rows": 3}
@@ -225,16 +225,3 @@ class ManagementFeeForm(KeyedForm):
 class ReverseForm(Form):
     day = date_field("冲销日期")
     reason = forms.CharField(label="冲销理由", max_length=500, widget=forms.Textarea(attrs=TEXT_ROWS))
-
-
-class LedgerFilterForm(Form):
-    org = forms.ModelChoiceField(
-        label="组织", queryset=Organisation.objects.none(), required=False, empty_label="全部（职责范围内）"
-    )
-    kind = forms.ChoiceField(label="业务类型", required=False)
-
-    def __init__(self, *args, orgs=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        if orgs is not None:
-            self.fields["org"].queryset = orgs
-        self.fields["kind"].choices = [("", "全部"), *TransactionKind.choices]

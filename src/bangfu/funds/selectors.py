@@ -3,6 +3,7 @@ caps are computed from. Pages read through `balances_visible`, scoped by `funds.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -254,6 +255,45 @@ def ledger_of(*, user, org: Organisation) -> QuerySet:
         .select_related("reverses", "reversed_by")
         .order_by("-date", "-id")
     )
+
+
+# The voucher list's sortable columns (core.listing): the number is the primary key.
+VOUCHER_SORTS = {"date": ("date",), "number": ("id",), "kind": ("kind",)}
+_VOUCHER_NUMBER = re.compile(r"^JZ0*(\d{1,12})$", re.IGNORECASE)
+
+
+def vouchers_search(
+    qs: QuerySet,
+    *,
+    q: str = "",
+    kind: str = "",
+    fund_source=None,
+    case: str = "",
+    date_from=None,
+    date_to=None,
+    org=None,
+) -> QuerySet:
+    """Narrow visible transactions by the voucher list's filters. `q` is a voucher number
+    (JZ…, the primary key) or words of the memo; `case` a case number on one of its lines;
+    `fund_source` a source one of its lines moves. (`org` is read by the view: the ledger of one
+    organisation is its own selector, `ledger_of`.)"""
+    q = (q or "").strip()
+    number = _VOUCHER_NUMBER.match(q)
+    if number:
+        qs = qs.filter(pk=int(number.group(1)))
+    elif q:
+        qs = qs.filter(memo__contains=q)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if fund_source is not None:
+        qs = qs.filter(pk__in=Posting.objects.filter(fund_source=fund_source).values("transaction_id"))
+    if case:
+        qs = qs.filter(pk__in=Posting.objects.filter(case__number=case).values("transaction_id"))
+    if date_from:
+        qs = qs.filter(date__gte=date_from)
+    if date_to:
+        qs = qs.filter(date__lte=date_to)
+    return qs
 
 
 def postings_by_transaction(

@@ -12,20 +12,20 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from bangfu.audit.actor import Actor
 from bangfu.core.dates import cn_date, month_window
+from bangfu.core.listing import make_listing
 from bangfu.core.money import ZERO
-from bangfu.core.paging import page_without_count
 from bangfu.core.views import refusals_to
 from bangfu.orgs.models import Organisation, OrgKind
 from bangfu.orgs.scope import has_perm, has_perm_at, require_perm_somewhere, scope_for
 
-from . import forms, selectors, services
+from . import filters, forms, selectors, services
 from .models import Account, Agreement, FundKind, FundSource, TransactionKind
 from .parameters import management_fee_rate
 
@@ -478,26 +478,19 @@ def transaction_list(request):
     """记账凭证: every transaction in scope, or the ledger of one organisation, newest first."""
     user = request.user
     require_perm_somewhere(user, "funds.view")
-    orgs = selectors.organisations_visible(user=user)
-    org = None
-    if request.GET.get("org"):
-        try:
-            org = get_object_or_404(Organisation, pk=int(request.GET["org"]))
-        except ValueError:
-            raise Http404 from None
-        qs = selectors.ledger_of(user=user, org=org)
-    else:
-        qs = selectors.transactions_visible(user=user)
-    kind = request.GET.get("kind", "")
-    if kind in TransactionKind.values:
-        qs = qs.filter(kind=kind)
-    page = page_without_count(qs.order_by("-date", "-id"), request.GET.get("page"), per_page=25)
-    postings = selectors.postings_by_transaction([t.pk for t in page], user=user, org=org)
-    rows = [(t, postings.get(t.pk, [])) for t in page]
-    form = forms.LedgerFilterForm(request.GET or None, orgs=orgs)
+    form = filters.VoucherFilterForm(request.GET, orgs=selectors.organisations_visible(user=user))
+    wanted = form.filters()
+    if "org" in form.errors:  # an organisation outside scope: as if it did not exist
+        raise Http404
+    org = wanted.get("org")
+    qs = selectors.ledger_of(user=user, org=org) if org else selectors.transactions_visible(user=user)
+    qs = selectors.vouchers_search(qs, **wanted)
+    listing = make_listing(request, qs, sorts=selectors.VOUCHER_SORTS, default="-date", form=form, per_page=25)
+    postings = selectors.postings_by_transaction([t.pk for t in listing.page], user=user, org=org)
+    rows = [(t, postings.get(t.pk, [])) for t in listing.page]
     return render(
         request, "funds/transaction_list.html",
-        _base(request, page=page, rows=rows, org=org, form=form, tab="ledger"),
+        _base(request, listing=listing, page=listing.page, rows=rows, org=org, form=form, tab="ledger"),
     )  # fmt: skip
 
 

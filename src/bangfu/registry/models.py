@@ -94,7 +94,15 @@ class Household(models.Model):
     class Meta:
         verbose_name = "家庭档案"
         verbose_name_plural = "家庭档案"
-        indexes = [models.Index(fields=["street", "status", "-id"], name="household_street_list")]
+        indexes = [
+            models.Index(fields=["street", "status", "-id"], name="household_street_list"),
+            # The list's default order (newest file first, merged files left out): a page of a
+            # district's files is read from the index alone, and the city's from its end.
+            models.Index(
+                fields=["street", "-created_at", "-id"], condition=~Q(status="merged"), name="household_street_created"
+            ),
+            models.Index(fields=["-created_at", "-id"], condition=~Q(status="merged"), name="household_created"),
+        ]
 
     def __str__(self) -> str:
         return self.file_number

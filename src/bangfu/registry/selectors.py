@@ -88,6 +88,14 @@ def is_id_number_query(q: str) -> bool:
     return bool(_ID_NUMBER.match((q or "").strip()))
 
 
+# The household list's sortable columns (core.listing); the primary key breaks ties.
+HOUSEHOLD_SORTS = {
+    "file_number": ("file_number",),
+    "street": ("street__code",),
+    "created": ("created_at",),
+}
+
+
 def household_search(
     *, user, q: str = "", category: str | None = None, street: int | None = None, day: date | None = None
 ) -> QuerySet[Household]:

@@ -17,16 +17,15 @@ from django.views.decorators.http import require_POST
 from bangfu.audit.actor import Actor
 from bangfu.audit.services import ACTION_LABELS
 from bangfu.core.dates import cn_date
-from bangfu.core.paging import page_without_count
+from bangfu.core.listing import make_listing
 from bangfu.core.refusal import Refused
 from bangfu.core.views import refusals_to, show_refusal
 from bangfu.orgs.models import Organisation, OrgKind
 from bangfu.orgs.scope import has_perm, has_perm_at, require_perm, require_perm_somewhere, scope_for
 
-from . import forms, selectors, services
-from .models import Category, HouseholdStatus
+from . import filters, forms, selectors, services
+from .models import HouseholdStatus
 
-PER_PAGE = 20
 TARGET_LABELS = {
     "registry.household": "档案",
     "registry.person": "成员",
@@ -66,17 +65,16 @@ def _warn_ids(request, member_forms) -> None:
 @login_required
 def household_list(request):
     require_perm_somewhere(request.user, "registry.view")
-    q = request.GET.get("q", "").strip()
-    category = request.GET.get("category") or None
-    if category not in Category.values:
-        category = None
-    streets = _streets(request.user, "registry.view")
-    street = request.GET.get("street") or None
-    street = int(street) if street and street.isdigit() else None
-    qs = selectors.household_search(user=request.user, q=q, category=category, street=street)
+    form = filters.HouseholdFilterForm(request.GET, streets=_streets(request.user, "registry.view").order_by("code"))
+    wanted = form.filters()
+    q = wanted.get("q", "")
+    street = wanted.get("street")
+    qs = selectors.household_search(
+        user=request.user, q=q, category=wanted.get("category"), street=street.pk if street else None
+    )
     # The selector finds nothing by ID number for those who may not reveal one: say why.
     id_search_refused = selectors.is_id_number_query(q) and not has_perm(request.user, "registry.reveal")
-    page = page_without_count(qs, request.GET.get("page"), PER_PAGE)
+    listing = make_listing(request, qs, sorts=selectors.HOUSEHOLD_SORTS, default="-created", form=form)
     today = timezone.localdate()
     rows = [
         {
@@ -85,17 +83,14 @@ def household_list(request):
             "size": len(h.active_members),
             "category": selectors.household_category_on(h, today),
         }
-        for h in page
+        for h in listing.page
     ]
     context = {
-        "page": page,
+        "listing": listing,
+        "page": listing.page,
+        "form": form,
         "rows": rows,
         "q": q,
-        "category": category,
-        "street": street,
-        "categories": Category.choices,
-        # A street worker has one street: the filter would only be noise.
-        "streets": streets.order_by("code") if streets.count() > 1 else None,
         "can_create": has_perm(request.user, "registry.edit"),
         "id_search_refused": id_search_refused,
     }

@@ -31,6 +31,13 @@ class FilingRow:
     overdue: bool
 
     @property
+    def state(self) -> str:
+        """not_filed, overdue, or the report's status (reports/filters.FILING_STATES)."""
+        if self.report is None:
+            return "overdue" if self.overdue else "not_filed"
+        return self.report.status
+
+    @property
     def status_label(self) -> str:
         if self.report is None:
             return "逾期未报送" if self.overdue else "未报送"
@@ -50,15 +57,30 @@ def filing_status(*, user, year: int, month: int, today: date | None = None) -> 
         r.org_id: r
         for r in MonthlyReport.objects.filter(org__in=[o.pk for o in orgs], year=year, month=month)
     }
-    # Districts first, each followed by its streets.
-    orgs.sort(
-        key=lambda o: (
-            o.code if o.kind == OrgKind.DISTRICT else o.parent.code,
-            o.kind != OrgKind.DISTRICT,
-            o.code,
-        )
-    )
-    return [FilingRow(o, reports.get(o.pk), due, reports.get(o.pk) is None and today > due) for o in orgs]
+    rows = [FilingRow(o, reports.get(o.pk), due, reports.get(o.pk) is None and today > due) for o in orgs]
+    return sorted(rows, key=_district_first)  # districts first, each followed by its streets
+
+
+def _district_first(row: FilingRow) -> tuple:
+    o = row.org
+    return (o.code if o.kind == OrgKind.DISTRICT else o.parent.code, o.kind != OrgKind.DISTRICT, o.code)
+
+
+# The filing list's sortable columns (core.listing), over the rows of `filing_status`.
+FILING_SORTS = {
+    "org": _district_first,
+    "state": lambda r: r.status_label,
+    "filed": lambda r: r.report.filed_at if r.report else None,
+}
+
+
+def filing_filter(rows: list[FilingRow], *, district=None, state: str = "") -> list[FilingRow]:
+    """The rows of one district (itself and its streets) and in one filing state."""
+    if district is not None:
+        rows = [r for r in rows if district.pk in (r.org.pk, r.org.parent_id)]
+    if state:
+        rows = [r for r in rows if r.state == state]
+    return rows
 
 
 def filing_counts(rows: list[FilingRow]) -> dict[str, int]:

@@ -11,11 +11,13 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from bangfu.audit.actor import Actor
+from bangfu.core.listing import make_listing
 from bangfu.core.views import refusals_to
-from bangfu.orgs.scope import require_perm_somewhere
+from bangfu.orgs.models import Organisation, OrgKind
+from bangfu.orgs.scope import require_perm_somewhere, scope_for
 
 from ..jobs import reports_all_start
-from . import excel, monthly, pdf, selectors, services
+from . import excel, filters, monthly, pdf, selectors, services
 from .charts import chart_data
 
 
@@ -29,22 +31,30 @@ def _month(year: int, month: int) -> tuple[int, int]:
 def report_index(request):
     """The month's filing status of every district and street in scope: who filed, who is late."""
     require_perm_somewhere(request.user, "funds.view")
-    error = ""
-    year, month = monthly.previous_month()
-    if request.GET.get("month"):
-        try:
-            year, month = monthly.parse_month(request.GET["month"])
-        except ValueError as exc:
-            error = f"{exc}已显示上月。"
+    districts = scope_for(request.user, "funds.view").filter(
+        Organisation.objects.filter(kind=OrgKind.DISTRICT, active=True).order_by("code"), "pk"
+    )
+    shown = monthly.previous_month()
+    data = request.GET.copy()
+    data.setdefault("month", f"{shown[0]}-{shown[1]:02d}")  # the field shows the month on screen
+    form = filters.FilingFilterForm(data, districts=districts)
+    wanted = form.filters()
+    error = f"{form.errors['month'][0]}已显示上月。" if "month" in form.errors else ""
+    year, month = wanted.get("month") or shown
     rows = selectors.filing_status(user=request.user, year=year, month=month)
+    rows = selectors.filing_filter(rows, district=wanted.get("district"))
     counts = selectors.filing_counts(rows)
-    districts = [r.org for r in rows if r.org.kind == "district"]
+    listing = make_listing(
+        request, selectors.filing_filter(rows, state=wanted.get("state", "")),
+        sorts=selectors.FILING_SORTS, default="org", form=form, per_page=50,
+    )  # fmt: skip
     return render(
         request,
         "funds/reports/index.html",
-        {"rows": rows, "year": year, "month": month, "due": monthly.due_date(year, month),
-         "due_reference": monthly.due_rule(year, month).reference, "counts": counts,
-         "districts": districts, "error": error, "month_value": f"{year}-{month:02d}"},
+        {"listing": listing, "page": listing.page, "form": form, "rows": listing.page, "year": year,
+         "month": month, "due": monthly.due_date(year, month), "due_reference": monthly.due_rule(year, month).reference,
+         "counts": counts, "districts": [r.org for r in rows if r.org.kind == "district"], "error": error,
+         "month_value": f"{year}-{month:02d}"},
     )  # fmt: skip
 
 
