@@ -123,11 +123,16 @@ PARAMETER_NAME = re.compile(r"\b[a-z_]+(?:\.[a-z_]+)+\b")
 PERIOD = re.compile(r"^(\d{4}-\d{2}-\d{2})/(\d{4}-\d{2}-\d{2})$")
 
 
+# Fields whose values are codes people copy, not words (a policy version's code is lower-case latin).
+CODE_KEYS = frozenset({"code"})
+
+
 @dataclass
 class Change:
     label: str
     before: str | None = None  # None: the row keeps no value before
     after: str | None = None  # None: the row keeps no value after
+    code: bool = False  # the values are codes (a policy version's), not words: marked translate="no"
 
     @property
     def text(self) -> str:
@@ -348,19 +353,20 @@ def _changes(e: AuditEntry, lk: _Lookups) -> list[Change]:
         has_before, has_after = key in before and e.before is not None, key in after and e.after is not None
         old = _value(model, key, before.get(key), lk) if has_before else None
         new = _value(model, key, after.get(key), lk) if has_after else None
+        code = key in CODE_KEYS
         if has_before and has_after:
             if before.get(key) == after.get(key):
                 unchanged.append(Change(label, None, f"{new}（未变）"))
                 continue
-            out.append(Change(label, old, new))
+            out.append(Change(label, old, new, code))
         elif has_after:
             if after.get(key) in (None, "", [], {}, False):
                 continue  # a new row's empty and "no" fields say nothing
-            out.append(Change(label, None, new))
+            out.append(Change(label, None, new, code))
         else:
             if before.get(key) in (None, "", [], {}):
                 continue
-            out.append(Change(label, old, None) if e.after is None else Change(label, old, "—"))
+            out.append(Change(label, old, None, code) if e.after is None else Change(label, old, "—", code))
     # A row that kept the same values on both sides (written the old way) still says what it held.
     return out or unchanged
 

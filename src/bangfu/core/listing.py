@@ -27,15 +27,6 @@ from .paging import Page, page_without_count
 SortSpec = Sequence[str] | Callable[[Any], Any]
 
 
-class DateInput(forms.DateInput):
-    """A date picker (type=date takes and gives the ISO value)."""
-
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs, format="%Y-%m-%d")
-
-
 def search_field(placeholder: str) -> forms.CharField:
     return forms.CharField(
         label="查找", max_length=60, widget=forms.TextInput(
@@ -45,11 +36,11 @@ def search_field(placeholder: str) -> forms.CharField:
 
 
 def date_from_field(label: str = "起始日期") -> forms.DateField:
-    return forms.DateField(label=label, widget=DateInput())
+    return forms.DateField(label=label)
 
 
 def date_to_field(label: str = "截止日期") -> forms.DateField:
-    return forms.DateField(label=label, widget=DateInput())
+    return forms.DateField(label=label)
 
 
 class ListFilterForm(Form):

@@ -6,7 +6,7 @@ from bangfu.core.dates import cn_date
 from bangfu.core.forms import Form
 
 from .models import VERSION_CODE_RULE, Policy
-from .parameters import SPECS, ParameterError, canonical_text
+from .parameters import FLAG, SPECS, ParameterError, canonical_text
 
 
 def version_code_field() -> forms.SlugField:
@@ -70,14 +70,21 @@ class ValueForm(Form):
     value = forms.CharField(
         label="取值",
         max_length=500,
-        help_text="金额如 20000.00；比例如 0.60；是否填 true/false；代码用逗号分隔",
+        help_text="金额如 20000.00；比例如 0.60；是否填 是 或 否；代码用逗号分隔",
     )
     reference = forms.CharField(label="依据条款", max_length=200, help_text="如 长民发〔2016〕31号 三(一)1")
     generally = forms.BooleanField(
         label="“一般”限额", required=False, help_text="文件写“一般”的限额：可经书面说明并报区审批后突破"
     )
 
+    # A yes-or-no parameter is typed and shown as 是/否; its stored text is the data files' true/false.
+    FLAG_TYPED = {"是": "true", "否": "false"}
+    FLAG_SHOWN = {v: k for k, v in FLAG_TYPED.items()}
+
     def __init__(self, *args, policy: Policy, **kwargs):
+        initial = kwargs.get("initial") or {}
+        if initial.get("value") in self.FLAG_SHOWN:
+            kwargs["initial"] = {**initial, "value": self.FLAG_SHOWN[initial["value"]]}
         super().__init__(*args, **kwargs)
         self.policy = policy
 
@@ -85,6 +92,8 @@ class ValueForm(Form):
         data = super().clean()
         spec = next((s for s in SPECS if s.name == data.get("name")), None)
         if spec is not None and data.get("value") is not None:
+            if spec.kind == FLAG:
+                data["value"] = self.FLAG_TYPED.get(data["value"].strip(), data["value"])
             try:
                 data["value"] = canonical_text(spec, data["value"])
             except ParameterError as e:

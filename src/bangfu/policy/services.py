@@ -153,7 +153,7 @@ def policy_draft_create(
         for v in latest.values()
     )
     policy.editors.add(user)
-    _audit(actor, "create", policy, None, _snapshot(policy), note=f"以 {copy_from.code} 为底稿新建草稿。")
+    _audit(actor, "create", policy, None, _snapshot(policy), note=f"以《{copy_from.title}》为底稿新建草稿。")
     return policy
 
 

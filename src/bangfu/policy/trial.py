@@ -23,7 +23,6 @@ from .parameters import CATEGORIES, EMERGENCY_EVENTS, FEE_TYPES
 
 IN_FORCE = ""  # the version choice "the published version in force on the day"
 _DIVISION = re.compile(r"[0-9]{6}")
-DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 def _day(d: date) -> str:
@@ -70,7 +69,7 @@ class TrialForm(Form):
     casualty_or_major_loss = forms.BooleanField(label="造成人员伤亡或重大财产损失", required=False)
     requested_amount = MoneyField(label="申请金额", required=False, help_text="可不填：不填则按上限测算。")
     version = forms.ChoiceField(label="政策版本", required=False)
-    application_date = forms.DateField(label="申请日期", widget=DATE_WIDGET)
+    application_date = forms.DateField(label="申请日期")
 
     def __init__(self, *args, districts: dict[str, str], versions: list[tuple[str, str]], **kwargs):
         super().__init__(*args, **kwargs)
@@ -110,7 +109,7 @@ class InvoiceLineForm(Form):
     """One medical invoice (大重病医疗帮扶): the fields the engine reads of an invoice."""
 
     number = forms.CharField(label="发票号", max_length=64)
-    date = forms.DateField(label="开票日期", widget=DATE_WIDGET)
+    date = forms.DateField(label="开票日期")
     regular_hospital = forms.BooleanField(label="正规医院开具", required=False, initial=True)
     # The first choice is what an untouched line sends: its initial, so a blank line stays unchanged.
     fee_type = forms.ChoiceField(
