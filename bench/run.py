@@ -1,9 +1,10 @@
 """The benchmark suite: one command, one table of figures (docs/bench.md).
 
     python bench/run.py [--households 300000] [--scale 1] [--only registry,policy_batch]
-                        [--database-url postgres://postgres@127.0.0.1:5432/bangfu_bench]
+                        [--database-url postgres://postgres@127.0.0.1:5432/bangfu_bench] [--keep]
 
-It drops and recreates the benchmark database (never one called `test`), migrates it,
+It drops and recreates the benchmark database (never one called `test`; with `--keep` it
+keeps the database and what is in it, for a suite that tops up its data), migrates it,
 runs each suite and prints a table of figures, also written as JSON to
 bench/results/latest.json. A suite is a module `bench/<name>.py` with `run(report)`;
 `report(name, value, unit, note="")` records one figure. `report.households`, `report.scale`
@@ -116,6 +117,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--database-url", default=DEFAULT_URL, help=f"benchmark database (default {DEFAULT_URL})"
     )
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="keep the database and its data (migrate it, do not drop it): the suites top up what is there",
+    )
     args = parser.parse_args(argv)
     if not 0 < args.scale <= 1:
         parser.error("--scale must be above 0 and at most 1")
@@ -128,8 +134,12 @@ def main(argv: list[str] | None = None) -> None:
 
     sys.path.insert(0, str(ROOT))  # `bench.<suite>` from `python bench/run.py`
     started = time.time()
-    print(f"bench: recreating {urlsplit(args.database_url).path.lstrip('/')} and migrating …", flush=True)
-    recreate_database(args.database_url)
+    name = urlsplit(args.database_url).path.lstrip("/")
+    if args.keep:
+        print(f"bench: keeping {name} and migrating …", flush=True)
+    else:
+        print(f"bench: recreating {name} and migrating …", flush=True)
+        recreate_database(args.database_url)
     setup_django(args.database_url)
 
     report = Reporter(households=args.households, database_url=args.database_url, scale=args.scale)
@@ -163,6 +173,7 @@ def main(argv: list[str] | None = None) -> None:
                 "seconds": round(time.time() - started, 1),
                 "households": args.households,
                 "scale": args.scale,
+                "kept_database": args.keep,
                 "machine": {
                     "cpus": os.cpu_count(),
                     "python": platform.python_version(),

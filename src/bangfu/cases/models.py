@@ -117,6 +117,7 @@ class Case(models.Model):
             models.Index(fields=["household", "application_date"], name="case_household_year"),
             # The case list's default order (newest application first), street by street.
             models.Index(fields=["street", "-application_date", "-id"], name="case_street_applied"),
+            # Across streets the same order is `case_applied_newest`, PostgreSQL's only (migration 0006).
         ]
         constraints = [
             models.CheckConstraint(
