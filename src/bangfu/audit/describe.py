@@ -190,6 +190,9 @@ class _Lookups:
                 ids = [int(k) for k in keys if k.isdigit()]
                 rows = Organisation.objects.filter(pk__in=ids).values_list("pk", "name")
                 self.found[space] = {str(pk): name for pk, name in rows}
+            elif space == "policy_code":
+                Policy = apps.get_model("policy.Policy")
+                self.found[space] = dict(Policy.objects.filter(code__in=keys).values_list("code", "title"))
             elif space == "org_code":
                 self.found[space] = dict(
                     Organisation.objects.filter(code__in=keys).values_list("code", "name")
@@ -259,7 +262,7 @@ def _describe(e: AuditEntry, lk: _Lookups) -> Described:
     if not name:
         name = _fallback_name(e)
     changes = _changes(e, lk)
-    note = _readable_note(e.note)
+    note = _readable_note(e.note, lk)
     if e.action in ("grant", "withdraw"):
         note = _role_sentence(e, lk)
     return Described(
@@ -275,11 +278,22 @@ def _describe(e: AuditEntry, lk: _Lookups) -> Described:
     )
 
 
-def _readable_note(note: str) -> str:
+# A policy version's code inside a note (`changning-2016`): lower-case latin joined by hyphens.
+POLICY_CODE_IN_TEXT = re.compile(r"(?<![\w.-])[a-z][a-z0-9]*(?:-[a-z0-9]+)+(?![\w.-])")
+
+
+def _readable_note(note: str, lk: _Lookups) -> str:
     """A stored note as people read it: its ISO dates and parameter names (the policy service's
-    "参数 medical.rate.other 自 2027-01-01 起取值 0.50。") in Chinese; the row itself is unchanged."""
+    "参数 medical.rate.other 自 2027-01-01 起取值 0.50。") in Chinese, a policy version's code by its
+    title (《…》); the row itself is unchanged."""
     note = ISO_IN_TEXT.sub(lambda m: shown_date(m.group(0)), note)
-    return PARAMETER_NAME.sub(lambda m: PARAMETER_LABELS.get(m.group(0), m.group(0)), note)
+    note = PARAMETER_NAME.sub(lambda m: PARAMETER_LABELS.get(m.group(0), m.group(0)), note)
+    return POLICY_CODE_IN_TEXT.sub(lambda m: _policy_title(m.group(0), lk), note)
+
+
+def _policy_title(code: str, lk: _Lookups) -> str:
+    title = lk._get("policy_code", code)
+    return f"《{title}》" if title else code
 
 
 def _fallback_name(e: AuditEntry) -> str:
