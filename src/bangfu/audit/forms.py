@@ -3,14 +3,16 @@ object and the action, all in the URL so that a filtered log can be bookmarked a
 
 from django import forms
 
-from bangfu.core.forms import Form
+from bangfu.core.listing import ListFilterForm
 
 from .describe import action_label
 from .services import ACTION_LABELS
 from .targets import type_choices
 
 
-class LogFilterForm(Form):
+class LogFilterForm(ListFilterForm):
+    """The filters of the log; a range that ends before it starts is refused (ListFilterForm)."""
+
     date_from = forms.DateField(label="起始日期", required=False)
     date_to = forms.DateField(label="截止日期", required=False)
     actor = forms.CharField(
@@ -30,13 +32,6 @@ class LogFilterForm(Form):
         self.fields["type"].choices = [("", "全部"), *type_choices()]
         actions = sorted(ACTION_LABELS, key=lambda a: (a.startswith("case."), a))
         self.fields["action"].choices = [("", "全部")] + [(a, action_label(a)) for a in actions]
-
-    def clean(self):
-        data = super().clean()
-        start, end = data.get("date_from"), data.get("date_to")
-        if start and end and end < start:
-            self.add_error("date_to", "截止日期不能早于起始日期。")
-        return data
 
     def filters(self) -> dict:
         """The valid filters by name (empty ones left out), as the selector and the export take them."""
