@@ -25,8 +25,6 @@ class ChineseFormMixin:
     reads an invalid date as one (请填写有效的日期。), and gives every date field the one date
     input (`DateInput`). A field's own message and widget win."""
 
-    label_suffix = ""
-
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
@@ -85,11 +83,11 @@ def _one_date_input(default: forms.DateInput) -> "DateInput":
 
 
 class Form(ChineseFormMixin, forms.Form):
-    pass
+    """A form of the platform: Django's, in Chinese (`ChineseFormMixin`)."""
 
 
 class ModelForm(ChineseFormMixin, forms.ModelForm):
-    pass
+    """A model form of the platform: Django's, in Chinese (`ChineseFormMixin`)."""
 
 
 class MoneyInput(forms.TextInput):
