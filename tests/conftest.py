@@ -34,6 +34,7 @@ CAST = {
     "district_hp": [("district_approver", "310101")],
     "foundation": [("foundation_officer", "SHBKHZ")],
     "foundation_fin": [("foundation_finance", "SHBKHZ")],
+    "foundation2": [("foundation_officer", "SHBKHZ")],  # the second pair of eyes on foundation plans
     "supervisor": [("supervisor", "SHMZJ")],
     "auditor_city": [("auditor", "SHMZJ")],
     "sysadmin": [("sysadmin", "SHMZJ")],

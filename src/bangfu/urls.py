@@ -15,6 +15,7 @@ urlpatterns = [
     path("cases/discovery/", include("bangfu.discovery.urls")),
     path("cases/", include("bangfu.cases.urls")),
     path("funds/", include("bangfu.funds.urls")),
+    path("projects/", include("bangfu.projects.urls")),
     path("jobs/", include("bangfu.jobs.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

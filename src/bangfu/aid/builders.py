@@ -57,6 +57,27 @@ def payment_record_row(record, *, transaction_id: int, fund_source_id: int | Non
     )
 
 
+def project_item_row(
+    item, *, project, street_id: int, transaction_id: int | None, fund_source_id: int | None
+) -> AidRecord:
+    """A delivered project batch item (项目帮扶): money at its amount (posted by the batch's
+    delivery transaction), goods at their value, a service with its hours and value; delivered
+    by the household's street on the item's delivery day. `item` a `projects.BatchItem`."""
+    return AidRecord(
+        household_id=item.household_id,
+        person_id=item.person_id,
+        form=AidForm.PROJECT,
+        kind=item.kind,
+        value=item.value,
+        hours=item.hours if item.kind == AidKind.SERVICE else None,
+        date=item.delivered_on,
+        organisation_id=street_id,
+        fund_source_id=fund_source_id,
+        ledger_transaction_id=transaction_id if item.kind == AidKind.MONEY else None,
+        project_item_id=item.pk,
+    )
+
+
 def reversal_row(original: AidRecord, *, transaction_id: int | None, day: date) -> AidRecord:
     """The record undoing `original`: the same delivery with the value negated, dated and
     posted by the reversal."""
@@ -72,5 +93,6 @@ def reversal_row(original: AidRecord, *, transaction_id: int | None, day: date) 
         fund_source_id=original.fund_source_id,
         ledger_transaction_id=transaction_id,
         case_payment_id=original.case_payment_id,
+        project_item_id=original.project_item_id,
         reverses=original,
     )

@@ -62,9 +62,14 @@ class AidRecord(models.Model):
         "funds.Transaction", verbose_name="记账凭证", null=True, blank=True, on_delete=models.PROTECT,
         related_name="aid_records",
     )  # fmt: skip
-    # The row the record comes from; project batches and specific-aid deliveries add their own.
+    # The row the record comes from: a case payment, a project batch item; specific-aid
+    # deliveries add their own.
     case_payment = models.ForeignKey(
         "cases.Payment", verbose_name="个案发放", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="aid_records",
+    )  # fmt: skip
+    project_item = models.ForeignKey(
+        "projects.BatchItem", verbose_name="项目发放明细", null=True, blank=True, on_delete=models.PROTECT,
         related_name="aid_records",
     )  # fmt: skip
     reverses = models.OneToOneField(
@@ -99,6 +104,9 @@ class AidRecord(models.Model):
             # A payment is one delivery: one original record (its reversal is the other row).
             models.UniqueConstraint(
                 fields=["case_payment"], condition=Q(reverses__isnull=True), name="aid_one_per_case_payment"
+            ),
+            models.UniqueConstraint(
+                fields=["project_item"], condition=Q(reverses__isnull=True), name="aid_one_per_project_item"
             ),
         ]
 

@@ -14,13 +14,18 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from django.db.models import Model
 from django.utils import timezone
 
 from bangfu.orgs.models import Organisation
-from bangfu.projects.models import Project
-from bangfu.specific.models import Plan
 
 from .models import Account, FundSource, Posting, Transaction, TransactionKind
+
+# A posting may point at a project (projects.Project) or a specific-aid plan (specific.Plan). The
+# ledger knows them only through its foreign keys: the apps that run project and specific aid
+# sit above the ledger and post through it (docs/architecture.md).
+ProjectRef = Model
+PlanRef = Model
 
 # Who pays in district fiscal matching (财政配套, 长民发〔2016〕31号 五).
 FISCAL_COUNTERPARTY = "区财政"
@@ -33,8 +38,8 @@ class Line:
     account: str
     amount: Decimal
     case_id: int | None = None
-    project: Project | None = None
-    plan: Plan | None = None
+    project: ProjectRef | None = None
+    plan: PlanRef | None = None
 
 
 def pair(

@@ -7,8 +7,6 @@ from django import forms
 
 from bangfu.core.forms import CHOOSE, FactDateField, Form, MoneyField
 from bangfu.orgs.models import Organisation, OrgKind
-from bangfu.projects.models import Project
-from bangfu.specific.models import Plan
 
 from .models import DONATION_KINDS, FundKind, FundSource
 from .services import new_key
@@ -81,7 +79,7 @@ class FundSourceForm(Form):
     # and plan may be funded (a district's project too, by an enterprise's money).
     project = forms.ModelChoiceField(
         label="限用项目",
-        queryset=Project.objects.select_related("owner").order_by("code"),
+        queryset=FundSource.project.field.related_model.objects.select_related("owner").order_by("code"),
         required=False,
         empty_label="— 不限用于项目 —",
         help_text="企事业项目资助必选；须先登记项目。",
@@ -89,7 +87,7 @@ class FundSourceForm(Form):
     )
     plan = forms.ModelChoiceField(
         label="限用特定帮扶计划",
-        queryset=Plan.objects.select_related("department").order_by("code"),
+        queryset=FundSource.plan.field.related_model.objects.select_related("department").order_by("code"),
         required=False,
         empty_label="— 不限用于计划 —",
         help_text="职能部门特定帮扶经费必选；须先登记计划。",

@@ -26,11 +26,9 @@ from bangfu.core.money import MoneyError, format_yuan, parse_money, to_fen_down
 from bangfu.core.refusal import Refused
 from bangfu.orgs.models import Organisation, OrgKind
 from bangfu.orgs.scope import has_perm_at
-from bangfu.projects.models import Project
-from bangfu.specific.models import Plan
 
 from . import builders, selectors
-from .builders import Line, Movement
+from .builders import Line, Movement, PlanRef, ProjectRef
 from .models import (
     DONATION_KINDS,
     HOLDING_ACCOUNTS,
@@ -224,8 +222,8 @@ def fund_source_create(
     donor: str = "",
     purpose: str = "",
     for_cases: bool | None = None,
-    project: Project | None = None,
-    plan: Plan | None = None,
+    project: ProjectRef | None = None,
+    plan: PlanRef | None = None,
     draw_order: int = 100,
 ) -> FundSource:
     _authorise(actor, "funds.manage_foundation", _foundation())
@@ -266,7 +264,7 @@ def fund_source_create(
 
 
 def entitlement_problem(
-    source: FundSource, *, case_id=None, project: Project | None = None, plan: Plan | None = None
+    source: FundSource, *, case_id=None, project: ProjectRef | None = None, plan: PlanRef | None = None
 ) -> str | None:
     """Why this source may not pay this aid (专款专用), or None when it may. A source earmarked
     for a project (plan) pays that one only."""
@@ -609,7 +607,7 @@ def raised_funds_return(*, actor: Actor, pass_through: Transaction, day: date, m
 @transaction.atomic
 def aid_pay(
     *, actor: Actor, org: Organisation, source: FundSource, amount, day: date, memo: str, idempotency_key,
-    project: Project | None = None, plan: Plan | None = None,
+    project: ProjectRef | None = None, plan: PlanRef | None = None,
 ) -> Transaction:  # fmt: skip
     """Aid paid by a project or a specific-aid plan (SPEC §4) from a source entitled to it.
     Case payments come from the case procedure through `payment_post`."""

@@ -104,6 +104,37 @@ PERMISSIONS: dict[str, set[str]] = {
     "funds.report_file_district": {Role.DISTRICT_FINANCE},
     "funds.report_review_street": {Role.DISTRICT_FINANCE},
     "funds.report_review_district": {Role.FOUNDATION_FINANCE},
+    # Project aid (SPEC §4, 沪民救发〔2025〕1号 二(二), 四(一)). A plan is its owner's: read by the
+    # owner's staff and those above (the foundation and the bureau see all); a street reads the
+    # enrolments and deliveries of its own households (on the household file).
+    "projects.view": {
+        Role.DISTRICT_APPROVER,
+        Role.DISTRICT_FINANCE,
+        Role.FOUNDATION_OFFICER,
+        Role.FOUNDATION_FINANCE,
+        Role.SUPERVISOR,
+        Role.AUDITOR,
+    },
+    # Draw up a plan and submit it: the district approver files the district's (报基金会备案),
+    # the foundation officer drafts the foundation's.
+    "projects.plan": {Role.DISTRICT_APPROVER, Role.FOUNDATION_OFFICER},
+    # Accept or return a district's filing; approve another officer's foundation plan.
+    "projects.file": {Role.FOUNDATION_OFFICER},
+    # Enrol households: the plan's owner, and a street's intake worker from the household file
+    # (the household's street within the plan's area).
+    "projects.enrol": {Role.DISTRICT_APPROVER, Role.FOUNDATION_OFFICER, Role.INTAKE},
+    # Prepare, approve (four eyes: never the preparer) and deliver batches, at the plan's owner.
+    "projects.batch": {
+        Role.DISTRICT_APPROVER,
+        Role.DISTRICT_FINANCE,
+        Role.FOUNDATION_OFFICER,
+        Role.FOUNDATION_FINANCE,
+    },
+    # Delivery verification: drawn by the plan's owner, checked by visit or phone.
+    "projects.verify": {Role.DISTRICT_APPROVER, Role.FOUNDATION_OFFICER},
+    # 绩效评价 and 项目审计 are the foundation's (四(一)).
+    "projects.evaluate": {Role.FOUNDATION_OFFICER, Role.FOUNDATION_FINANCE},
+    "projects.audit": {Role.FOUNDATION_OFFICER, Role.FOUNDATION_FINANCE, Role.SUPERVISOR, Role.AUDITOR},
 }
 
 READ_ONLY_ROLES = {Role.SUPERVISOR, Role.AUDITOR}

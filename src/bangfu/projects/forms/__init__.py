@@ -1,0 +1,1 @@
+"""Project aid's forms, one module per part of the procedure."""
