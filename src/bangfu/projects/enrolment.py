@@ -450,7 +450,7 @@ def query_preview(project: Project, day: date) -> Preview:
     """How many households of the target group the query would take up (before the eligibility
     check), and a sample of them as the registry's list shows them."""
     group = _candidates(project, day)
-    enrolled_ids = Enrolment.objects.filter(project=project).values("household_id")
+    enrolled_ids = Enrolment.objects.filter(project=project).order_by().values("household_id")
     fresh = group.exclude(pk__in=enrolled_ids)
     count = fresh.count()
     already = group.filter(pk__in=enrolled_ids).count()
@@ -498,7 +498,9 @@ def enrol_from_query(
     report = progress or (lambda done, total: None)
     if project.state != PlanState.FILED:
         raise Refused(f"项目“{project.title}”未备案或已结项，不能纳入帮扶对象。", code="plan_not_filed")
-    enrolled_ids = set(Enrolment.objects.filter(project=project).values_list("household_id", flat=True))
+    enrolled_ids = set(
+        Enrolment.objects.filter(project=project).order_by().values_list("household_id", flat=True)
+    )
     ids = [
         pk
         for pk in _candidates(project, day).order_by("pk").values_list("pk", flat=True)
@@ -520,7 +522,9 @@ def enrol_from_query(
         report(done, total + 1)
     with transaction.atomic():
         project = _locked(project)
-        now_enrolled = set(Enrolment.objects.filter(project=project).values_list("household_id", flat=True))
+        now_enrolled = set(
+            Enrolment.objects.filter(project=project).order_by().values_list("household_id", flat=True)
+        )
         late = [pk for pk in passing if pk in now_enrolled]
         if late:
             refused[eligibility.ALREADY_ENROLLED] += len(late)
