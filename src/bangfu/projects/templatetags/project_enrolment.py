@@ -10,16 +10,26 @@ from bangfu.projects.forms.enrolment import HouseholdEnrolForm
 register = template.Library()
 
 
+def _reader(context):
+    request = context.get("request")
+    return request.user if request is not None else context.get("user")
+
+
 @register.simple_tag(takes_context=True)
 def plan_enrolment_section(context, project):
-    user = context["request"].user
-    return {"counts": enrolment.counts_by_state(project), "may_manage": enrolment.may_manage(user, project)}
+    user = _reader(context)
+    return {
+        "counts": enrolment.counts_by_state(project),
+        "may_manage": user is not None and enrolment.may_manage(user, project),
+    }
 
 
 @register.simple_tag(takes_context=True)
 def household_enrol_offer(context, household):
     """`household` was read through the reader's registry scope by the household page."""
-    user = context["request"].user
+    user = _reader(context)
+    if user is None:
+        return {"plans": []}
     plans = enrolment.enrollable_plans(user, household, timezone.localdate())
     if not plans:
         return {"plans": []}
