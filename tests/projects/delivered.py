@@ -46,7 +46,9 @@ def deliver(project: Project, lots: list[Lot], *, preparer, approver, value: str
         for k in range(lot.delivered + lot.undelivered):
             h = factories.household(STREET)
             person = h.members.first()
-            enrolment = Enrolment.objects.create(project=project, household=h, person=person, via=EnrolmentVia.ONE)
+            enrolment = Enrolment.objects.create(
+                project=project, household=h, person=person, via=EnrolmentVia.ONE
+            )
             done = k < lot.delivered and lot.delivered_on is not None
             BatchItem.objects.create(
                 batch=batch, project=project, enrolment=enrolment, household=h, person=person,
@@ -58,7 +60,9 @@ def deliver(project: Project, lots: list[Lot], *, preparer, approver, value: str
     return out
 
 
-def indicator(project: Project, dimension: str, name: str, target, *, source="", unit="", weight=1, actual=None):
+def indicator(
+    project: Project, dimension: str, name: str, target, *, source="", unit="", weight=1, actual=None
+):
     return Indicator.objects.create(
         project=project, dimension=dimension, name=name, source=source, unit=unit, target=Decimal(str(target)),
         weight=Decimal(str(weight)), actual=None if actual is None else Decimal(str(actual)),

@@ -84,7 +84,9 @@ def test_the_score_worked_out_by_hand(cast, plan):
         Dimension.BENEFIT: D("24.00"), Dimension.SATISFACTION: D("10.00"),
     }  # fmt: skip
     assert not result.missing
-    stored = evaluation.evaluate(actor=as_(cast.foundation), project=plan, conclusion="总体较好，按时发放率偏低。")
+    stored = evaluation.evaluate(
+        actor=as_(cast.foundation), project=plan, conclusion="总体较好，按时发放率偏低。"
+    )
     assert stored.score == D("88.30") and stored.grade == "good"
     lines = {i["name"]: i for d in stored.details["dimensions"] for i in d["indicators"]}
     assert lines["按时发放率"] == {
@@ -98,7 +100,9 @@ def test_the_score_worked_out_by_hand(cast, plan):
 
 def test_an_indicator_without_a_value_counts_zero_and_is_listed(cast, plan):
     ind = default_indicators(plan)
-    evaluation.enter_actual(actor=as_(cast.foundation), indicator=ind["decision"], actual="100", evidence="报告")
+    evaluation.enter_actual(
+        actor=as_(cast.foundation), indicator=ind["decision"], actual="100", evidence="报告"
+    )
     result = evaluation.scored(plan)
     missing = [line.name for line in result.missing]
     assert missing == ["组织实施规范", "受助家庭困难缓解率", "受助家庭满意度"]
@@ -148,7 +152,9 @@ def test_a_hand_entered_value_needs_evidence_and_computed_ones_are_not_entered(c
     with pytest.raises(Refused, match="不能手工填报"):
         evaluation.enter_actual(actor=actor, indicator=ind["households_reached"], actual="100", evidence="表")
     with pytest.raises(Refused) as refused:
-        evaluation.enter_actual(actor=as_(cast.district_cn), indicator=ind["relief"], actual="80", evidence="表")
+        evaluation.enter_actual(
+            actor=as_(cast.district_cn), indicator=ind["relief"], actual="80", evidence="表"
+        )
     assert refused.value.status == 403
     evaluation.enter_actual(actor=actor, indicator=ind["relief"], actual="80", evidence="入户回访表（120户）")
     ind["relief"].refresh_from_db()

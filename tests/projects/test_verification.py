@@ -30,9 +30,7 @@ def plan(cast, today):
 
 
 def delivered_ids(plan):
-    return set(
-        BatchItem.objects.filter(project=plan, state=ItemState.DELIVERED).values_list("id", flat=True)
-    )
+    return set(BatchItem.objects.filter(project=plan, state=ItemState.DELIVERED).values_list("id", flat=True))
 
 
 def drawn(v):
@@ -44,7 +42,7 @@ def test_a_share_is_rounded_up_and_redrawn_from_its_seed_to_the_same_items(cast,
     items = drawn(v)
     assert len(items) == 3  # 20% of 15 delivered items (neither the undelivered nor the pending)
     assert set(items) <= delivered_ids(plan)
-    assert len(v.seed) == 32
+    assert len(v.seed) == 32 and v.seed == v.seed.upper()
     assert verification.redraw(v) == items
     # The same pool, size and seed give the same items; another seed (almost surely) others.
     pool = sorted(delivered_ids(plan))
@@ -83,7 +81,9 @@ def test_all_takes_every_delivered_item(cast, plan):
 )
 def test_a_bad_share_or_number_is_refused(cast, plan, method, share, number, message):
     with pytest.raises(Refused, match=message):
-        verification.draw(actor=as_(cast.district_cn), project=plan, method=method, share=share, number=number)
+        verification.draw(
+            actor=as_(cast.district_cn), project=plan, method=method, share=share, number=number
+        )
     assert not Verification.objects.filter(project=plan).exists()
 
 
@@ -122,7 +122,14 @@ def test_results_are_recorded_with_a_note_where_something_was_wrong(cast, plan):
     a.refresh_from_db()
     assert a.result == "received" and a.checked_by == cast.district_cn and a.checked_at is not None
     s = verification.summary(plan)
-    assert (s["drawn"], s["done"], s["pending"], s["received"], s["not_received"], s["problem"]) == (4, 3, 1, 1, 1, 1)
+    assert (s["drawn"], s["done"], s["pending"], s["received"], s["not_received"], s["problem"]) == (
+        4,
+        3,
+        1,
+        1,
+        1,
+        1,
+    )
     assert str(s["received_share"]) == "33.33" and s["delivered"] == 15 and s["undrawn"] == 11
     assert AuditEntry.objects.filter(action=verification.RECORD).count() == 3
     with pytest.raises(Refused):
@@ -135,7 +142,9 @@ def test_the_page_draws_and_records_and_is_the_owners(cast, plan, login):
     assert client.get(url).status_code == 200
     r = client.post(reverse("projects:verification_draw", args=[plan.pk]), {"method": "share", "share": "0"})
     assert r.status_code == 400 and "抽取比例须大于0%且不超过100%" in r.content.decode()
-    r = client.post(reverse("projects:verification_draw", args=[plan.pk]), {"method": "number", "number": "2"})
+    r = client.post(
+        reverse("projects:verification_draw", args=[plan.pk]), {"method": "number", "number": "2"}
+    )
     assert r.status_code == 302
     check = Check.objects.filter(verification__project=plan).order_by("id").first()
     page = client.get(url).content.decode()
@@ -143,15 +152,21 @@ def test_the_page_draws_and_records_and_is_the_owners(cast, plan, login):
     r = client.post(reverse("projects:check", args=[check.pk]), {"result": "problem", "channel": "visit"})
     assert r.status_code == 400 and "须填写说明" in r.content.decode()
     r = client.post(
-        reverse("projects:check", args=[check.pk]), {"result": "problem", "channel": "visit", "note": "物品破损"}
+        reverse("projects:check", args=[check.pk]),
+        {"result": "problem", "channel": "visit", "note": "物品破损"},
     )
     assert r.status_code == 302
     check.refresh_from_db()
     assert check.result == "problem" and check.note == "物品破损"
     # 黄浦区 does not see 长宁区's plan; the foundation and the city's auditor read it, without forms.
     hp = login(cast.district_hp)
-    assert hp.get(url).status_code == 404 and hp.get(reverse("projects:check", args=[check.pk])).status_code == 404
-    assert hp.post(reverse("projects:verification_draw", args=[plan.pk]), {"method": "all"}).status_code == 404
+    assert (
+        hp.get(url).status_code == 404
+        and hp.get(reverse("projects:check", args=[check.pk])).status_code == 404
+    )
+    assert (
+        hp.post(reverse("projects:verification_draw", args=[plan.pk]), {"method": "all"}).status_code == 404
+    )
     auditor = login(cast.auditor_city).get(url)
     assert auditor.status_code == 200 and "抽取核查样本" not in auditor.content.decode()
     assert "物品破损" in auditor.content.decode()

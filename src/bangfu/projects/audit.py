@@ -79,7 +79,9 @@ def enrolment_counts(project: Project) -> list[tuple[str, str, int]]:
 
 
 def enrolments(project: Project):
-    return Enrolment.objects.filter(project=project).select_related("household__street", "person", "enrolled_by")
+    return Enrolment.objects.filter(project=project).select_related(
+        "household__street", "person", "enrolled_by"
+    )
 
 
 def batches(project: Project) -> list[BatchLine]:
@@ -124,7 +126,11 @@ def checks(project: Project, *, only_findings: bool = False):
 
 
 def evaluations(project: Project):
-    return Evaluation.objects.filter(project=project).select_related("evaluated_by").order_by("-evaluated_at", "-id")
+    return (
+        Evaluation.objects.filter(project=project)
+        .select_related("evaluated_by")
+        .order_by("-evaluated_at", "-id")
+    )
 
 
 def page(project: Project) -> dict:
@@ -265,7 +271,9 @@ def workbook(project: Project) -> bytes:
 def export(*, actor: Actor, project: Project) -> bytes:
     """The workbook, and a line in the log saying who took it."""
     content = workbook(project)
-    audit_record(actor=actor, action=EXPORT, target=project, org=project.owner, after={"project": project.code})
+    audit_record(
+        actor=actor, action=EXPORT, target=project, org=project.owner, after={"project": project.code}
+    )
     return content
 
 

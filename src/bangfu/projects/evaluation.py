@@ -94,7 +94,9 @@ def measures(project: Project) -> dict[str, Decimal | None]:
         "households_reached": Decimal(delivered["households"]),
         "amount_delivered": amount,
         "budget_execution": _percent(amount, project.budget) if project.budget else None,
-        "batches_on_time": _percent(Decimal(batches["on_time"]), Decimal(batches["n"])) if batches["n"] else None,
+        "batches_on_time": _percent(Decimal(batches["on_time"]), Decimal(batches["n"]))
+        if batches["n"]
+        else None,
         "verified_received": verification.received_share(checks["received"], checks["done"]),
     }
 
@@ -188,8 +190,7 @@ class Scored:
 def weights_of(project: Project) -> dict[str, Decimal]:
     stored = project.weights or {}
     return {
-        str(code): Decimal(str(stored.get(str(code), default)))
-        for code, default in DEFAULT_WEIGHTS.items()
+        str(code): Decimal(str(stored.get(str(code), default))) for code, default in DEFAULT_WEIGHTS.items()
     }
 
 
@@ -250,7 +251,10 @@ def enter_actual(*, actor: Actor, indicator: Indicator, actual, evidence: str) -
     evidence = (evidence or "").strip()
     if not evidence:
         raise Refused("请填写佐证说明（实际值的依据和材料）。", code="invalid_input", field="evidence")
-    before = {"actual": str(indicator.actual) if indicator.actual is not None else None, "evidence": indicator.evidence}
+    before = {
+        "actual": str(indicator.actual) if indicator.actual is not None else None,
+        "evidence": indicator.evidence,
+    }
     indicator.actual, indicator.evidence = value, evidence
     indicator.entered_by, indicator.entered_at = actor.user, timezone.now()
     indicator.save(update_fields=["actual", "evidence", "entered_by", "entered_at"])
@@ -313,4 +317,3 @@ def evaluate(*, actor: Actor, project: Project, conclusion: str = "") -> Evaluat
                "missing": [line.name for line in result.missing]},
     )  # fmt: skip
     return evaluation
-

@@ -106,11 +106,9 @@ def draw(*, actor: Actor, project: Project, method: str, share=None, number=None
     Project.objects.select_for_update().filter(pk=project.pk).first()
     pool = pool_ids(project)
     if not pool:
-        raise Refused(
-            f"项目 {project.code} 没有尚未核查的已发放明细，无法抽取。", code="nothing_delivered"
-        )
+        raise Refused(f"项目 {project.code} 没有尚未核查的已发放明细，无法抽取。", code="nothing_delivered")
     size = sample_size(method, len(pool), share=share, number=number)
-    seed = secrets.token_hex(16)
+    seed = secrets.token_hex(16).upper()  # capitals: a code, as shown to people
     drawn = sample(pool, size, seed)
     verification = Verification.objects.create(
         project=project, method=method, share=share, number=number, seed=seed, drawn_by=actor.user
@@ -183,7 +181,9 @@ def summary(project: Project) -> dict:
     """The plan's checks by result, the share received among those done, and what is left to draw."""
     counts = {
         row["result"]: row["n"]
-        for row in Check.objects.filter(verification__project=project).values("result").annotate(n=Count("id"))
+        for row in Check.objects.filter(verification__project=project)
+        .values("result")
+        .annotate(n=Count("id"))
     }
     by_result = {r: counts.get(r, 0) for r in CheckResult.values}
     drawn = sum(by_result.values())
@@ -192,7 +192,9 @@ def summary(project: Project) -> dict:
     return {
         "verifications": Verification.objects.filter(project=project).count(),
         "delivered": delivered,
-        "undrawn": BatchItem.objects.filter(project=project, state=ItemState.DELIVERED, checks__isnull=True).count(),
+        "undrawn": BatchItem.objects.filter(
+            project=project, state=ItemState.DELIVERED, checks__isnull=True
+        ).count(),
         "drawn": drawn,
         "done": done,
         **by_result,

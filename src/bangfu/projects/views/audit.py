@@ -23,7 +23,9 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @login_required
 def audit_page(request, pk: int):
     project = plan_for(request.user, pk, "projects.audit")
-    listing = make_listing(request, audit.enrolments(project), sorts=ENROLMENT_SORTS, default="id", per_page=50)
+    listing = make_listing(
+        request, audit.enrolments(project), sorts=ENROLMENT_SORTS, default="id", per_page=50
+    )
     return render(
         request, "projects/audit/page.html",
         {"project": project, "listing": listing, "page": listing.page, **audit.page(project)},
