@@ -80,6 +80,10 @@ def test_the_workbook_has_a_sheet_per_section_with_dates_and_money_as_such(cast,
         "发放核查",
         "绩效评价",
     ]
+    facts = {row[0].value: row[1] for row in wb["项目概况"].iter_rows(min_row=2)}
+    assert facts["预算（元）"].value == 10000 and facts["预算（元）"].number_format == "#,##0.00"
+    assert facts["实施期起"].value == datetime(2026, 1, 1) and facts["实施期起"].number_format == "yyyy-mm-dd"
+    assert facts["项目名称"].value == plan.title and facts["状态"].value == "已备案"
     steps = wb["备案记录"]
     assert [c.value for c in steps[1]] == ["时间", "操作", "原状态", "新状态", "操作人", "意见"]
     assert (

@@ -199,9 +199,11 @@ def workbook(project: Project) -> bytes:
             ("计划帮扶户数", project.target_households),
         ],
     )  # fmt: skip
-    ws = wb["项目概况"]
-    ws["B7"].number_format = MONEY
-    ws["B8"].number_format = ws["B9"].number_format = DAY
+    for (cell,) in wb["项目概况"].iter_rows(min_row=2, min_col=2, max_col=2):
+        if isinstance(cell.value, (date, datetime)):
+            cell.number_format = DAY
+        elif isinstance(cell.value, (Decimal, float)):
+            cell.number_format = MONEY
     _sheet(
         wb, "备案记录", ["时间", "操作", "原状态", "新状态", "操作人", "意见"],
         ((_local(s.at), s.label, _label(PlanState, s.from_state), _label(PlanState, s.to_state),

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from io import BytesIO
+from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
@@ -92,7 +93,7 @@ def render_evaluation(evaluation: Evaluation) -> bytes:
         story += [_table([(f"佐证：{name}", text) for name, text in evidence]), Spacer(1, 4 * mm)]
     missing = details.get("missing") or []
     if missing:
-        story.append(Paragraph(f"未填报实际值的指标（按零计分）：{'、'.join(missing)}", NOTE))
+        story.append(Paragraph(escape(f"未填报实际值的指标（按零计分）：{'、'.join(missing)}"), NOTE))
         story.append(Spacer(1, 4 * mm))
     story.append(Paragraph("三、评价结论", CELL))
     story.append(Spacer(1, 2 * mm))
@@ -100,7 +101,7 @@ def render_evaluation(evaluation: Evaluation) -> bytes:
     story += [
         Spacer(1, 6 * mm),
         Paragraph("评分方法：指标完成率为实际值与目标值之比（最高100%），按指标权重计入所在维度，"
-                  "维度得分之和为总分；优≥90分，良≥80分，中≥60分，差<60分。", NOTE),
+                  "维度得分之和为总分；优≥90分，良≥80分，中≥60分，不足60分为差。", NOTE),
         Paragraph("本报告由市民综合帮扶信息化平台生成。", NOTE),
     ]  # fmt: skip
     buffer = BytesIO()
