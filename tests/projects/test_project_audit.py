@@ -60,7 +60,7 @@ def test_the_page_holds_every_section(cast, plan, login):
     page = r.content.decode()
     for text in ("报基金会备案", "同意备案", "提交备案", "已纳入 4户", "已退出 1户", "迁出本区",  # filing, enrolments
                  "第1批", "district_cn", "finance_cn", "¥4,000.00",  # batch: preparer, approver, totals
-                 plan.txn.number, reverse("funds:transaction", args=[plan.txn.pk]),  # the voucher
+                 plan.txn.number, reverse("funds:transaction", args=[plan.txn.pk]), "记入本项目",  # the voucher
                  "少发物品", "收到但有问题", "确认收到 50.00%",  # verification
                  "资金使用规范。", reverse("projects:evaluation_pdf", args=[plan.evaluations.get().pk])):  # fmt: skip
         assert text in page, text

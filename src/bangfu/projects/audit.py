@@ -22,7 +22,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 
 from bangfu.audit.actor import Actor
 from bangfu.audit.services import audit_record, register_actions
-from bangfu.funds.models import Posting
+from bangfu.funds.models import Account, Posting, Transaction
 
 from . import verification
 from .models import (
@@ -110,6 +110,20 @@ def postings(project: Project):
     )
 
 
+def vouchers(project: Project):
+    """The ledger transactions that post against the plan, each with its postings for the plan
+    summed: a batch posts one line per item, so the page lists vouchers and the workbook lines."""
+    return (
+        Transaction.objects.filter(postings__project=project)
+        .select_related("reversed_by")
+        .annotate(
+            lines=Count("postings"),
+            aid=Sum("postings__amount", filter=Q(postings__account=Account.AID)),
+        )
+        .order_by("date", "id")
+    )
+
+
 def posting_totals(project: Project) -> list[tuple[str, Decimal]]:
     rows = Posting.objects.filter(project=project).values("account").annotate(total=Sum("amount"))
     labels = dict(Posting._meta.get_field("account").choices)
@@ -139,7 +153,7 @@ def page(project: Project) -> dict:
         "steps": steps(project),
         "enrolment_counts": enrolment_counts(project),
         "batches": batches(project),
-        "postings": list(postings(project)),
+        "vouchers": list(vouchers(project)),
         "posting_totals": posting_totals(project),
         "verification": verification.summary(project),
         "verifications": list(project.verifications.select_related("drawn_by").annotate(n=Count("checks"))),
