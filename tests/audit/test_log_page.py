@@ -30,7 +30,7 @@ NAMES = {
 def people(cast):
     """The cast with the full names staff have (the logins are not what the log shows)."""
     for i, (username, user) in enumerate(sorted(vars(cast).items())):
-        user.full_name = NAMES.get(username, f"职员{'甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳午未'[i]}")
+        user.full_name = NAMES.get(username, f"职员{'甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳午未申酉戌亥'[i]}")
         user.save()
     return cast
 
