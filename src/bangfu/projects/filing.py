@@ -327,6 +327,7 @@ def snapshot(project: Project) -> dict:
             {
                 "dimension": i.dimension,
                 "name": i.name,
+                "source": i.source,
                 "unit": i.unit,
                 "target": str(i.target),
                 "weight": str(i.weight),
