@@ -17,6 +17,7 @@ from bangfu.core.listing import make_listing
 from bangfu.core.refusal import Refused
 from bangfu.core.views import refusals_to
 from bangfu.funds.models import FundKind
+from bangfu.orgs.people import user_name
 from bangfu.orgs.scope import require_perm_somewhere
 
 from .. import filing, indicators, selectors
@@ -133,6 +134,7 @@ def _plan_context(request, project: Project) -> dict:
     user = request.user
     return {
         "project": project,
+        "creator": user_name(project.created_by) if project.created_by_id else "",
         "target_lines": Target.from_json(project.target).describe(),
         "history": filing.history(project),
         "actions": filing.available_actions(user, project),
