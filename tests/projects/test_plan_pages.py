@@ -223,3 +223,15 @@ def test_edit_page_keeps_the_plan_as_it_is(submitted_plan_page, cast, login):
     assert "owner" not in form.fields
     assert client.get(reverse("projects:edit", args=[project.pk])).status_code == 200
     assert login(cast.foundation).get(reverse("projects:edit", args=[project.pk])).status_code == 403
+
+
+def test_the_submitter_sees_approval_disabled_with_the_reason(today, cast, login, lottery):
+    client = login(cast.foundation)
+    project = new_plan(client, lottery, areas=[])
+    act(client, project, "submit")
+    page = client.get(reverse("projects:detail", args=[project.pk])).content.decode()
+    assert 'disabled data-action="approve"' in page and "暂不能办理" in page
+    assert "须由另一位基金会项目官员审核" in page
+    assert reverse("projects:act", args=[project.pk, "approve"]) not in page
+    other = login(cast.foundation2).get(reverse("projects:detail", args=[project.pk])).content.decode()
+    assert reverse("projects:act", args=[project.pk, "approve"]) in other and "暂不能办理" not in other

@@ -159,10 +159,11 @@ def _cleaned(owner: Organisation, data: dict, project: Project) -> dict:
     out["item"] = _text(data.get("item"), "物品或服务内容", "item", max_length=100)
     if kind in (AidKind.GOODS, AidKind.SERVICE) and not out["item"]:
         raise Refused(f"{AidKind(kind).label}帮扶须填写物品或服务内容。", code="invalid_input", field="item")
-    hours = _hours(data.get("hours"))
+    # Hours belong to a service; a money or goods plan keeps none, whatever was typed.
+    hours = _hours(data.get("hours")) if kind == AidKind.SERVICE else None
     if kind == AidKind.SERVICE and hours is None:
         raise Refused("服务帮扶须填写服务时数。", code="invalid_input", field="hours")
-    out["hours"] = hours if kind == AidKind.SERVICE else None
+    out["hours"] = hours
     budget = _money(data.get("budget"), "预算", "budget")
     if budget is not None and budget <= ZERO:
         raise Refused("预算须大于零。", code="invalid_input", field="budget")
@@ -273,7 +274,7 @@ def edit_refusal(user, project: Project) -> Refused | None:
         message = "项目已提交，审核期间不能修改；如需修改，请由基金会项目官员退回。"
     else:
         message = (
-            f"项目已{project.get_state_display()}（备案号 {project.filing_number}），"
+            f"项目{project.get_state_display()}（备案号 {project.filing_number}），"
             "预算、帮扶对象、帮扶方式和绩效目标不再变更。"
         )
     return Refused(message, code="frozen", status=409)

@@ -132,12 +132,14 @@ def plan_edit(request, pk: int):
 
 def _plan_context(request, project: Project) -> dict:
     user = request.user
+    actions = filing.available_actions(user, project)
     return {
         "project": project,
         "creator": user_name(project.created_by) if project.created_by_id else "",
         "target_lines": Target.from_json(project.target).describe(),
         "history": filing.history(project),
-        "actions": filing.available_actions(user, project),
+        "actions": actions,
+        "blocked": [a for a in actions if not a.allowed],
         "dimensions": indicators.by_dimension(project),
         "may_edit": filing.may_edit(user, project),
         "remarks_form": RemarksForm(auto_id="remarks_%s"),
