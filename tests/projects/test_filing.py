@@ -275,3 +275,19 @@ def test_what_a_plan_must_be(today, cast, district_money, lottery):
     )  # fmt: skip
     assert service.hours == Decimal("4") and service.state == PlanState.DRAFT
     assert Indicator.objects.filter(project=service).count() == 9
+
+
+def test_a_registered_project_becomes_a_plan_with_its_indicators(today, cast, district_money):
+    from bangfu.projects.services import project_create
+
+    owner = Organisation.objects.get(code=DISTRICT)
+    project = project_create(actor=as_(cast.foundation), code="XM-1", title="助学", owner=owner)
+    assert not project.indicators.exists()
+    filing.plan_update(
+        actor=as_(cast.district_cn), project=project, unit_value=Decimal("800"), budget=Decimal("8000"),
+        fund_source=district_money, period_start=date(2026, 7, 1), period_end=date(2026, 9, 30),
+    )  # fmt: skip
+    assert project.indicators.count() == 9
+    assert project.indicators.get(source="amount_delivered").target == Decimal("8000")
+    filed = filing.transition(actor=as_(cast.district_cn), project=project, action="submit")
+    assert filed.state == PlanState.SUBMITTED

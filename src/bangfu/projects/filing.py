@@ -304,6 +304,10 @@ def plan_update(*, actor: Actor, project: Project, **fields) -> Project:
         setattr(locked, name, value)
     locked.save()
     follow_plan_figures(locked, before)
+    # A project registered for the ledger only (`services.project_create`) gets its indicators
+    # when it is first drawn up as a plan.
+    if not locked.indicators.exists():
+        Indicator.objects.bulk_create(default_indicators(locked))
     after = _facts(locked)
     changed = [k for k in after if after[k] != before[k]]
     audit_record(
