@@ -1,18 +1,17 @@
 """Filing under real parallel connections (PostgreSQL only): the plan's row lock lets one officer
 answer a filing once, and the numbering lock never gives two plans one filing number."""
 
-import threading
 from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from bangfu.core.refusal import Refused
 from bangfu.orgs.models import Organisation
 from bangfu.projects import filing
 from bangfu.projects.models import PlanState, PlanStep, Project
+from tests.cases.test_concurrency import run_together
 from tests.projects.conftest import DISTRICT, as_
 
 pytestmark = [
@@ -21,27 +20,6 @@ pytestmark = [
     pytest.mark.usefixtures("flushable_db"),
 ]
 PLANS, THREADS = 6, 12
-
-
-def run_together(work, n: int = THREADS) -> list:
-    barrier = threading.Barrier(n)
-    results: list = [None] * n
-
-    def target(i):
-        try:
-            barrier.wait()
-            results[i] = work(i)
-        except Refused as e:
-            results[i] = e
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=target, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results
 
 
 def test_parallel_acceptances_file_each_plan_once_with_its_own_number(cast, district_money):
@@ -60,7 +38,7 @@ def test_parallel_acceptances_file_each_plan_once_with_its_own_number(cast, dist
         project = Project.objects.get(pk=plans[i % PLANS].pk)
         return filing.transition(actor=as_(officers[i % 2]), project=project, action="accept")
 
-    results = run_together(accept)
+    results = run_together(accept, THREADS)
     assert sum(isinstance(r, Project) for r in results) == PLANS
     assert all(r.code == "wrong_state" for r in results if isinstance(r, Refused))
     filed = Project.objects.filter(pk__in=[p.pk for p in plans])
