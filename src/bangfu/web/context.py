@@ -10,6 +10,7 @@ NAVIGATION = [
     ("个案帮扶", "cases:list", "cases.view"),
     ("个案看板", "cases:dashboard", "cases.view"),
     ("评审小组名册", "cases:roster", "cases.roster"),
+    ("项目帮扶", "projects:list", "projects.view"),
     ("资金看板", "funds:dashboard", "funds.view"),
     ("资金账务", "funds:balances", "funds.view"),
     ("资金报表", "funds:reports", "funds.view"),
