@@ -133,6 +133,7 @@ def dashboard(request):
         on=on,
         errors=errors,
         totals=selectors.dashboard_totals(user=user, start=start, end=end),
+        projects=selectors.project_aid_of_period(user=user, start=start, end=end),
         breakdowns=[(by, title, _totals(spending[by])) for by, title in BREAKDOWNS.items()],
         left_table=[
             (d["name"], [d["by_kind"].get(k, ZERO) for k in kinds], d["total"]) for d in district_list
