@@ -76,8 +76,8 @@ def record_of(item: BatchItem, txn=None):
     return row
 
 
-@pytest.fixture
-def delivered(today, cast, lottery, district_money) -> World:
+@pytest.fixture(name="delivered")
+def delivered_fixture(today, cast, lottery, district_money) -> World:
     h1, h2 = factories.household(STREET, category="dibao"), factories.household(STREET)
     h3, h4 = factories.household(OTHER_STREET), factories.household(HUANGPU_STREET)
     first = _titled(make_plan(owner=FOUNDATION, fund_source=lottery, unit_value="1000.00"), "困难家庭助学金")

@@ -12,7 +12,7 @@ from django.urls import reverse
 from bangfu.projects.templatetags.project_household import household_projects
 from bangfu.web.timeline import household_timeline
 
-from .delivered import batch_of, delivered, item_in, record_of  # noqa: F401  (delivered: a fixture)
+from .delivered import batch_of, delivered_fixture, item_in, record_of  # noqa: F401  (the `delivered` fixture)
 
 # The plan page (projects:detail) is linked to: a stand-in until project aid's addresses have it.
 pytestmark = pytest.mark.urls("tests.projects.plan_page_urls")
@@ -42,7 +42,7 @@ def blocks(text: str) -> list[str]:
     return text.split('<div class="household-project">')[1:]
 
 
-def test_the_file_lists_the_enrolments_and_what_each_batch_delivered(delivered, cast, login):  # noqa: F811
+def test_the_file_lists_the_enrolments_and_what_each_batch_delivered(delivered, cast, login):
     w = delivered
     projects = section(page(login(cast.intake_a), w.h1), "projects")
     assert "项目帮扶" in projects
@@ -66,7 +66,7 @@ def test_the_file_lists_the_enrolments_and_what_each_batch_delivered(delivered, 
     assert plan_links(projects) == set()
 
 
-def test_an_undelivered_item_shows_with_its_reason(delivered, cast, login):  # noqa: F811
+def test_an_undelivered_item_shows_with_its_reason(delivered, cast, login):
     w = delivered
     projects = section(page(login(cast.intake_a), w.h2), "projects")
     lottery = next(b for b in blocks(projects) if w.lottery_plan.title in b)
@@ -74,21 +74,21 @@ def test_an_undelivered_item_shows_with_its_reason(delivered, cast, login):  # n
     assert "2026年6月10日" not in lottery  # nothing was delivered: no delivery day
 
 
-def test_a_household_without_enrolments_says_so(delivered, cast, login):  # noqa: F811
+def test_a_household_without_enrolments_says_so(delivered, cast, login):
     from tests.cases import factories
 
     projects = section(page(login(cast.intake_a), factories.household("310105001")), "projects")
     assert "本户未纳入帮扶项目" in projects
 
 
-def test_a_street_of_another_street_gets_404(delivered, cast, login):  # noqa: F811
+def test_a_street_of_another_street_gets_404(delivered, cast, login):
     r = login(cast.intake_b).get(reverse("registry:detail", args=[delivered.h1.pk]))
     assert r.status_code == 404
     r = login(cast.intake_hp).get(reverse("registry:detail", args=[delivered.h1.pk]))
     assert r.status_code == 404
 
 
-def test_a_district_sees_the_foundation_plan_named_but_not_linked(delivered, cast, login):  # noqa: F811
+def test_a_district_sees_the_foundation_plan_named_but_not_linked(delivered, cast, login):
     w = delivered
     text = page(login(cast.district_cn), w.h1)
     projects = section(text, "projects")
@@ -106,7 +106,7 @@ def test_a_district_sees_the_foundation_plan_named_but_not_linked(delivered, cas
     assert plan_links(section(text, "projects")) == every == plan_links(section(text, "aid"))
 
 
-def test_the_aid_table_counts_each_plan_of_the_year(delivered, cast, login):  # noqa: F811
+def test_the_aid_table_counts_each_plan_of_the_year(delivered, cast, login):
     aid = section(page(login(cast.intake_a), delivered.h1), "aid")
     rows = re.findall(r'<tr class="aid-plan">(.*?)</tr>', aid, re.S)
     cells = [
@@ -119,7 +119,7 @@ def test_the_aid_table_counts_each_plan_of_the_year(delivered, cast, login):  # 
     ]
 
 
-def test_the_timeline_names_the_plan_and_links_it_for_its_readers(delivered, cast, login):  # noqa: F811
+def test_the_timeline_names_the_plan_and_links_it_for_its_readers(delivered, cast, login):
     w = delivered
     timeline = section(page(login(cast.district_cn), w.h1), "timeline")
     assert (
@@ -136,7 +136,7 @@ def test_the_timeline_names_the_plan_and_links_it_for_its_readers(delivered, cas
 def test_the_section_and_the_timeline_cost_the_same_queries_for_more_deliveries(
     delivered,
     cast,
-    django_assert_max_num_queries,  # noqa: F811
+    django_assert_max_num_queries,
 ):
     w = delivered
     user = cast.district_cn

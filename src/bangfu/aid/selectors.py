@@ -227,7 +227,11 @@ def project_aid_totals(qs: QuerySet, *, group: str | None = None) -> dict:
                    f"{PLAN}__fund_source__kind"]  # fmt: skip
     by_plan = list(qs.values(*g, *plan_fields).annotate(**sums))
     by_source = list(qs.values(*g, "aid_source_id").annotate(**sums))
-    totals = {(r[group] if group else None): r for r in qs.values(*g).annotate(**sums)}
+    if group:
+        totals = {r[group]: r for r in qs.values(group).annotate(**sums)}
+    else:  # one row of the whole (`values()` without fields would group by every field)
+        total = qs.aggregate(**sums)
+        totals = {None: total} if total["delivered"] or total["undone"] else {}
     source_model = AidRecord._meta.get_field("fund_source").related_model
     source_ids = {r["aid_source_id"] for r in by_source} - {None}
     sources = {s.pk: s for s in source_model.objects.filter(pk__in=source_ids)} if source_ids else {}

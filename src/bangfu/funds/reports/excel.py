@@ -45,16 +45,22 @@ def _header(ws, row: int, labels: list[str]) -> None:
         c.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
 
 
+def _table_start(ws, row: int, heading: str, lead: list[str], columns) -> tuple[int, dict[str, str]]:
+    """A table's heading at `row` and its header below (the `lead` labels, then the columns'):
+    the header's row and each column's letter by its key."""
+    ws.cell(row=row, column=1, value=heading).font = _BOLD
+    row += 1
+    _header(ws, row, lead + [label for _, label in columns])
+    return row, {key: get_column_letter(len(lead) + i + 1) for i, (key, _) in enumerate(columns)}
+
+
 def _fund_table(
     ws, row: int, heading: str, first_label: str, rows: list[dict], extra: str | None = None
 ) -> int:
     """A fund table from `row`; returns the next free row. Columns: label, [extra], the fund columns."""
-    ws.cell(row=row, column=1, value=heading).font = _BOLD
-    row += 1
     lead = [first_label] + ([extra[1]] if extra else [])
-    _header(ws, row, lead + [label for _, label in FUND_COLUMNS])
+    row, col_of = _table_start(ws, row, heading, lead, FUND_COLUMNS)
     offset = len(lead)
-    col_of = {key: get_column_letter(offset + i + 1) for i, (key, _) in enumerate(FUND_COLUMNS)}
     first = row + 1
     for r in rows:
         row += 1
@@ -175,11 +181,8 @@ def _project_table(ws, row: int, heading: str, lead: list[str], rows: list[dict]
     """Project aid by plan or by source from `row` (the lead columns: `lead` labels over each
     row's `lead_values`); 合计 is the sum of the values, the total's households the distinct count
     (a household can be in two plans). Returns the next free row."""
-    ws.cell(row=row, column=1, value=heading).font = _BOLD
-    row += 1
-    _header(ws, row, lead + [label for _, label in PROJECT_COLUMNS])
+    row, col_of = _table_start(ws, row, heading, lead, PROJECT_COLUMNS)
     offset = len(lead)
-    col_of = {key: get_column_letter(offset + i + 1) for i, (key, _) in enumerate(PROJECT_COLUMNS)}
     first = row + 1
     for r in rows:
         row += 1
