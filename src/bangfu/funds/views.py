@@ -100,8 +100,9 @@ BREAKDOWNS = {"district": "按区", "source": "按资金来源", "aid_type": "�
 
 @login_required
 def dashboard(request):
-    """资金看板: aid spending by district, fund source and aid type per month, and the money left
-    per district. City-wide for the foundation and the bureau; a district sees its own."""
+    """资金看板: aid spending by district, fund source and aid type per month, the money left per
+    district, and the period's project aid by plan and fund source. City-wide for the foundation
+    and the bureau; a district sees its own."""
     user = request.user
     require_perm_somewhere(user, "funds.view")
     today = timezone.localdate()
