@@ -17,11 +17,13 @@ from pypdf import PdfReader
 
 from bangfu.cases.dashboard import case_dashboard
 from bangfu.funds import selectors as fund_selectors
+from bangfu.funds.models import Transaction
 from bangfu.funds.reports.monthly import monthly_report_figures
 from bangfu.funds.reports.snapshot import differences, flatten, from_json, to_json
+from bangfu.funds.services import transaction_reverse
 from tests.funds.test_reports import _evaluate, _find
 
-from .conftest import DISTRICT, OTHER_DISTRICT, OTHER_STREET, STREET
+from .conftest import DISTRICT, OTHER_DISTRICT, OTHER_STREET, STREET, as_
 from .delivered import batch_of, delivered_fixture, item_in, record_of  # noqa: F401  (the `delivered` fixture)
 
 D = Decimal
@@ -210,3 +212,22 @@ def test_the_case_dashboard_shows_project_aid_to_the_areas_households(delivered,
     page = text(login(cast.intake_a).get("/cases/dashboard/"))
     block = page[page.index('id="dashboard-projects"') :]
     assert "困难家庭助学金" in block and "彩票公益金资助" in block
+
+
+def test_the_dashboards_take_a_reversed_delivery_back(delivered, cast, today, org):
+    """The lottery batch's transaction reversed on 16 June: its money and deliveries are taken back
+    on the dashboards (net of reversals); the month's report still counts what was delivered in
+    it (the reversal is a movement of its own period, as for case aid)."""
+    w = delivered
+    txn = Transaction.objects.get(memo="困难家庭助学金第1批")
+    transaction_reverse(actor=as_(cast.foundation_fin), txn=txn, day=date(2026, 6, 16), reason="名单有误")
+    p = fund_selectors.project_aid_of_period(
+        user=cast.foundation, start=date(2026, 6, 1), end=date(2026, 6, 30)
+    )
+    lottery = next(r for r in p["by_plan"] if r["key"] == w.lottery_plan.code)
+    assert (lottery["items"], lottery["money"], lottery["amount"]) == (0, D("0.00"), D("0.00"))
+    assert p["total"]["money"] == D("0.00") and p["total"]["amount"] == D("800.00")
+    street = case_dashboard(user=cast.intake_a, start=date(2026, 6, 1), end=date(2026, 6, 30), today=today)
+    assert street["projects"]["total"]["money"] == D("0.00")
+    report = monthly_report_figures(org(STREET), 2026, 6)["projects"]
+    assert report["total"]["money"] == D("1000.00")
