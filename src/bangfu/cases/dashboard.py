@@ -6,7 +6,8 @@ area and by aid type, the days from application to payment, and what is overdue:
 Everything is in the reader's scope (`cases.view`): a street sees its own street, a district its
 streets, the foundation and the bureau the city, grouped by district. Every figure is an
 aggregate query (GROUP BY state, area, aid type or day count), never a loop over cases, so the
-city's page costs the same dozen queries as a street's. The days from application to payment
+city's page costs the same dozen queries as a street's. Beside them, the project aid delivered to
+the area's households (by plan and fund source), from the aid records. The days from application to payment
 come back as a histogram (one row per distinct day count), from which the median and the 90th
 percentile are read: the nearest-rank percentiles, i.e. a day count some case really took.
 """
@@ -25,6 +26,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
+from bangfu.aid.selectors import empty_project_aid, project_aid_dated, project_aid_totals
 from bangfu.core.dates import month_window
 from bangfu.core.money import FEN, ZERO
 from bangfu.orgs.models import Organisation, OrgKind
@@ -180,7 +182,16 @@ def case_dashboard(*, user, start: date, end: date, today: date) -> dict:
         "open_now": cases.filter(state__in=OPEN_STATES).count(),
         "follow_ups_overdue": area_total["follow_ups"],
         "paperwork_overdue": area_total["paperwork"],
+        "projects": project_aid(scope, start, end),
     }
+
+
+def project_aid(scope: Scope, start: date, end: date) -> dict:
+    """Beside the cases, the project aid (SPEC §4) delivered in the period to the households of
+    the area (a record is delivered by the household's street), net of reversals, by plan and by
+    fund source: four grouped queries (aid.selectors)."""
+    qs = scope.filter(project_aid_dated(start, end), "organisation")
+    return project_aid_totals(qs).get(None) or empty_project_aid()
 
 
 def _charts(f: dict) -> dict:

@@ -441,6 +441,18 @@ def dashboard_totals(*, user, start: date, end: date) -> dict[str, Decimal]:
     }
 
 
+def project_aid_of_period(*, user, start: date, end: date) -> dict:
+    """资金看板's project aid (SPEC §4): the period's deliveries of the plans whose owner the
+    user reaches (where their money is booked: the foundation's plans city-wide, a district's
+    its own), net of reversals, by plan and by fund source with the total — households,
+    deliveries, money and goods and service values. Four grouped queries (aid.selectors); the
+    plans are read through the records' lookups (funds does not import project aid)."""
+    from bangfu.aid.selectors import PLAN, empty_project_aid, project_aid_dated, project_aid_totals
+
+    qs = _funds_scope(user).filter(project_aid_dated(start, end), f"{PLAN}__owner_id")
+    return project_aid_totals(qs).get(None) or empty_project_aid()
+
+
 def organisations_managed(*, user, kinds=(OrgKind.FOUNDATION, OrgKind.DISTRICT, OrgKind.STREET)) -> list:
     """Organisations where the user may record movements: the foundation with
     `funds.manage_foundation`, districts and streets with `funds.manage_district`."""

@@ -100,8 +100,9 @@ BREAKDOWNS = {"district": "按区", "source": "按资金来源", "aid_type": "�
 
 @login_required
 def dashboard(request):
-    """资金看板: aid spending by district, fund source and aid type per month, and the money left
-    per district. City-wide for the foundation and the bureau; a district sees its own."""
+    """资金看板: aid spending by district, fund source and aid type per month, the money left per
+    district, and the period's project aid by plan and fund source. City-wide for the foundation
+    and the bureau; a district sees its own."""
     user = request.user
     require_perm_somewhere(user, "funds.view")
     today = timezone.localdate()
@@ -133,6 +134,7 @@ def dashboard(request):
         on=on,
         errors=errors,
         totals=selectors.dashboard_totals(user=user, start=start, end=end),
+        projects=selectors.project_aid_of_period(user=user, start=start, end=end),
         breakdowns=[(by, title, _totals(spending[by])) for by, title in BREAKDOWNS.items()],
         left_table=[
             (d["name"], [d["by_kind"].get(k, ZERO) for k in kinds], d["total"]) for d in district_list

@@ -9,8 +9,8 @@ discovery and aid and must not import them. The household was read through the u
 by the page; each source also asks for its own permission at the household's street (cases
 through `cases.view`, visits and leads through `discovery.visit`, as the file's own sections
 do), so nothing is listed that the user could not open. Aid records are shown to whoever sees
-the file, as the file's aid section shows them; the link to their case only to those who may
-open it.
+the file, as the file's aid section shows them; the link to their case, or to their project's plan, only to
+those who may open it.
 
 Each source is one query, newest first and cut at the limit, so a long history costs no more
 than a short one (no query per row).
@@ -34,6 +34,7 @@ from bangfu.core.dates import cn_date
 from bangfu.core.money import format_yuan
 from bangfu.discovery.models import Lead, ScreeningVisit
 from bangfu.orgs.scope import has_perm_at, scope_for
+from bangfu.projects.templatetags.project_household import may_read_plan
 from bangfu.registry import selectors as registry_selectors
 from bangfu.registry.models import Household, HouseholdCategory
 
@@ -381,7 +382,13 @@ def aid_entries(*, user, household: Household, limit: int | None = None) -> list
     record it undoes says that it was reversed."""
     rows = _cut(
         AidRecord.objects.filter(household=household)
-        .select_related("organisation", "case_payment__case", "reverses", "ledger_transaction")
+        .select_related(
+            "organisation",
+            "case_payment__case",
+            "reverses",
+            "ledger_transaction",
+            "project_item__project__fund_source",
+        )
         .annotate(reversed=Exists(AidRecord.objects.filter(reverses=OuterRef("pk"))))
         .order_by("-date", "-created_at", "-pk"),
         limit,
@@ -391,7 +398,11 @@ def aid_entries(*, user, household: Household, limit: int | None = None) -> list
     for r in rows:
         what = f"{r.get_form_display()} · {r.get_kind_display()}"
         case = r.case_payment.case if r.case_payment_id else None
+        plan = r.project_item.project if r.project_item_id else None
         source = f"{case} " if case is not None and may_open_cases else ""
+        if plan is not None:
+            # The plan is named to whoever sees the file (as the file's project section names it).
+            source = f"{plan.code} {plan.title}{'（彩票公益金资助）' if plan.lottery_funded else ''} "
         if r.reverses_id:
             reason = r.ledger_transaction.memo if r.ledger_transaction_id else ""
             summary = f"{source}冲销 {cn_date(r.reverses.date)}的{what} {format_yuan(-r.value)}"
@@ -403,8 +414,13 @@ def aid_entries(*, user, household: Household, limit: int | None = None) -> list
                 summary += f"，{r.hours} 小时"
             summary += "（已冲销）" if r.reversed else ""
             kind, label = "aid", "帮扶发放"
-        # Project and specific aid have no page of their own yet: no link until they do.
-        url = _case_url(case.pk) if case is not None and r.form == AidForm.CASE and may_open_cases else None
+        # A case payment links to its case, a project delivery to its plan, for those who may open
+        # them; specific aid has no page of its own yet: no link until it does.
+        url = None
+        if case is not None and r.form == AidForm.CASE and may_open_cases:
+            url = _case_url(case.pk)
+        elif plan is not None and may_read_plan(user, plan):
+            url = reverse("projects:detail", args=[plan.pk])
         out.append(
             Entry(
                 when=r.date,

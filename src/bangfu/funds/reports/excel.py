@@ -12,7 +12,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
-from .figures import CASE_COLUMNS, FUND_COLUMNS
+from .figures import CASE_COLUMNS, FUND_COLUMNS, PROJECT_COLUMNS, PROJECT_MONEY
 
 MONEY = "#,##0.00"
 COUNT = "#,##0"
@@ -45,16 +45,22 @@ def _header(ws, row: int, labels: list[str]) -> None:
         c.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
 
 
+def _table_start(ws, row: int, heading: str, lead: list[str], columns) -> tuple[int, dict[str, str]]:
+    """A table's heading at `row` and its header below (the `lead` labels, then the columns'):
+    the header's row and each column's letter by its key."""
+    ws.cell(row=row, column=1, value=heading).font = _BOLD
+    row += 1
+    _header(ws, row, lead + [label for _, label in columns])
+    return row, {key: get_column_letter(len(lead) + i + 1) for i, (key, _) in enumerate(columns)}
+
+
 def _fund_table(
     ws, row: int, heading: str, first_label: str, rows: list[dict], extra: str | None = None
 ) -> int:
     """A fund table from `row`; returns the next free row. Columns: label, [extra], the fund columns."""
-    ws.cell(row=row, column=1, value=heading).font = _BOLD
-    row += 1
     lead = [first_label] + ([extra[1]] if extra else [])
-    _header(ws, row, lead + [label for _, label in FUND_COLUMNS])
+    row, col_of = _table_start(ws, row, heading, lead, FUND_COLUMNS)
     offset = len(lead)
-    col_of = {key: get_column_letter(offset + i + 1) for i, (key, _) in enumerate(FUND_COLUMNS)}
     first = row + 1
     for r in rows:
         row += 1
@@ -163,6 +169,74 @@ def _fund_sheets(wb: Workbook, ws, page: dict, title: str, subtitle: str) -> Non
     _widths(cs, 30, 14, 3)
 
 
+LOTTERY_MARK = "彩票公益金资助"
+HOURS = "0.00"
+
+
+def _project_format(key: str) -> str:
+    return MONEY if key in PROJECT_MONEY else HOURS if key == "hours" else COUNT
+
+
+def _project_table(ws, row: int, heading: str, lead: list[str], rows: list[dict], total: dict) -> int:
+    """Project aid by plan or by source from `row` (the lead columns: `lead` labels over each
+    row's `lead_values`); 合计 is the sum of the values, the total's households the distinct count
+    (a household can be in two plans). Returns the next free row."""
+    row, col_of = _table_start(ws, row, heading, lead, PROJECT_COLUMNS)
+    offset = len(lead)
+    first = row + 1
+    for r in rows:
+        row += 1
+        for col, value in enumerate(r["lead_values"], start=1):
+            ws.cell(row=row, column=col, value=value).border = _BOX
+        for i, (key, _) in enumerate(PROJECT_COLUMNS):
+            if key == "amount":
+                value = "=" + "+".join(f"{col_of[k]}{row}" for k in ("money", "goods", "service"))
+            else:
+                value = r[key]
+            c = ws.cell(row=row, column=offset + i + 1, value=value)
+            c.number_format, c.border = _project_format(key), _BOX
+    last = row
+    row += 1
+    ws.cell(row=row, column=1, value="合计").font = _BOLD
+    for i, (key, _) in enumerate(PROJECT_COLUMNS):
+        letter = col_of[key]
+        if key == "households":
+            value = total["households"]
+        else:
+            value = f"=SUM({letter}{first}:{letter}{last})" if last >= first else 0
+        c = ws.cell(row=row, column=offset + i + 1, value=value)
+        c.number_format = _project_format(key)
+        c.font, c.border = _BOLD, _BOX
+    return row + 2
+
+
+def _project_sheet(wb: Workbook, page: dict, title: str, subtitle: str) -> None:
+    """项目帮扶: the period's project aid to the households of the organisation, by plan and by
+    fund source (a filing made before the report had the section has none: no sheet)."""
+    p = page["figures"].get("projects")
+    if p is None:
+        return
+    ps = wb.create_sheet("项目帮扶")
+    width = 4 + len(PROJECT_COLUMNS)
+    row = _title(ps, title, subtitle, width)
+    mark = {True: LOTTERY_MARK, False: ""}
+    plans = [
+        {
+            **r,
+            "lead_values": [r["key"], r["label"], r.get("owner") or "", mark[bool(r.get("lottery_funded"))]],
+        }
+        for r in p["by_plan"]
+    ]
+    lead = ["项目编号", "项目名称", "项目主体", "资金标注"]
+    row = _project_table(ps, row, "一、按项目", lead, plans, p["total"])
+    sources = [{**r, "lead_values": [r["label"], r.get("fund_kind") or ""]} for r in p["by_source"]]
+    row = _project_table(ps, row, "二、按资金来源", ["资金来源", "来源类别"], sources, p["total"])
+    note = "按本期发放到本辖区家庭的帮扶记录统计（含基金会市级项目）；实物、服务按其价值计。"
+    ps.cell(row=row, column=1, value=note)
+    _widths(ps, 14, 14, width)
+    ps.column_dimensions["B"].width = 28
+
+
 def _save(wb: Workbook) -> bytes:
     buffer = BytesIO()
     wb.save(buffer)
@@ -173,6 +247,7 @@ def monthly_workbook(page: dict) -> bytes:
     wb = Workbook()
     subtitle = f"填报单位：{page['org'].name}（{page['org'].code}）  报表期间：{page['year']}年{page['month']}月  {_status_line(page)}"
     _fund_sheets(wb, wb.active, page, page["title"], subtitle)
+    _project_sheet(wb, page, page["title"], subtitle)
     return _save(wb)
 
 

@@ -4,8 +4,9 @@ periods of these figures.
 
 Every figure comes from the rows themselves, one aggregate query per group of figures, never
 a loop over postings: the ledger (`funds.Posting`, grouped by organisation × fund source ×
-account, with the period's debits and credits apart) and the case procedure's hand-over rows
-(`cases.PaymentRecord`, grouped by aid type, category, street). A batch of reports (every
+account, with the period's debits and credits apart), the case procedure's hand-over rows
+(`cases.PaymentRecord`, grouped by aid type, category, street) and the aid records of project aid
+(`aid.AidRecord`, grouped by plan and fund source: money, and goods and services at their value). A batch of reports (every
 district of the city for one month) costs the same handful of queries as one report.
 
 How the fund columns follow from the postings of one organisation in one fund source (the
@@ -59,6 +60,17 @@ FUND_COLUMNS: tuple[tuple[str, str], ...] = (
 )
 FUND_KEYS = tuple(k for k, _ in FUND_COLUMNS)
 CASE_COLUMNS: tuple[tuple[str, str], ...] = (("cases", "个案数"), ("households", "户数"), ("amount", "金额"))
+# Project aid (SPEC §4): money, goods at their value, a service with its hours and value.
+PROJECT_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("households", "户数"),
+    ("items", "发放笔数"),
+    ("money", "资金"),
+    ("goods", "实物价值"),
+    ("service", "服务价值"),
+    ("hours", "服务时数"),
+    ("amount", "合计"),
+)
+PROJECT_MONEY = ("money", "goods", "service", "amount")
 
 _EXPENSES = (Account.AID, Account.WORK_EXPENSE, Account.MANAGEMENT_FEE)
 
@@ -171,6 +183,21 @@ def _case_rows(street_ids: set[int], level: str, start: date, end: date) -> dict
     return result
 
 
+def _project_rows(street_ids: set[int], level: str, start: date, end: date) -> dict:
+    """The project aid of the period (SPEC §4) from the aid records of the deliveries made in it
+    to the households of the streets (each record is delivered by the household's street; a
+    foundation plan's aid to a district's households is that district's), by plan and by fund
+    source, grouped by the report's organisation: four grouped queries per level. The plans are
+    read by the record's lookups: the ledger's app does not import project aid."""
+    from bangfu.aid.selectors import project_aid_delivered, project_aid_totals
+
+    qs = project_aid_delivered(start, end)
+    if len(street_ids) <= _FILTER_LIMIT:
+        qs = qs.filter(organisation_id__in=street_ids)
+    group = {"street_id": F("organisation_id"), "street__parent_id": F("organisation__parent_id")}[level]
+    return project_aid_totals(qs.annotate(g_org=group), group="g_org")
+
+
 # --- assembling ----------------------------------------------------------------------------------
 
 
@@ -192,7 +219,8 @@ def _case_row(r: dict | None, key: str, label: str) -> dict:
 def period_figures(orgs: Iterable[Organisation], start: date, end: date) -> dict[int, dict]:
     """The figures of each district or street in `orgs` for the period [start, end], keyed by
     organisation id. A batch of any size costs the same queries: one over the ledger, five over
-    the case rows per level (districts, streets)."""
+    the case rows and four over the project aid records per level (districts, streets)."""
+    from bangfu.aid.selectors import empty_project_aid
     from bangfu.cases.models import AidType
     from bangfu.registry.models import Category
 
@@ -207,6 +235,7 @@ def period_figures(orgs: Iterable[Organisation], start: date, end: date) -> dict
     sources = {s.pk: s for s in FundSource.objects.filter(pk__in={s for _, s in ledger})}
 
     cases_by_level = {}
+    projects_by_level: dict[str, dict] = {}
     for kind in (OrgKind.DISTRICT, OrgKind.STREET):
         level_orgs = [o for o in orgs if o.kind == kind]
         if not level_orgs:
@@ -215,6 +244,7 @@ def period_figures(orgs: Iterable[Organisation], start: date, end: date) -> dict
         # Reports of streets group the case rows by the street, reports of districts by its district.
         level = "street_id" if kind == OrgKind.STREET else "street__parent_id"
         cases_by_level[kind] = _case_rows(streets, level, start, end) if streets else None
+        projects_by_level[kind] = _project_rows(streets, level, start, end) if streets else {}
 
     figures = {}
     computed_at = timezone.now().isoformat(timespec="seconds")
@@ -261,6 +291,7 @@ def period_figures(orgs: Iterable[Organisation], start: date, end: date) -> dict
                     if by_source[s]["aid_cases"]
                 ],
             },
+            "projects": (projects_by_level.get(org.kind) or {}).get(case_key) or empty_project_aid(),
             "funds": {
                 "by_source": [
                     {

@@ -16,7 +16,7 @@ from bangfu.core.dates import cn_date, cn_datetime
 from bangfu.core.fonts import FONT
 from bangfu.core.money import format_yuan
 
-from .figures import CASE_COLUMNS, FUND_COLUMNS
+from .figures import CASE_COLUMNS, FUND_COLUMNS, PROJECT_COLUMNS, PROJECT_MONEY
 
 TITLE = ParagraphStyle("rtitle", fontName=FONT, fontSize=15, leading=20, alignment=1, spaceAfter=3 * mm)
 H2 = ParagraphStyle("rh2", fontName=FONT, fontSize=11, leading=15, spaceBefore=3 * mm, spaceAfter=1.5 * mm)
@@ -108,6 +108,42 @@ def _fund_and_cases(f: dict) -> list:
     return story
 
 
+def _project_cells(r: dict) -> list[str]:
+    return [_money(r[k]) if k in PROJECT_MONEY else str(r[k]) for k, _ in PROJECT_COLUMNS]
+
+
+def _projects(heading: str, p: dict | None) -> list:
+    """项目帮扶 by plan and by fund source (none in a filing made before the report had it)."""
+    if p is None:
+        return []
+    story = [Paragraph(heading, H2)]
+    t = p["total"]
+    if not p["by_plan"]:
+        return [*story, Paragraph("本期没有项目帮扶发放。", TEXT)]
+    story.append(
+        Paragraph(
+            f"本期项目帮扶发放 {t['items']} 笔，涉及 {t['households']} 户；资金 {format_yuan(t['money'])}，"
+            f"实物价值 {format_yuan(t['goods'])}，服务价值 {format_yuan(t['service'])}（{t['hours']} 小时），"
+            f"合计 {format_yuan(t['amount'])}。",
+            TEXT,
+        )
+    )
+    labels = [label for _, label in PROJECT_COLUMNS]
+    numbers = [18 * mm] * len(PROJECT_COLUMNS)
+    data = [["项目", "项目主体", *labels]]
+    data += [
+        [f"{r['key']} {r['label']}" + ("（彩票公益金资助）" if r.get("lottery_funded") else ""), r.get("owner") or "",
+         *_project_cells(r)]
+        for r in p["by_plan"]
+    ]  # fmt: skip
+    data.append(["合计", "", *_project_cells(t)])
+    story += [Spacer(1, 2 * mm), _grid(data, [70 * mm, 40 * mm, *numbers])]
+    data = [["资金来源", *labels]] + [[r["label"], *_project_cells(r)] for r in p["by_source"]]
+    data.append(["合计", *_project_cells(t)])
+    story += [Spacer(1, 2 * mm), _grid(data, [60 * mm, *numbers])]
+    return story
+
+
 def _build(title: str, story: list) -> bytes:
     buffer = BytesIO()
     doc = SimpleDocTemplate(
@@ -115,7 +151,7 @@ def _build(title: str, story: list) -> bytes:
         bottomMargin=12 * mm, title=title, author="市民综合帮扶信息化平台",
     )  # fmt: skip
     doc.build([Paragraph(_esc(title), TITLE), *story, Spacer(1, 4 * mm),
-               Paragraph("本报表由市民综合帮扶信息化平台根据记账分录和个案发放记录生成。", TEXT)])  # fmt: skip
+               Paragraph("本报表由市民综合帮扶信息化平台根据记账分录、个案发放记录和项目帮扶记录生成。", TEXT)])  # fmt: skip
     return buffer.getvalue()
 
 
@@ -135,6 +171,7 @@ def monthly_pdf(page: dict) -> bytes:
         f"报送期限：{cn_date(page['due'])}"
     )
     story = [Paragraph(_esc(head), TEXT), Paragraph(_esc(status), TEXT), *_fund_and_cases(f)]
+    story += _projects("四、项目帮扶", f.get("projects"))
     story += [
         Spacer(1, 8 * mm),
         Paragraph("填报人（签字）：　　　　　　　　审核人（签字）：　　　　　　　　日期：", TEXT),

@@ -7,10 +7,12 @@ from decimal import Decimal
 
 from bangfu.core.money import format_yuan
 
-from .figures import CASE_COLUMNS, FUND_COLUMNS, FUND_KEYS
+from .figures import CASE_COLUMNS, FUND_COLUMNS, FUND_KEYS, PROJECT_COLUMNS, PROJECT_MONEY
 
 MONEY_KEYS = {*FUND_KEYS, "amount", "cap", "used", "spent", "allocated", "agreement_amount", "sent", "returned",
-              "outstanding"}  # fmt: skip
+              "outstanding", *PROJECT_MONEY}  # fmt: skip
+# Other exact figures a snapshot keeps as strings: a project's service hours.
+DECIMAL_KEYS = {*MONEY_KEYS, "hours"}
 
 
 def to_json(value):
@@ -30,19 +32,21 @@ def from_json(value, key: str = ""):
         return {k: from_json(v, k) for k, v in value.items()}
     if isinstance(value, list):
         return [from_json(v, key) for v in value]
-    if key in MONEY_KEYS and isinstance(value, str):
+    if key in DECIMAL_KEYS and isinstance(value, str):
         return Decimal(value)
     return value
 
 
 _CASE_LABELS = dict(CASE_COLUMNS) | {"applications": "受理申请数"}
 _FUND_LABELS = dict(FUND_COLUMNS)
+_PROJECT_LABELS = dict(PROJECT_COLUMNS)
 _SECTIONS = {
     "by_aid_type": "按帮扶类型",
     "by_category": "按家庭类别",
     "by_street": "按街镇",
     "by_source": "按资金来源",
     "by_org": "按单位",
+    "by_plan": "按项目",
 }
 
 
@@ -70,6 +74,19 @@ def flatten(figures: dict) -> dict[str, str]:
                     )
     for k, v in funds.get("total", {}).items():
         out[f"资金·合计·{_FUND_LABELS[k]}"] = str(v)
+    # Project aid: only a month with project aid has lines (a snapshot filed before the report
+    # had the section reads the same as one of a month without).
+    projects = f.get("projects") or {}
+    for section in ("by_plan", "by_source"):
+        for row in projects.get(section, []):
+            for k, v in row.items():
+                if k in _PROJECT_LABELS:
+                    name = f"{row['label']}（{row['key']}）"
+                    out[f"项目·{_SECTIONS[section]}·{name}·{_PROJECT_LABELS[k]}"] = str(v)
+    if projects.get("by_plan"):
+        for k, v in projects.get("total", {}).items():
+            if k in _PROJECT_LABELS:
+                out[f"项目·合计·{_PROJECT_LABELS[k]}"] = str(v)
     return out
 
 
@@ -87,6 +104,8 @@ def differences(filed: dict, now: dict) -> list[str]:
 def _show(label: str, value: str | None) -> str:
     if value is None:
         return "（无）"
-    if label.endswith(("金额", *(v for v in _FUND_LABELS.values()))):
+    if label.endswith(("金额", *(v for v in _FUND_LABELS.values()), "资金", "实物价值", "服务价值")) or (
+        label.startswith("项目·") and label.endswith("合计")
+    ):
         return format_yuan(Decimal(value))
     return value
