@@ -9,6 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from bangfu.aid.models import AidRecord
 from bangfu.core.refusal import Refused
@@ -386,3 +387,103 @@ def test_cancel_frees_the_households(cast, plan):
     )  # fmt: skip
     with pytest.raises(Refused, match="不能撤销"):
         batches.cancel(actor=as_(cast.foundation), batch=delivered, reason="误操作")
+
+
+# --- pages ---------------------------------------------------------------------------------------
+
+
+def test_the_pages_prepare_approve_and_deliver(cast, plan, login, today):
+    enrolled = enrol(plan, 3)
+    c = login(cast.foundation)
+    r = c.get(reverse("projects:batches", args=[plan.pk]))
+    assert r.status_code == 200 and "编制发放批次" in r.content.decode()
+    assert c.post(reverse("projects:batch_new", args=[plan.pk]), {"due_date": ""}).status_code == 400
+    r = c.post(reverse("projects:batch_new", args=[plan.pk]), {"due_date": "2026-06-30"})
+    b = Batch.objects.get(project=plan)
+    assert r.status_code == 302 and r["Location"] == reverse("projects:batch", args=[b.pk])
+    page = c.get(reverse("projects:batch", args=[b.pk])).content.decode()
+    h = enrolled[0].household
+    assert reverse("registry:detail", args=[h.pk]) in page and h.file_number in page
+    assert h.members.get().name in page and "彩票公益金资助" in page
+    assert "编制人不能审批本批次" in page and "¥3,000.00" in page
+    # The preparer is refused by the page too.
+    r = c.post(reverse("projects:batch_act", args=[b.pk, "approve"]), {"confirm": "on"})
+    assert r.status_code == 302 and Batch.objects.get(pk=b.pk).state == BatchState.PREPARED
+    # Another officer: a confirmation first (the figures), then the approval.
+    c = login(cast.foundation2)
+    r = c.get(reverse("projects:batch_act", args=[b.pk, "approve"]))
+    text = r.content.decode()
+    assert r.status_code == 200 and "确认审批" in text and "可用余额" in text and "¥1,000,000.00" in text
+    assert c.post(reverse("projects:batch_act", args=[b.pk, "approve"])).status_code == 200  # not confirmed
+    assert Batch.objects.get(pk=b.pk).state == BatchState.PREPARED
+    r = c.post(reverse("projects:batch_act", args=[b.pk, "approve"]), {"confirm": "on"})
+    assert r.status_code == 302 and Batch.objects.get(pk=b.pk).state == BatchState.APPROVED
+    # Delivery: the form, a reason missing, the confirmation, then the delivery.
+    c = login(cast.foundation_fin)
+    url = reverse("projects:batch_act", args=[b.pk, "deliver"])
+    skip = b.items.get(household=enrolled[1].household)
+    assert "未发放原因" in c.get(url).content.decode()
+    r = c.post(url, {"day": "2026-06-16", "undelivered": [skip.pk]})
+    assert r.status_code == 400 and "请填写每一项未发放明细的原因" in r.content.decode()
+    r = c.post(url, {"day": "2026-06-16", "undelivered": [skip.pk], f"reason_{skip.pk}": "本人外出"})
+    text = r.content.decode()
+    assert r.status_code == 200 and "确认发放" in text and "已发放 2 户" in text and "本人外出" in text
+    assert Batch.objects.get(pk=b.pk).state == BatchState.APPROVED
+    r = c.post(
+        url, {"day": "2026-06-16", "undelivered": [skip.pk], f"reason_{skip.pk}": "本人外出", "confirm": "on"}
+    )
+    assert r.status_code == 302
+    b.refresh_from_db()
+    assert b.state == BatchState.DELIVERED and AidRecord.objects.filter(project_item__batch=b).count() == 2
+    assert BatchItem.objects.get(pk=skip.pk).note == "本人外出"
+    # The same delivery sent again is not offered, and writes nothing.
+    assert c.post(url, {"day": "2026-06-16", "confirm": "on"}).status_code == 302
+    assert AidRecord.objects.count() == 2
+    # The follow-up button, then the follow-up batch.
+    page = c.get(reverse("projects:batch", args=[b.pk])).content.decode()
+    assert "编制补发批次" in page and b.ledger_transaction.number in page
+    r = c.post(reverse("projects:batch_act", args=[b.pk, "follow_up"]), {"due_date": "2026-07-01"})
+    f = Batch.objects.get(follows=b)
+    assert r.status_code == 302 and f.item_count == 1
+    r = c.post(reverse("projects:batch_act", args=[f.pk, "cancel"]), {"reason": "改期"})
+    assert r.status_code == 302 and Batch.objects.get(pk=f.pk).state == BatchState.CANCELLED
+
+
+def test_scope_of_the_pages(cast, cn_plan, login):
+    enrol(cn_plan, 1)
+    b = batches.prepare(actor=as_(cast.district_cn), project=cn_plan, due_date=DUE)
+    for url in (
+        reverse("projects:batches", args=[cn_plan.pk]),
+        reverse("projects:batch_new", args=[cn_plan.pk]),
+        reverse("projects:batch", args=[b.pk]),
+        reverse("projects:batch_act", args=[b.pk, "approve"]),
+    ):
+        assert login(cast.district_hp).get(url).status_code == 404, url
+    # The foundation reads every plan's batches; the district its own, and approves them.
+    assert login(cast.foundation).get(reverse("projects:batch", args=[b.pk])).status_code == 200
+    assert login(cast.supervisor).get(reverse("projects:batches", args=[cn_plan.pk])).status_code == 200
+    page = login(cast.finance_cn).get(reverse("projects:batch", args=[b.pk])).content.decode()
+    assert reverse("projects:batch_act", args=[b.pk, "approve"]) in page
+    # Reading is not handling: the bureau's supervisor is offered nothing, and refused.
+    page = login(cast.supervisor).get(reverse("projects:batch", args=[b.pk])).content.decode()
+    assert reverse("projects:batch_act", args=[b.pk, "approve"]) not in page
+    assert (
+        login(cast.supervisor).get(reverse("projects:batch_act", args=[b.pk, "approve"])).status_code == 404
+    )
+    for user in (cast.supervisor, cast.district_hp):
+        with pytest.raises(Refused) as e:
+            batches.approve(actor=as_(user), batch=b)
+        assert e.value.status == 403
+
+
+def test_the_plan_section_lists_the_batches(cast, plan, rf):
+    from django.template.loader import render_to_string
+
+    enrol(plan, 2)
+    batches.prepare(actor=as_(cast.foundation), project=plan, due_date=DUE)
+    request = rf.get("/")
+    request.user = cast.foundation
+    html = render_to_string(
+        "projects/sections/batches.html", {"project": plan, "request": request}, request=request
+    )
+    assert "第1批" in html and "待审批" in html and reverse("projects:batches", args=[plan.pk]) in html

@@ -68,6 +68,19 @@ ACTION_LABELS = {
 # --- reads ---------------------------------------------------------------------------------------
 
 
+def plan_of_batches(user, pk: int) -> Project:
+    """The plan whose batches are asked for; Http404 outside the user's scope."""
+    project = (
+        scope_for(user, "projects.view")
+        .filter(Project.objects.select_related("owner", "fund_source"), "owner")
+        .filter(pk=pk)
+        .first()
+    )
+    if project is None:
+        raise Http404
+    return project
+
+
 def batches_visible(user) -> QuerySet[Batch]:
     """The batches of the plans the user may read (a plan is its owner's; the foundation and the
     bureau read all)."""
