@@ -7,6 +7,8 @@ from bangfu.core.forms import FactDateField, Form
 
 
 class PrepareForm(Form):
+    """A new batch, or the follow-up batch of a delivered one: when it is to be delivered."""
+
     due_date = forms.DateField(label="计划发放日期")
 
 
@@ -45,10 +47,6 @@ class DeliverForm(ConfirmForm):
             self.missing = set(missing)
             raise forms.ValidationError(f"请填写每一项未发放明细的原因（{len(missing)} 项未填写）。")
         return data
-
-
-class FollowUpForm(Form):
-    due_date = forms.DateField(label="计划发放日期")
 
 
 class CancelForm(Form):

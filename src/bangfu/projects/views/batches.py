@@ -49,6 +49,18 @@ def batch_list(request, pk: int):
     )
 
 
+def _made(request, form, make):
+    """A new batch (`make(actor=, due_date=)`) from a valid due-date form: its page; else None."""
+    if request.method == "POST" and form.is_valid():
+        with refusals_to(form) as tried:
+            batch = make(actor=Actor.from_request(request), due_date=form.cleaned_data["due_date"])
+        if tried.ok:
+            kind = "补发批次" if batch.follows_id else "发放批次"
+            messages.success(request, f"已编制{kind}{batch}：{batch.item_count} 户，待另一人审批。")
+            return redirect("projects:batch", pk=batch.pk)
+    return None
+
+
 @login_required
 def batch_new(request, pk: int):
     project = batches.plan_of_batches(request.user, pk)
@@ -57,14 +69,9 @@ def batch_new(request, pk: int):
         messages.error(request, reason)
         return redirect("projects:batches", pk=project.pk)
     form = forms.PrepareForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        with refusals_to(form) as tried:
-            batch = batches.prepare(
-                actor=Actor.from_request(request), project=project, due_date=form.cleaned_data["due_date"]
-            )
-        if tried.ok:
-            messages.success(request, f"已编制{batch}：{batch.item_count} 户，待另一人审批。")
-            return redirect("projects:batch", pk=batch.pk)
+    made = _made(request, form, lambda **kw: batches.prepare(project=project, **kw))
+    if made:
+        return made
     return render(
         request,
         "projects/batches/form.html",
@@ -212,16 +219,9 @@ def _deliver(request, batch, offer):
 
 
 def _follow_up(request, batch, offer):
-    form = forms.FollowUpForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        with refusals_to(form) as tried:
-            new = batches.follow_up(
-                actor=Actor.from_request(request), batch=batch, due_date=form.cleaned_data["due_date"]
-            )
-        if tried.ok:
-            messages.success(request, f"已编制补发批次{new}：{new.item_count} 户。")
-            return redirect("projects:batch", pk=new.pk)
-    return _page(request, batch, offer, form)
+    form = forms.PrepareForm(request.POST or None)
+    made = _made(request, form, lambda **kw: batches.follow_up(batch=batch, **kw))
+    return made or _page(request, batch, offer, form)
 
 
 def _cancel(request, batch, offer):
