@@ -104,6 +104,18 @@ def test_prepare_rechecks_eligibility_and_marks_the_ineligible(cast, plan):
     assert out.reason and "条件" in out.reason
 
 
+def test_the_recheck_marks_stay_when_nothing_is_left(cast, plan):
+    plan.target = {"categories": ["dibao"]}
+    plan.save()
+    out = enrol(plan, 2, category="low_income")
+    with pytest.raises(Refused, match="2 户经复核不符合条件") as e:
+        batches.prepare(actor=as_(cast.foundation), project=plan, due_date=DUE)
+    assert e.value.code == "nothing_to_prepare" and not Batch.objects.exists()
+    assert set(Enrolment.objects.filter(pk__in=[x.pk for x in out]).values_list("state", flat=True)) == {
+        EnrolmentState.NOT_ELIGIBLE
+    }
+
+
 def test_prepare_is_the_owners_and_the_plan_must_be_filed(cast, today, changning_in_force, lottery):
     plan = make_plan(fund_source=lottery)
     enrol(plan, 1)
