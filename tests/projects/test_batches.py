@@ -425,7 +425,13 @@ def test_the_pages_prepare_approve_and_deliver(cast, plan, login, today):
     c = login(cast.foundation2)
     r = c.get(reverse("projects:batch_act", args=[b.pk, "approve"]))
     text = r.content.decode()
-    assert r.status_code == 200 and "确认审批" in text and "可用余额" in text and "¥1,000,000.00" in text
+    assert (
+        r.status_code == 200
+        and "确认审批" in text
+        and "可用余额" in text
+        and "¥1,000,000.00" in text
+        and "¥997,000.00" in text
+    )
     assert c.post(reverse("projects:batch_act", args=[b.pk, "approve"])).status_code == 200  # not confirmed
     assert Batch.objects.get(pk=b.pk).state == BatchState.PREPARED
     r = c.post(reverse("projects:batch_act", args=[b.pk, "approve"]), {"confirm": "on"})

@@ -161,13 +161,15 @@ def _page(request, batch, offer, form, status=None, **extra):
     )
 
 
-def _fund_figures(batch: Batch) -> dict | None:
+def _fund_figures(batch: Batch, money) -> dict | None:
+    """可用余额, 已审批未发放, and what is left once this batch is approved (read without locks:
+    the approval reads them again under its lock)."""
     project = batch.project
     if project.fund_source_id is None:
         return None
     held = fund_selectors.balance(org_id=project.owner_id, source_id=project.fund_source_id)
     committed = batches.committed_elsewhere(batch)
-    return {"held": held, "committed": committed, "available": held - committed}
+    return {"held": held, "committed": committed, "left": held - committed - money}
 
 
 def _approve(request, batch, offer):
@@ -179,7 +181,9 @@ def _approve(request, batch, offer):
         if tried.ok:
             messages.success(request, f"已审批{batch}。")
             return redirect("projects:batch", pk=batch.pk)
-    return _page(request, batch, offer, form, money=money, fund=_fund_figures(batch) if money else None)
+    return _page(
+        request, batch, offer, form, money=money, fund=_fund_figures(batch, money) if money else None
+    )
 
 
 def _deliver(request, batch, offer):
