@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from bangfu.aid.models import AidRecord
+from bangfu.audit.models import AuditEntry
 from bangfu.core.refusal import Refused
 from bangfu.funds.models import Account, Posting, Transaction
 from bangfu.funds.verify import ledger_verify
@@ -143,6 +144,9 @@ def test_four_eyes(cast, plan):
         Batch.objects.filter(pk=b.pk).update(approved_by=cast.foundation)
     b = batches.approve(actor=as_(cast.foundation2), batch=b)
     assert (b.state, b.approved_by) == (BatchState.APPROVED, cast.foundation2)
+    logged = AuditEntry.objects.filter(target_type="projects.batch", target_id=str(b.pk)).order_by("pk")
+    assert [(e.action, e.user) for e in logged] == [("create", cast.foundation), ("update", cast.foundation2)]
+    assert logged.last().after["state"] == BatchState.APPROVED
     with pytest.raises(Refused, match="已审批"):
         batches.approve(actor=as_(cast.foundation_fin), batch=b)
 
@@ -205,6 +209,12 @@ def test_delivery_posts_one_transaction_and_an_aid_record_per_item(cast, plan, l
         ("SHBKHZ", lottery.pk, plan.pk)
     }
     assert txn.sealed and txn.date == date(2026, 6, 16)
+    # Audited as the other movements, the lines summed (a batch may have thousands of items).
+    logged = AuditEntry.objects.get(target_type="funds.transaction", target_id=str(txn.pk))
+    assert logged.after["postings"] == [
+        ["SHBKHZ", lottery.code, "aid", "3000.00", None, plan.code, "", 3],
+        ["SHBKHZ", lottery.code, "fund", "-3000.00", None, plan.code, "", 1],
+    ]
     skip.refresh_from_db()
     assert (skip.state, skip.note, skip.delivered_on) == (ItemState.UNDELIVERED, "联系不上本人", None)
     assert b.items.filter(state=ItemState.DELIVERED, delivered_on=date(2026, 6, 16)).count() == 3

@@ -15,7 +15,8 @@ SHOWN = 5
 @register.inclusion_tag("projects/batches/_section.html", takes_context=True)
 def plan_batches(context, project):
     """The plan's latest batches, the counts by state, and the offer to prepare one."""
-    user = context["request"].user
+    request = context.get("request")
+    user = request.user if request is not None else context["user"]
     rows = Batch.objects.filter(project=project).order_by("-number")
     may, reason = batches.may_prepare(user, project)
     delivered = rows.filter(state=BatchState.DELIVERED)
