@@ -473,6 +473,9 @@ def test_the_pages_prepare_approve_and_deliver(cast, plan, login, today):
     r = c.post(reverse("projects:batch_act", args=[b.pk, "follow_up"]), {"due_date": "2026-07-01"})
     f = Batch.objects.get(follows=b)
     assert r.status_code == 302 and f.item_count == 1
+    assert (
+        "本批次的未发放明细均已编入补发批次" in c.get(reverse("projects:batch", args=[b.pk])).content.decode()
+    )
     r = c.post(reverse("projects:batch_act", args=[f.pk, "cancel"]), {"reason": "改期"})
     assert r.status_code == 302 and Batch.objects.get(pk=f.pk).state == BatchState.CANCELLED
 

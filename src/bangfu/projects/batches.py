@@ -145,16 +145,11 @@ def offers(user, batch: Batch) -> list[tuple[str, str, bool, str]]:
             out.append(("approve", ACTION_LABELS["approve"], True, ""))
     if batch.state == BatchState.APPROVED:
         out.append(("deliver", ACTION_LABELS["deliver"], True, ""))
-    if batch.state == BatchState.DELIVERED:
+    undelivered = BatchItem.objects.filter(batch=batch, state=ItemState.UNDELIVERED)
+    if batch.state == BatchState.DELIVERED and undelivered.exists():
         left = _follow_up_candidates(batch).exists()
-        out.append(
-            (
-                "follow_up",
-                ACTION_LABELS["follow_up"],
-                left,
-                "" if left else "本批次没有待补发的未发放明细。",
-            )
-        )
+        reason = "" if left else "本批次的未发放明细均已编入补发批次。"
+        out.append(("follow_up", ACTION_LABELS["follow_up"], left, reason))
     if batch.state in OPEN_BATCH_STATES:
         out.append(("cancel", ACTION_LABELS["cancel"], True, ""))
     return out
