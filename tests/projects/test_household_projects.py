@@ -12,7 +12,7 @@ from django.urls import reverse
 from bangfu.projects.templatetags.project_household import household_projects
 from bangfu.web.timeline import household_timeline
 
-from .delivered import batch_of, delivered_fixture, item_in, record_of  # noqa: F401  (the `delivered` fixture)
+from .aid_world import batch_of, delivered_fixture, item_in, record_of  # noqa: F401  (the `delivered` fixture)
 
 # The plan page (projects:detail) is linked to: a stand-in until project aid's addresses have it.
 pytestmark = pytest.mark.urls("tests.projects.plan_page_urls")

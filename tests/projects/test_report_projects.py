@@ -24,7 +24,7 @@ from bangfu.funds.services import transaction_reverse
 from tests.funds.test_reports import _evaluate, _find
 
 from .conftest import DISTRICT, OTHER_DISTRICT, OTHER_STREET, STREET, as_
-from .delivered import batch_of, delivered_fixture, item_in, record_of  # noqa: F401  (the `delivered` fixture)
+from .aid_world import batch_of, delivered_fixture, item_in, record_of  # noqa: F401  (the `delivered` fixture)
 
 D = Decimal
 COLUMNS = ("households", "items", "money", "goods", "service", "hours", "amount")
