@@ -38,6 +38,7 @@ PLANS = {
     ("cases.Case", "paperwork_due"),
     ("cases.FollowUp", "due_date"),
     ("discovery.ScreeningVisit", "next_visit_due"),
+    ("projects.Project", "period_end"),
 }
 
 
@@ -45,7 +46,7 @@ def _models():
     return [
         m
         for m in apps.get_models()
-        if m._meta.app_label in {"orgs", "audit", "registry", "policy", "cases", "discovery", "funds"}
+        if m._meta.app_label in {"orgs", "audit", "registry", "policy", "cases", "discovery", "funds", "aid", "projects"}
     ]
 
 

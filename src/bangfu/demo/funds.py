@@ -46,7 +46,8 @@ from bangfu.funds import selectors, services
 from bangfu.funds.models import FundKind, FundSource
 from bangfu.funds.parameters import management_fee_rate, work_expense_rate
 from bangfu.orgs.models import Organisation, User
-from bangfu.projects.services import project_create
+
+from .projects import ProjectsDemo
 
 MARKER = "DEMO-FC"  # the first source the demo makes: its presence means the demo ran
 DISTRICTS = {"310105": "cn_finance", "310101": "hp_finance"}
@@ -115,11 +116,12 @@ class _Demo:
         self.org = {o.code: o for o in Organisation.objects.filter(code__in=[*STREETS, *DISTRICTS, "SHBKHZ"])}
         self.summary = Summary()
         self.keys = itertools.count(1)
+        self.projects = ProjectsDemo(self)
 
     def _usernames(self) -> list[str]:
         roles = ("intake", "assessor", "panel", "approver", "cashier")
         return [
-            "fd_officer", "fd_finance", "cn_approver", "hp_approver", *DISTRICTS.values(),
+            "fd_officer", "fd_reviewer", "fd_finance", "cn_approver", "hp_approver", *DISTRICTS.values(),
             *(f"{prefix}_{r}" for _, prefix in STREETS.values() for r in roles),
         ]  # fmt: skip
 
@@ -142,12 +144,16 @@ class _Demo:
         self.policies()
         self.sources()
         self.agreements()
+        with _clock(self.start, self.now):
+            self.projects.start(self.start, date(self.today.year, 12, 31))
         for i, month in enumerate(self.months):
             self.month(i, month)
             if i % 3 == 2:
                 self.work_expenses(month)
             if i == 4:
                 self.raised_funds(month)
+        with _clock(self.today, self.now):
+            self.projects.finish(self.today)
         self.management_fee()
         self.reversal()
         self.summary.transactions = Transaction.objects.count() - before
@@ -216,11 +222,6 @@ class _Demo:
             )
             for code in DISTRICTS
         }
-        # The foundation's own project, paid from the lottery fund each month (SPEC §4).
-        self.project = project_create(
-            actor=self.actor("fd_officer"), code="XM-ZX-DEMO", title="困难家庭学生助学（演示）",
-            owner=self.org["SHBKHZ"],
-        )  # fmt: skip
 
     def agreements(self) -> None:
         officer = self.actor("fd_officer")
@@ -288,13 +289,10 @@ class _Demo:
                     amount="30000.00", day=self.day(month, 10), memo="区财政配套资金到账",
                     idempotency_key=self.key("fiscal"),
                 )  # fmt: skip
-        # The foundation's own project (lottery-funded), each month.
-        services.aid_pay(
-            actor=fin, org=foundation, source=self.lottery, amount=str(Decimal("80000.00") + 5000 * (i % 4)),
-            day=self.day(month, 20), memo=f"市级项目帮扶（困难家庭学生助学）{month:%Y年%m月}发放",
-            project=self.project, idempotency_key=self.key("project"),
-        )  # fmt: skip
-        self.summary.aid += Decimal("80000.00") + 5000 * (i % 4)
+        # The foundation's own project (lottery-funded): its batch of the month (bangfu.demo.projects).
+        delivery = self.day(month, 20)
+        with _clock(delivery, self.now):
+            self.summary.aid += self.projects.month(i, delivery)
         for street in STREETS:
             for n in range(CASES_PER_STREET_MONTH[i]):
                 self.case(street, self.day(month, 12 + 7 * n), i, n)

@@ -58,6 +58,7 @@ DEMO_USERS = (
     ("hp_approver", "汪德明", Role.DISTRICT_APPROVER, "310101"),
     ("hp_finance", "范春燕", Role.DISTRICT_FINANCE, "310101"),
     ("fd_officer", "赵文彬", Role.FOUNDATION_OFFICER, FOUNDATION[0]),
+    ("fd_reviewer", "陈思远", Role.FOUNDATION_OFFICER, FOUNDATION[0]),  # the second officer on foundation plans
     ("fd_finance", "许静芬", Role.FOUNDATION_FINANCE, FOUNDATION[0]),
     ("bureau_supervisor", "刘卫国", Role.SUPERVISOR, BUREAU[0]),
     ("city_auditor", "俞惠娟", Role.AUDITOR, BUREAU[0]),
