@@ -53,7 +53,7 @@ PER_PATTERN = 1
 PER_PATTERN_OF = dict.fromkeys(
     (
         "registry:detail", "cases:detail", "funds:transaction", "funds:agreement", "funds:report_monthly",
-        "funds:report_annual", "policy:detail",
+        "funds:report_annual", "policy:detail", "projects:detail", "projects:batch",
     ),
     2,
 )  # fmt: skip
@@ -80,6 +80,8 @@ MUST_REACH = frozenset(
         "funds:dashboard", "funds:balances", "funds:transaction", "funds:agreement", "funds:reports",
         "funds:report_monthly", "funds:report_annual", "policy:list", "policy:detail", "audit:list",
         "admin:index", "admin:orgs_user_changelist", "admin:orgs_user_change",
+        "projects:list", "projects:detail", "projects:enrolments", "projects:batches", "projects:batch",
+        "projects:verification", "projects:check", "projects:evaluation", "projects:audit",
     }
 )  # fmt: skip
 # At least this many pages rendered in all (about 400 on the demo data): a walk cut short cannot pass.

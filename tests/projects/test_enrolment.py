@@ -357,6 +357,31 @@ def test_pause_resume_and_exit_with_its_reason(login, cast, plan):
     )
 
 
+def test_a_household_waiting_in_an_open_batch_can_neither_pause_nor_exit(login, cast, plan, district_money):
+    from bangfu.projects import batches
+
+    plan.fund_source = district_money
+    plan.save(update_fields=["fund_source"])
+    h = factories.household(STREET, category="dibao")
+    e = services.enrol_one(actor=as_(cast.district_cn), project=plan, household=h)
+    batch = batches.prepare(actor=as_(cast.district_cn), project=plan, due_date=date(2026, 6, 20))
+    client = login(cast.district_cn)
+    for action, data in (("pause", {}), ("exit", {"reason": "已迁出本区"})):
+        r = client.post(reverse("projects:enrolment_act", args=[e.pk, action]), data)
+        assert r.status_code == 200 and f"该户在第{batch.number}批中待发放" in text(r), action
+        e.refresh_from_db()
+        assert e.state == EnrolmentState.ENROLLED
+    batches.cancel(actor=as_(cast.district_cn), batch=batch, reason="名单有误，重新编制")
+    assert (
+        client.post(
+            reverse("projects:enrolment_act", args=[e.pk, "exit"]), {"reason": "已迁出本区"}
+        ).status_code
+        == 302
+    )
+    e.refresh_from_db()
+    assert e.state == EnrolmentState.EXITED
+
+
 def test_not_eligible_shows_its_reason_and_the_counts_by_state(login, cast, plan):
     a = factories.household(STREET, category="dibao")
     b = factories.household(STREET, category="dibao")

@@ -38,7 +38,7 @@ from bangfu.orgs.scope import has_perm_at, scope_for
 from bangfu.registry.models import Household, HouseholdStatus, Person
 
 from . import eligibility
-from .models import Enrolment, EnrolmentState, EnrolmentVia, PlanState, Project
+from .models import Enrolment, EnrolmentState, EnrolmentVia, ItemState, PlanState, Project
 from .targets import Target
 
 CHUNK = 1000  # rows per bulk insert
@@ -553,6 +553,16 @@ def _enrolment_locked(enrolment: Enrolment) -> Enrolment:
 
 
 def _move(actor: Actor, enrolment: Enrolment, to: str, reason: str, action: str) -> Enrolment:
+    if to != EnrolmentState.ENROLLED:
+        # A batch froze what it delivers: the household's item waits in it until the batch is
+        # delivered (marked not delivered there) or cancelled, and only then may it leave.
+        pending = enrolment.items.filter(state=ItemState.PENDING).select_related("batch").first()
+        if pending is not None:
+            raise Refused(
+                f"该户在第{pending.batch.number}批中待发放，请先在该批次发放时标记未发放或撤销该批次，"
+                f"再{'暂停' if to == EnrolmentState.PAUSED else '退出'}。",
+                code="in_open_batch",
+            )
     before = {"state": enrolment.state, "reason": enrolment.reason}
     enrolment.state, enrolment.reason = to, reason
     enrolment.save(update_fields=["state", "reason", "updated_at"])
