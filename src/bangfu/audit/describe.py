@@ -24,7 +24,7 @@ from bangfu.core.money import format_yuan
 from bangfu.orgs.scope import scope_for
 
 from .models import AuditEntry
-from .services import ACTION_LABELS, PARAMETER_LABELS
+from .services import ACTION_LABELS, KEY_LABELS_REGISTERED, PARAMETER_LABELS
 from .targets import TARGETS, Named, type_name
 
 # The model whose fields name an action's data, where it is not the row's target's.
@@ -417,7 +417,11 @@ def _label(model, key: str) -> str:
     f = _field(model, key)
     if f is not None and getattr(f, "verbose_name", None) and not f.auto_created:
         return str(f.verbose_name)
-    return KEY_LABELS.get(key) or FILTER_LABELS.get(key) or key
+    return _key_label(key)
+
+
+def _key_label(key: str) -> str:
+    return KEY_LABELS.get(key) or KEY_LABELS_REGISTERED.get(key) or FILTER_LABELS.get(key) or key
 
 
 def _value(model, key: str, value, lk: _Lookups) -> str:
@@ -498,7 +502,7 @@ def _plain(value) -> str:
     if isinstance(value, list):
         return "、".join(_plain(v) for v in value) if value else "—"
     if isinstance(value, dict):
-        return "；".join(f"{KEY_LABELS.get(k, k)}：{_plain(v)}" for k, v in value.items()) or "—"
+        return "；".join(f"{_key_label(k)}：{_plain(v)}" for k, v in value.items()) or "—"
     return str(value)
 
 

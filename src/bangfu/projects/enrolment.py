@@ -417,7 +417,7 @@ def import_rows(*, actor: Actor, project: Project, file) -> ImportReport:
     report.enrolled = _write(project, actor, pairs, EnrolmentVia.EXCEL)
     audit_record(
         actor=actor, action="enrol_excel", target=project, org=project.owner,
-        after={"via": "excel", "rows": report.rows, "enrolled": report.enrolled},
+        after={"rows": report.rows, "enrolled": report.enrolled},
         note=f"名单导入：纳入 {report.enrolled} 户",
     )  # fmt: skip
     return report
@@ -475,6 +475,10 @@ class QueryResult:
 
     def as_dict(self) -> dict:
         return {"enrolled": self.enrolled, "refused": dict(self.refused)}
+
+    def refused_by_label(self) -> dict[str, int]:
+        """The refused households by reason in words (for the audit log)."""
+        return {label: n for _, label, n in self.refused_lines()}
 
     def refused_lines(self) -> list[tuple[str, str, int]]:
         """(code, label, households) by reason, the largest first."""
@@ -534,7 +538,7 @@ def enrol_from_query(
         result = QueryResult(enrolled=enrolled, refused=dict(refused))
         audit_record(
             actor=actor, action="enrol_query", target=project, org=project.owner,
-            after={"via": "query", "day": day.isoformat(), **result.as_dict()},
+            after={"day": day.isoformat(), "enrolled": result.enrolled, "refused": result.refused_by_label()},
             note=f"按条件纳入：纳入 {enrolled} 户，未纳入 {result.refused_total} 户",
         )  # fmt: skip
     report(total + 1, total + 1)

@@ -210,7 +210,8 @@ def _facts(project: Project) -> dict:
     """The plan's fields as the audit log keeps them (no personal data)."""
     return {
         "title": project.title,
-        "target": project.target,
+        # The target group in words, as the plan's page says it (the log shows no stored codes).
+        "target": "；".join(Target.from_json(project.target).describe()),
         "aid_kind": project.aid_kind,
         "unit_value": str(project.unit_value),
         "item": project.item,

@@ -126,7 +126,7 @@ class PlanStep(models.Model):
     """Every step of a plan's filing (submit, accept, return, approve, …), kept: who, when, from,
     to, remarks, and what was sent (the plan as submitted)."""
 
-    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="steps")
+    project = models.ForeignKey(Project, verbose_name="项目", on_delete=models.PROTECT, related_name="steps")
     action = models.CharField("操作", max_length=24)
     from_state = models.CharField("原状态", max_length=10, choices=PlanState.choices)
     to_state = models.CharField("新状态", max_length=10, choices=PlanState.choices)
@@ -152,7 +152,9 @@ class Indicator(models.Model):
     its share of the dimension's weight, and the actual value — computed by the platform where
     it can (`source` names the measure), entered with evidence where it cannot."""
 
-    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="indicators")
+    project = models.ForeignKey(
+        Project, verbose_name="项目", on_delete=models.PROTECT, related_name="indicators"
+    )
     dimension = models.CharField("维度", max_length=12, choices=Dimension.choices)
     name = models.CharField("指标", max_length=100)
     # The measure the platform computes (`projects.evaluation.MEASURES`), empty when entered by hand.
@@ -194,7 +196,9 @@ class EnrolmentVia(models.TextChoices):
 class Enrolment(models.Model):
     """One household in one project (SPEC §4: one enrolment per household per project)."""
 
-    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="enrolments")
+    project = models.ForeignKey(
+        Project, verbose_name="项目", on_delete=models.PROTECT, related_name="enrolments"
+    )
     household = models.ForeignKey(
         "registry.Household", verbose_name="家庭", on_delete=models.PROTECT, related_name="project_enrolments"
     )
@@ -247,7 +251,9 @@ class Batch(models.Model):
     """A batch of a project (发放批次): the enrolled beneficiaries and their amounts or items,
     frozen when prepared; approved by another person than the one who prepared it."""
 
-    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="batches")
+    project = models.ForeignKey(
+        Project, verbose_name="项目", on_delete=models.PROTECT, related_name="batches"
+    )
     number = models.PositiveIntegerField("批次号")
     # The batch whose undelivered items this one takes up (补发批次).
     follows = models.ForeignKey(
@@ -308,12 +314,16 @@ class ItemState(models.TextChoices):
 class BatchItem(models.Model):
     """One beneficiary of a batch and what they are to receive, frozen at preparation."""
 
-    batch = models.ForeignKey(Batch, on_delete=models.PROTECT, related_name="items")
+    batch = models.ForeignKey(Batch, verbose_name="批次", on_delete=models.PROTECT, related_name="items")
     # Denormalised from the batch, so the database can say a household is in one open batch of
     # a project at most (SPEC §4).
-    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="+")
-    enrolment = models.ForeignKey(Enrolment, on_delete=models.PROTECT, related_name="items")
-    household = models.ForeignKey("registry.Household", on_delete=models.PROTECT, related_name="+")
+    project = models.ForeignKey(Project, verbose_name="项目", on_delete=models.PROTECT, related_name="+")
+    enrolment = models.ForeignKey(
+        Enrolment, verbose_name="帮扶对象", on_delete=models.PROTECT, related_name="items"
+    )
+    household = models.ForeignKey(
+        "registry.Household", verbose_name="家庭", on_delete=models.PROTECT, related_name="+"
+    )
     person = models.ForeignKey(
         "registry.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -361,7 +371,9 @@ class Verification(models.Model):
         NUMBER = "number", "按数量抽取"
         ALL = "all", "全部核查"
 
-    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="verifications")
+    project = models.ForeignKey(
+        Project, verbose_name="项目", on_delete=models.PROTECT, related_name="verifications"
+    )
     method = models.CharField("抽取方式", max_length=8, choices=Method.choices)
     share = models.DecimalField("抽取比例（%）", max_digits=5, decimal_places=2, null=True, blank=True)
     number = models.PositiveIntegerField("抽取数量", null=True, blank=True)
@@ -394,8 +406,12 @@ class CheckChannel(models.TextChoices):
 
 
 class Check(models.Model):
-    verification = models.ForeignKey(Verification, on_delete=models.PROTECT, related_name="checks")
-    item = models.ForeignKey(BatchItem, on_delete=models.PROTECT, related_name="checks")
+    verification = models.ForeignKey(
+        Verification, verbose_name="发放核查", on_delete=models.PROTECT, related_name="checks"
+    )
+    item = models.ForeignKey(
+        BatchItem, verbose_name="发放明细", on_delete=models.PROTECT, related_name="checks"
+    )
     result = models.CharField(
         "核查结果", max_length=12, choices=CheckResult.choices, default=CheckResult.PENDING
     )
@@ -428,7 +444,9 @@ class Evaluation(models.Model):
     """A performance evaluation 绩效评价 of a plan: the score out of 100, its grade, and the
     indicators as they were scored (kept, so the report reads what was decided)."""
 
-    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="evaluations")
+    project = models.ForeignKey(
+        Project, verbose_name="项目", on_delete=models.PROTECT, related_name="evaluations"
+    )
     score = models.DecimalField("得分", max_digits=5, decimal_places=2)
     grade = models.CharField("等级", max_length=10, choices=Grade.choices)
     details = models.JSONField("评分明细", default=dict)
