@@ -126,6 +126,25 @@ def payment_transaction_rows(
     return case_payment(record, draws).rows(created_by=created_by, actor_label=actor_label)
 
 
+def project_batch_key(batch) -> str:
+    """The idempotency key of a project batch's delivery posting: one per `projects.Batch`."""
+    return f"project-batch:{batch.pk}"
+
+
+def project_aid_payment(
+    *, org: Organisation, source: FundSource, project: ProjectRef, amounts: list[Decimal], day: date, memo: str,
+    key: str, counterparty: str = "",
+) -> Movement:  # fmt: skip
+    """A project batch's money items paid by the plan's owner from `source`, as one transaction:
+    帮扶支出 (aid) per item, 专项资金 (fund) credited with their total."""
+    lines = [Line(org, source, Account.AID, amount, project=project) for amount in amounts]
+    lines.append(Line(org, source, Account.FUND, -sum(amounts, Decimal("0.00")), project=project))
+    return Movement(
+        kind=TransactionKind.PAYMENT, day=day, memo=memo, key=key, lines=lines,
+        links={"counterparty": counterparty or org.name},
+    )  # fmt: skip
+
+
 def first_aid_source(postings: list[Posting]) -> int | None:
     """The fund source a payment drew on first (its first aid posting, in the order written):
     the one its aid record names."""

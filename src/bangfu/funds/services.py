@@ -153,8 +153,12 @@ def _post(
     )
 
 
-def _write(*, actor: Actor, movement: Movement) -> tuple[Transaction, bool]:
-    """`_post` of a movement spelled by `builders` (the rows are theirs, the checks are here)."""
+def _write(
+    *, actor: Actor, movement: Movement, audit_postings: list | None = None
+) -> tuple[Transaction, bool]:
+    """`_post` of a movement spelled by `builders` (the rows are theirs, the checks are here).
+    `audit_postings` replaces the audit row's one entry per line by a summary, for a movement
+    of thousands of lines (a project batch's items); the postings themselves are the record."""
     kind, day, memo, key, lines = movement.kind, movement.day, movement.memo, movement.key, movement.lines
     existing = Transaction.objects.filter(idempotency_key=key).first()
     if existing is not None:
@@ -183,7 +187,9 @@ def _write(*, actor: Actor, movement: Movement) -> tuple[Transaction, bool]:
             "kind": kind,
             "date": day.isoformat(),
             "memo": memo,
-            "postings": [
+            "postings": audit_postings
+            if audit_postings is not None
+            else [
                 [
                     line.org.code,
                     line.source.code,
@@ -622,6 +628,41 @@ def aid_pay(
         lines=lines,
     )  # fmt: skip
     return txn
+
+
+def fund_lock(*, org: Organisation, source: FundSource) -> None:
+    """Lock the (organisation, fund source) row, as every withdrawal does before it reads the
+    balance: for a decision that commits money without posting it yet (a project batch's
+    approval), so two of them at once queue here and the second sees what the first left."""
+    _lock_accounts({(org.pk, source.pk)})
+
+
+@transaction.atomic
+def project_batch_pay(
+    *, actor: Actor, org: Organisation, source: FundSource, project: ProjectRef, amounts: list[Decimal],
+    day: date, memo: str, idempotency_key,
+) -> tuple[Transaction, bool]:  # fmt: skip
+    """A project batch's money items (项目帮扶, SPEC §4) paid by the plan's owner from the plan's
+    source, as ONE transaction: 帮扶支出 per item (with the project), 专项资金 for the total;
+    (transaction, created). Written once per key: a repeated delivery returns the first."""
+    # Who records a batch's delivery at the plan's owner (projects.batch) posts it.
+    _authorise(actor, "projects.batch", org)
+    problem = entitlement_problem(source, project=project)
+    if problem:
+        raise Refused(problem, code="not_entitled")
+    if not amounts:
+        raise Refused("本批次没有资金发放明细，无需记账。", code="invalid_input")
+    amounts = [_amount(a, "发放金额") for a in amounts]
+    total = sum(amounts, Decimal("0.00"))
+    movement = builders.project_aid_payment(
+        org=org, source=source, project=project, amounts=amounts, day=_day(day, "发放日期"),
+        memo=_text(memo, "摘要"), key=_key(idempotency_key),
+    )  # fmt: skip
+    summary = [
+        [org.code, source.code, Account.AID, str(total), None, project.code, "", len(amounts)],
+        [org.code, source.code, Account.FUND, str(-total), None, project.code, "", 1],
+    ]
+    return _write(actor=actor, movement=movement, audit_postings=summary)
 
 
 def case_payment_sources(*, case_id) -> list[FundSource]:
