@@ -95,19 +95,32 @@ def district_money(cast):
     return source
 
 
-@pytest.fixture
-def changning_in_force(cast):
-    """长宁区's rules in force in 2026: the published changning-2016 version ends on 31 December
-    2021, so a version of 2022–2026 copied from it (the same caps, 三(四): 2 events of case aid,
-    80,000 of case and project aid) is drafted, reviewed and published by two people."""
+def changning_version(cast, *, code: str, valid_from: date, valid_to: date, values: tuple = ()):
+    """A 长宁区 version copied from changning-2016 (its caps, 三(四)), `values` (name, value) set
+    from its first day, drafted by district finance and published by the district approver."""
     from bangfu.policy import services as policy_services
     from bangfu.policy.models import Policy
 
     draft = policy_services.policy_draft_create(
-        actor=as_(cast.finance_cn), district=Organisation.objects.get(code=DISTRICT), code="changning-2022",
-        title="长宁区综合帮扶实施意见（2022）", document="长民发〔2022〕1号", valid_from=date(2022, 1, 1),
-        valid_to=date(2026, 12, 31), validity_reference="长民发〔2022〕1号 末段",
+        actor=as_(cast.finance_cn), district=Organisation.objects.get(code=DISTRICT), code=code,
+        title=f"长宁区综合帮扶实施意见（{valid_from.year}）", document=f"长民发〔{valid_from.year}〕1号",
+        valid_from=valid_from, valid_to=valid_to, validity_reference="末段",
         copy_from=Policy.objects.get(code="changning-2016"),
     )  # fmt: skip
+    for name, value in values:
+        policy_services.parameter_value_set(
+            actor=as_(cast.finance_cn), policy=draft, name=name, start=valid_from, value=value,
+            reference=f"长民发〔{valid_from.year}〕1号 三(四)", generally=False,
+        )  # fmt: skip
     policy_services.policy_submit(actor=as_(cast.finance_cn), policy=draft)
     return policy_services.policy_publish(actor=as_(cast.district_cn), policy=draft)
+
+
+@pytest.fixture
+def changning_in_force(cast):
+    """长宁区's rules in force in 2026: the published changning-2016 version ends on 31 December
+    2021, so a version of 2022–2026 copied from it (the same caps, 三(四): 2 events of case aid,
+    80,000 of case and project aid) is published."""
+    return changning_version(
+        cast, code="changning-2022", valid_from=date(2022, 1, 1), valid_to=date(2026, 12, 31)
+    )

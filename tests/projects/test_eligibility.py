@@ -18,7 +18,7 @@ from bangfu.projects.eligibility import bulk_problems, problems
 from bangfu.projects.models import Enrolment, EnrolmentState, EnrolmentVia
 from bangfu.registry.models import Household, HouseholdStatus
 from tests.cases import factories
-from tests.projects.conftest import DISTRICT, STREET, as_, make_plan
+from tests.projects.conftest import DISTRICT, STREET, changning_version, make_plan
 
 pytestmark = pytest.mark.django_db
 
@@ -148,20 +148,10 @@ def test_the_events_cap_counts_a_project_only_when_its_forms_say_so(today, cast,
 
 
 def test_the_events_cap_when_a_version_counts_projects(cast, today):
-    from bangfu.policy import services as policy_services
-    from bangfu.policy.models import Policy
-
-    draft = policy_services.policy_draft_create(
-        actor=as_(cast.finance_cn), district=Organisation.objects.get(code=DISTRICT), code="changning-2026",
-        title="长宁区综合帮扶实施意见（2026）", document="长民发〔2026〕1号", valid_from=date(2026, 1, 1),
-        valid_to=date(2026, 12, 31), validity_reference="末段", copy_from=Policy.objects.get(code="changning-2016"),
+    changning_version(
+        cast, code="changning-2026", valid_from=date(2026, 1, 1), valid_to=date(2026, 12, 31),
+        values=(("annual.max_events.forms", "case,project"),),
     )  # fmt: skip
-    policy_services.parameter_value_set(
-        actor=as_(cast.finance_cn), policy=draft, name="annual.max_events.forms", start=date(2026, 1, 1),
-        value="case,project", reference="长民发〔2026〕1号 三(四)", generally=False,
-    )  # fmt: skip
-    policy_services.policy_submit(actor=as_(cast.finance_cn), policy=draft)
-    policy_services.policy_publish(actor=as_(cast.district_cn), policy=draft)
     h = factories.household(STREET, category="dibao")
     plan = make_plan(owner=DISTRICT, target={"categories": ["dibao"]})
     case_approved(cast, h, "100.00")

@@ -127,9 +127,8 @@ def bulk_problems(
             add(pk, NOT_IN_TARGET, f"该家庭在{cn_date(day)}不符合本项目的帮扶对象条件。")
 
     if enrolling:
-        for pk, state in Enrolment.objects.filter(project=project, household_id__in=subset).values_list(
-            "household_id", "state"
-        ):
+        enrolled = Enrolment.objects.filter(project=project, household_id__in=subset).order_by()
+        for pk, state in enrolled.values_list("household_id", "state"):
             if pk in active_set:
                 add(
                     pk,

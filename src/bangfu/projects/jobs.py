@@ -1,0 +1,60 @@
+"""Project aid's long work in the background (bangfu.jobs): enrolment from the target query when
+the group is large (more than `enrolment.BACKGROUND_OVER` households). The query page starts it;
+the job's page shows the progress, then the summary: enrolled, and refused by reason."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from bangfu.audit.actor import Actor
+from bangfu.core.dates import cn_date
+from bangfu.core.refusal import Refused
+from bangfu.jobs.kinds import JobKind, Outcome, register
+from bangfu.jobs.models import Job
+from bangfu.jobs.services import job_start
+
+from . import enrolment
+from .models import Project
+
+ENROL_QUERY = "projects.enrol_query"
+
+
+def enrol_query_start(*, actor: Actor, project: Project, day: date) -> Job:
+    """Queue the enrolment of the plan's target group on `day` for the actor."""
+    if actor.user is not None and not enrolment.may_manage(actor.user, project):
+        raise Refused("您无权为该项目纳入帮扶对象。", code="forbidden", status=403)
+    title = f"按条件纳入：{project.code} {project.title}（{cn_date(day)}）"
+    params = {"project": project.pk, "day": day.isoformat()}
+    return job_start(actor=actor, kind=ENROL_QUERY, title=title, params=params, org=project.owner)
+
+
+def _run(job: Job, progress) -> Outcome:
+    project = Project.objects.select_related("owner").filter(pk=job.params["project"]).first()
+    # Read again for the owner now: a role withdrawn since it was queued reaches nothing.
+    if project is None or not enrolment.may_manage(job.owner, project):
+        raise Refused("该项目已不存在，或您已无权为该项目纳入帮扶对象。", code="not_found")
+    result = enrolment.enrol_from_query(
+        actor=Actor.for_user(job.owner, "job"),
+        project=project,
+        day=date.fromisoformat(job.params["day"]),
+        progress=progress,
+    )
+    return Outcome({"project": project.pk, **result.as_dict()})
+
+
+def _context(job: Job) -> dict:
+    result = job.result or {}
+    summary = enrolment.QueryResult(enrolled=result.get("enrolled", 0), refused=result.get("refused", {}))
+    project = Project.objects.filter(pk=job.params.get("project")).first()
+    return {"summary": summary, "project": project}
+
+
+register(
+    JobKind(
+        name=ENROL_QUERY,
+        label="按条件纳入帮扶对象",
+        run=_run,
+        result_template="projects/enrolment/_query_result.html",
+        result_context=_context,
+    )
+)
