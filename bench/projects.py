@@ -25,6 +25,10 @@ Measured, once each, under the functions' own transactions:
   marked delivered, the audit) against one COPY of the Transaction, Posting and AidRecord rows it
   wrote.
 
+During `deliver`, the session tracks its PL/pgSQL functions (`track_functions = 'pl'`, where the
+server lets it): `projects_deliver_ledger_checks_s` is the part of the delivery spent in the
+ledger's deferred check at commit (funds/0002), which runs once per posting written.
+
 The baseline: the rows the function wrote, read back with `COPY (SELECT …) TO STDOUT`, then
 COPY'd in one transaction (committed, as the function's is) into scratch tables made with
 `CREATE TABLE … (LIKE … INCLUDING ALL)`: the same columns, defaults, check constraints and
@@ -182,13 +186,12 @@ def copy_seconds(captured: list[tuple[str, bytes, int]], runs: int = COPY_RUNS) 
     scratch tables with the real tables' columns, defaults, constraints and indexes."""
     from django.db import connection, transaction
 
+    from .registry import scratch_tables
+
     times = []
     for _ in range(runs):
         scratch = {table: f"bench_scratch_{table}" for table, _, _ in captured}
-        with connection.cursor() as cur:
-            for table, name in scratch.items():
-                cur.execute(f"DROP TABLE IF EXISTS {name}")
-                cur.execute(f"CREATE TABLE {name} (LIKE {table} INCLUDING ALL)")
+        scratch_tables(scratch)
         t = time.perf_counter()
         with transaction.atomic():
             raw = connection.connection
@@ -265,9 +268,11 @@ def _deliver(report, batch, users: dict) -> None:
     from bangfu.projects.batches import deliver
     from bangfu.projects.models import ItemState
 
+    guards = _function_times()
     t = time.perf_counter()
     batch = deliver(actor=Actor.for_user(users["finance"], "bench"), batch=batch, day=DAY)
     seconds = time.perf_counter() - t
+    guards = _function_times(since=guards)
     delivered = batch.items.filter(state=ItemState.DELIVERED).count()
     records = AidRecord.objects.filter(project_item__batch=batch).count()
     if not delivered or records != delivered or batch.ledger_transaction_id is None:
@@ -283,3 +288,38 @@ def _deliver(report, batch, users: dict) -> None:
         ]
     )  # fmt: skip
     _compare(report, "deliver", seconds, delivered, "items/s", what, captured)
+    if guards is not None:
+        ms = guards.get("funds_check_at_commit", (0, 0.0))[1]
+        detail = ", ".join(f"{name} {n:,} calls {t / 1000:.2f} s" for name, (n, t) in sorted(guards.items()))
+        report(
+            "projects_deliver_ledger_checks_s", ms / 1000, "s",
+            f"of projects_deliver_s, in the ledger's deferred check at commit (funds/0002): {detail or 'none'}",
+        )  # fmt: skip
+
+
+def _function_times(since: dict | None = None) -> dict | None:
+    """The ledger guards' calls and milliseconds (`pg_stat_user_functions`, with
+    `track_functions = 'pl'` for the session), less those of `since`; None where the server
+    does not let the session track them."""
+    from django.db import DatabaseError, connection
+
+    if since is None:
+        try:
+            with connection.cursor() as cur:
+                cur.execute("SET track_functions = 'pl'")
+        except DatabaseError:
+            return None
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_stat_force_next_flush()")
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT funcname, calls, total_time FROM pg_stat_user_functions WHERE funcname LIKE 'funds_%'"
+        )
+        now = {name: (calls, ms) for name, calls, ms in cur.fetchall()}
+    if since is None:
+        return now
+    return {
+        name: (calls - since.get(name, (0, 0.0))[0], ms - since.get(name, (0, 0.0))[1])
+        for name, (calls, ms) in now.items()
+        if calls > since.get(name, (0, 0.0))[0]
+    }
