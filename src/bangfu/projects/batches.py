@@ -21,6 +21,7 @@ delivered in a bounded number of queries.
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 from decimal import Decimal
 
@@ -66,6 +67,19 @@ ACTION_LABELS = {
 
 
 # --- reads ---------------------------------------------------------------------------------------
+
+
+def plan_of_batches(user, pk: int) -> Project:
+    """The plan whose batches are asked for; Http404 outside the user's scope."""
+    project = (
+        scope_for(user, "projects.view")
+        .filter(Project.objects.select_related("owner", "fund_source"), "owner")
+        .filter(pk=pk)
+        .first()
+    )
+    if project is None:
+        raise Http404
+    return project
 
 
 def batches_visible(user) -> QuerySet[Batch]:
@@ -131,16 +145,11 @@ def offers(user, batch: Batch) -> list[tuple[str, str, bool, str]]:
             out.append(("approve", ACTION_LABELS["approve"], True, ""))
     if batch.state == BatchState.APPROVED:
         out.append(("deliver", ACTION_LABELS["deliver"], True, ""))
-    if batch.state == BatchState.DELIVERED:
+    undelivered = BatchItem.objects.filter(batch=batch, state=ItemState.UNDELIVERED)
+    if batch.state == BatchState.DELIVERED and undelivered.exists():
         left = _follow_up_candidates(batch).exists()
-        out.append(
-            (
-                "follow_up",
-                ACTION_LABELS["follow_up"],
-                left,
-                "" if left else "本批次没有待补发的未发放明细。",
-            )
-        )
+        reason = "" if left else "本批次的未发放明细均已编入补发批次。"
+        out.append(("follow_up", ACTION_LABELS["follow_up"], left, reason))
     if batch.state in OPEN_BATCH_STATES:
         out.append(("cancel", ACTION_LABELS["cancel"], True, ""))
     return out
@@ -152,6 +161,11 @@ def offers(user, batch: Batch) -> list[tuple[str, str, bool, str]]:
 def _authorise(actor: Actor, project: Project) -> None:
     if actor.user is not None and not has_perm_at(actor.user, PERM, project.owner_id):
         raise Refused(f"您没有在{project.owner.name}办理发放批次的权限。", code="forbidden", status=403)
+
+
+def _by_a_person(actor: Actor) -> None:
+    if actor.user is None:
+        raise Refused("发放批次须由工作人员编制（编制人与审批人须为两个人）。", code="forbidden", status=403)
 
 
 def _day(value, label: str) -> date:
@@ -281,7 +295,23 @@ def _audit_prepared(actor: Actor, batch: Batch, left_out: dict) -> None:
     )  # fmt: skip
 
 
-@transaction.atomic
+def _refusal_after_commit(fn):
+    """Run `fn` in its own transaction; a refusal it returns (rather than raises) is raised once
+    that transaction is done, so what it found on the way stays written (the enrolments the
+    re-check found not eligible stay marked, even when nothing is left for a batch)."""
+
+    @functools.wraps(fn)
+    def run(**kwargs):
+        with transaction.atomic():
+            result = fn(**kwargs)
+        if isinstance(result, Refused):
+            raise result
+        return result
+
+    return run
+
+
+@_refusal_after_commit
 def prepare(*, actor: Actor, project: Project, due_date: date, follows: Batch | None = None) -> Batch:
     """A new batch of the plan: its enrolled households not in an open batch, re-checked, frozen
     as items. With `follows`, the follow-up batch of that delivered batch (`follow_up`)."""
@@ -289,6 +319,7 @@ def prepare(*, actor: Actor, project: Project, due_date: date, follows: Batch | 
         return follow_up(actor=actor, batch=follows, due_date=due_date)
     project = _locked_plan(project)  # one preparation of a plan at a time
     _authorise(actor, project)
+    _by_a_person(actor)
     if project.state != PlanState.FILED:
         raise Refused(
             f"项目当前为“{project.get_state_display()}”，备案（批准）后方可编制发放批次。",
@@ -307,7 +338,7 @@ def prepare(*, actor: Actor, project: Project, due_date: date, follows: Batch | 
     kept, refused = _recheck(project, enrolments, timezone.localdate())
     if not kept:
         more = f"（{refused} 户经复核不符合条件，已标记）" if refused else ""
-        raise Refused(
+        return Refused(
             f"没有可列入批次的帮扶对象：本项目已纳入的家庭都已在未发放的批次中，或已暂停、退出{more}。",
             code="nothing_to_prepare",
         )
@@ -336,7 +367,7 @@ def _follow_up_candidates(batch: Batch) -> QuerySet[BatchItem]:
     return BatchItem.objects.filter(batch=batch, state=ItemState.UNDELIVERED, followed_up_by__isnull=True)
 
 
-@transaction.atomic
+@_refusal_after_commit
 def follow_up(*, actor: Actor, batch: Batch, due_date: date) -> Batch:
     """补发批次: the undelivered items of a delivered batch, not yet followed up, in a new batch
     (`follows`); each at the value it was frozen at; re-checked (paused and exited households
@@ -344,6 +375,7 @@ def follow_up(*, actor: Actor, batch: Batch, due_date: date) -> Batch:
     project = _locked_plan(batch.project)
     batch = _locked_batch(batch)
     _authorise(actor, project)
+    _by_a_person(actor)
     if batch.state != BatchState.DELIVERED:
         raise _wrong_state(batch, "编制补发批次（只有已发放批次的未发放明细可以补发）")
     due_date = _day(due_date, "计划发放日期")
@@ -358,7 +390,7 @@ def follow_up(*, actor: Actor, batch: Batch, due_date: date) -> Batch:
     keep = {e.pk for e in kept}
     old = [i for i in old if i.enrolment_id in keep]
     if not old:
-        raise Refused(
+        return Refused(
             f"{batch}的未发放明细都不能补发：相关家庭已暂停、退出或经复核不符合条件。",
             code="nothing_to_prepare",
         )
