@@ -31,7 +31,7 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/bangfu_bench"
-SUITES = ("registry", "policy_batch", "funds_report", "cases", "lists")
+SUITES = ("registry", "policy_batch", "funds_report", "cases", "lists", "projects")
 # Databases the suite must never drop: the test runner's and PostgreSQL's own.
 PROTECTED = {"test", "postgres", "template0", "template1"}
 
