@@ -39,6 +39,7 @@ from .models import (
     Project,
 )
 
+PERM = "projects.audit"
 EXPORT = "project.audit.export"
 register_actions({EXPORT: "导出项目审计"})
 

@@ -40,9 +40,9 @@ from bangfu.core.refusal import Refused
 from bangfu.funds import builders as fund_builders
 from bangfu.funds import selectors as fund_selectors
 from bangfu.funds import services as funds
-from bangfu.orgs.scope import has_perm_at, scope_for
 from bangfu.registry.models import Person, Relationship
 
+from . import selectors
 from .models import (
     OPEN_BATCH_STATES,
     Batch,
@@ -71,31 +71,24 @@ ACTION_LABELS = {
 
 def plan_of_batches(user, pk: int) -> Project:
     """The plan whose batches are asked for; Http404 outside the user's scope."""
-    project = (
-        scope_for(user, "projects.view")
-        .filter(Project.objects.select_related("owner", "fund_source"), "owner")
-        .filter(pk=pk)
-        .first()
-    )
-    if project is None:
-        raise Http404
-    return project
-
-
-def batches_visible(user) -> QuerySet[Batch]:
-    """The batches of the plans the user may read (a plan is its owner's; the foundation and the
-    bureau read all)."""
-    return scope_for(user, "projects.view").filter(
-        Batch.objects.select_related("project", "project__owner", "project__fund_source"), "project__owner"
-    )
+    return selectors.plan_visible(user, pk)
 
 
 def batch_visible(user, pk: int) -> Batch:
-    """One batch; Http404 outside scope."""
-    batch = batches_visible(user).filter(pk=pk).first()
-    if batch is None:
+    """One batch, read as its plan is (`selectors.may`); Http404 outside scope."""
+    batch = (
+        Batch.objects.select_related("project", "project__owner", "project__fund_source")
+        .filter(pk=pk)
+        .first()
+    )
+    if batch is None or not selectors.may(user, selectors.READ, batch.project):
         raise Http404
     return batch
+
+
+def may_handle(user, project: Project) -> bool:
+    """Whether the user handles the plan's batches (`projects.batch` at its owner)."""
+    return selectors.may(user, PERM, project)
 
 
 def money_total(batch: Batch) -> Decimal:
@@ -125,7 +118,7 @@ def committed_elsewhere(batch: Batch) -> Decimal:
 
 
 def may_prepare(user, project: Project) -> tuple[bool, str]:
-    if not has_perm_at(user, PERM, project.owner_id):
+    if not may_handle(user, project):
         return False, f"您没有在{project.owner.name}编制发放批次的权限。"
     if project.state != PlanState.FILED:
         return False, f"项目当前为“{project.get_state_display()}”，备案（批准）后方可编制发放批次。"
@@ -135,7 +128,7 @@ def may_prepare(user, project: Project) -> tuple[bool, str]:
 def offers(user, batch: Batch) -> list[tuple[str, str, bool, str]]:
     """(action, label, allowed, reason) of the actions on the batch in its state, for a user who
     may handle batches at the plan's owner (others are offered nothing)."""
-    if not has_perm_at(user, PERM, batch.project.owner_id):
+    if not may_handle(user, batch.project):
         return []
     out = []
     if batch.state == BatchState.PREPARED:
@@ -159,8 +152,7 @@ def offers(user, batch: Batch) -> list[tuple[str, str, bool, str]]:
 
 
 def _authorise(actor: Actor, project: Project) -> None:
-    if actor.user is not None and not has_perm_at(actor.user, PERM, project.owner_id):
-        raise Refused(f"您没有在{project.owner.name}办理发放批次的权限。", code="forbidden", status=403)
+    selectors.authorise(actor, PERM, project, f"您没有在{project.owner.name}办理发放批次的权限。")
 
 
 def _by_a_person(actor: Actor) -> None:

@@ -37,7 +37,7 @@ from bangfu.core.refusal import Refused
 from bangfu.orgs.scope import has_perm_at, scope_for
 from bangfu.registry.models import Household, HouseholdStatus, Person
 
-from . import eligibility
+from . import eligibility, selectors
 from .models import Enrolment, EnrolmentState, EnrolmentVia, PlanState, Project
 from .targets import Target
 
@@ -52,6 +52,8 @@ ID_NUMBER = "身份证号码"
 MEMBER_ID = "受助成员身份证号码"
 HEADERS = (FILE_NUMBER, ID_NUMBER, MEMBER_ID)
 
+ENROL = "projects.enrol"
+
 
 # --- who may -----------------------------------------------------------------------------------
 
@@ -64,7 +66,7 @@ def area_covers(project: Project, street_id: int) -> bool:
 
 def may_manage(user, project: Project) -> bool:
     """Enrol into the plan from its own pages, and pause, resume, exit its enrolments."""
-    return has_perm_at(user, "projects.enrol", project.owner)
+    return selectors.may(user, ENROL, project)
 
 
 def may_enrol(user, project: Project, household: Household) -> bool:
@@ -74,14 +76,21 @@ def may_enrol(user, project: Project, household: Household) -> bool:
         return False
     if may_manage(user, project):
         return True
-    return has_perm_at(user, "projects.enrol", household.street_id) and area_covers(
+    return has_perm_at(user, ENROL, household.street_id) and area_covers(
         project, household.street_id
     )
 
 
+FORBIDDEN = "您无权为该项目纳入或调整帮扶对象。"
+
+
 def _require(actor: Actor, allowed: bool) -> None:
     if actor.user is not None and not allowed:
-        raise Refused("您无权为该项目纳入或调整帮扶对象。", code="forbidden", status=403)
+        raise Refused(FORBIDDEN, code="forbidden", status=403)
+
+
+def _require_manage(actor: Actor, project: Project) -> None:
+    selectors.authorise(actor, ENROL, project, FORBIDDEN)
 
 
 def _locked(project: Project) -> Project:
@@ -319,7 +328,7 @@ def _id_hash(raw: str) -> tuple[str | None, str | None]:
 @transaction.atomic
 def import_rows(*, actor: Actor, project: Project, file) -> ImportReport:
     """Enrol the households of an Excel list, all or nothing (SPEC §4)."""
-    _require(actor, may_manage(actor.user, project))
+    _require_manage(actor, project)
     project = _locked(project)
     day = timezone.localdate()
     rows = read_rows(file)
@@ -494,7 +503,7 @@ def enrol_from_query(
     """Enrol every eligible household of the target group not enrolled yet; the others counted
     by their first reason. The checks run before the writes (reporting progress as they go), the
     writes in one transaction under the plan's lock, which sees again who is enrolled by then."""
-    _require(actor, may_manage(actor.user, project))
+    _require_manage(actor, project)
     report = progress or (lambda done, total: None)
     if project.state != PlanState.FILED:
         raise Refused(f"项目“{project.title}”未备案或已结项，不能纳入帮扶对象。", code="plan_not_filed")
@@ -576,7 +585,7 @@ def _reason(reason: str, *, required: bool) -> str:
 def pause(*, actor: Actor, enrolment: Enrolment, reason: str = "") -> Enrolment:
     """暂停: the household stays enrolled and is left out of the batches until resumed."""
     enrolment = _enrolment_locked(enrolment)
-    _require(actor, may_manage(actor.user, enrolment.project))
+    _require_manage(actor, enrolment.project)
     if enrolment.state != EnrolmentState.ENROLLED:
         raise Refused(f"该帮扶对象{enrolment.get_state_display()}，不能暂停。", code="invalid_state")
     return _move(actor, enrolment, EnrolmentState.PAUSED, _reason(reason, required=False), "pause")
@@ -586,7 +595,7 @@ def pause(*, actor: Actor, enrolment: Enrolment, reason: str = "") -> Enrolment:
 def resume(*, actor: Actor, enrolment: Enrolment) -> Enrolment:
     """恢复: a paused (or found not eligible) household back in, when it is eligible today."""
     enrolment = _enrolment_locked(enrolment)
-    _require(actor, may_manage(actor.user, enrolment.project))
+    _require_manage(actor, enrolment.project)
     if enrolment.state not in (EnrolmentState.PAUSED, EnrolmentState.NOT_ELIGIBLE):
         raise Refused(f"该帮扶对象{enrolment.get_state_display()}，不能恢复。", code="invalid_state")
     found = eligibility.problems(
@@ -601,7 +610,7 @@ def resume(*, actor: Actor, enrolment: Enrolment) -> Enrolment:
 def exit(*, actor: Actor, enrolment: Enrolment, reason: str) -> Enrolment:
     """退出, with its reason: the household leaves the plan for good."""
     enrolment = _enrolment_locked(enrolment)
-    _require(actor, may_manage(actor.user, enrolment.project))
+    _require_manage(actor, enrolment.project)
     if enrolment.state == EnrolmentState.EXITED:
         raise Refused("该帮扶对象已退出。", code="invalid_state")
     return _move(actor, enrolment, EnrolmentState.EXITED, _reason(reason, required=True), "exit")

@@ -16,7 +16,6 @@ from bangfu.core.listing import make_listing
 from bangfu.core.money import ZERO
 from bangfu.core.views import refusals_to
 from bangfu.funds import selectors as fund_selectors
-from bangfu.orgs.scope import has_perm_at
 
 from .. import batches
 from ..forms import batches as forms
@@ -125,7 +124,7 @@ def _offered(request, batch: Batch, action: str) -> dict | None:
     """The offer of `action` to this user, or None (a 404: nothing to show them)."""
     offer = next((o for o in _offers(request.user, batch) if o["action"] == action), None)
     if offer is None:
-        if not has_perm_at(request.user, batches.PERM, batch.project.owner_id):
+        if not batches.may_handle(request.user, batch.project):
             raise Http404
         # Not in this state (a form sent twice, the batch moved on meanwhile): the batch as it is.
         messages.error(
