@@ -14,9 +14,6 @@ from bangfu.web.timeline import household_timeline
 
 from .aid_world import batch_of, delivered_fixture, item_in, record_of  # noqa: F401  (the `delivered` fixture)
 
-# The plan page (projects:detail) is linked to: a stand-in until project aid's addresses have it.
-pytestmark = pytest.mark.urls("tests.projects.plan_page_urls")
-
 
 def page(client, household) -> str:
     r = client.get(reverse("registry:detail", args=[household.pk]))

@@ -76,9 +76,7 @@ def may_enrol(user, project: Project, household: Household) -> bool:
         return False
     if may_manage(user, project):
         return True
-    return has_perm_at(user, ENROL, household.street_id) and area_covers(
-        project, household.street_id
-    )
+    return has_perm_at(user, ENROL, household.street_id) and area_covers(project, household.street_id)
 
 
 FORBIDDEN = "您无权为该项目纳入或调整帮扶对象。"

@@ -1,4 +1,4 @@
-"""Enrolment on other parts' pages: the plan page's section (counts by state, the ways in) and
+"""Enrolment on the pages of the plan and the household: the plan page's section (counts by state, the ways in) and
 the household file's 纳入项目 (the plans the reader may enrol the household into)."""
 
 from django import template
