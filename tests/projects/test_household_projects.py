@@ -6,7 +6,6 @@ import html
 import re
 from datetime import date
 
-import pytest
 from django.urls import reverse
 
 from bangfu.projects.templatetags.project_household import household_projects

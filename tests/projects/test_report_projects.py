@@ -23,8 +23,8 @@ from bangfu.funds.reports.snapshot import differences, flatten, from_json, to_js
 from bangfu.funds.services import transaction_reverse
 from tests.funds.test_reports import _evaluate, _find
 
-from .conftest import DISTRICT, OTHER_DISTRICT, OTHER_STREET, STREET, as_
 from .aid_world import batch_of, delivered_fixture, item_in, record_of  # noqa: F401  (the `delivered` fixture)
+from .conftest import DISTRICT, OTHER_DISTRICT, OTHER_STREET, STREET, as_
 
 D = Decimal
 COLUMNS = ("households", "items", "money", "goods", "service", "hours", "amount")
