@@ -30,7 +30,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils.exceptions import InvalidFileException
 
 from bangfu.audit.actor import Actor
-from bangfu.audit.services import audit_record
+from bangfu.audit.services import audit_record, register_actions
 from bangfu.core.crypto import lookup_hash, mask
 from bangfu.core.idnumber import IdNumberError, validate_id_number
 from bangfu.core.refusal import Refused
@@ -53,6 +53,14 @@ MEMBER_ID = "受助成员身份证号码"
 HEADERS = (FILE_NUMBER, ID_NUMBER, MEMBER_ID)
 
 ENROL = "projects.enrol"
+
+# The audit log's actions of enrolment, named in Chinese there.
+ENROLLED, LISTED, QUERIED = "project.enrol", "project.enrol_excel", "project.enrol_query"
+PAUSED, RESUMED, EXITED = "project.enrolment.pause", "project.enrolment.resume", "project.enrolment.exit"
+register_actions({
+    ENROLLED: "纳入帮扶对象", LISTED: "名单导入帮扶对象", QUERIED: "按条件纳入帮扶对象",
+    PAUSED: "暂停帮扶对象", RESUMED: "恢复帮扶对象", EXITED: "帮扶对象退出项目",
+})  # fmt: skip
 
 
 # --- who may -----------------------------------------------------------------------------------
@@ -193,7 +201,7 @@ def enrol_one(
         enrolled_by=actor.user,
     )
     audit_record(
-        actor=actor, action="enrol", target=enrolment, org=project.owner,
+        actor=actor, action=ENROLLED, target=enrolment, org=project.owner,
         after={"project": project.code, "household": household.file_number, "person": person_id, "via": "one"},
     )  # fmt: skip
     return enrolment
@@ -423,7 +431,7 @@ def import_rows(*, actor: Actor, project: Project, file) -> ImportReport:
     pairs = [(hid, pid if pid is not None else default.get(hid)) for hid, (_, _, pid) in chosen.items()]
     report.enrolled = _write(project, actor, pairs, EnrolmentVia.EXCEL)
     audit_record(
-        actor=actor, action="enrol_excel", target=project, org=project.owner,
+        actor=actor, action=LISTED, target=project, org=project.owner,
         after={"via": "excel", "rows": report.rows, "enrolled": report.enrolled},
         note=f"名单导入：纳入 {report.enrolled} 户",
     )  # fmt: skip
@@ -540,7 +548,7 @@ def enrol_from_query(
         enrolled = _write(project, actor, [(pk, people.get(pk)) for pk in passing], EnrolmentVia.QUERY)
         result = QueryResult(enrolled=enrolled, refused=dict(refused))
         audit_record(
-            actor=actor, action="enrol_query", target=project, org=project.owner,
+            actor=actor, action=QUERIED, target=project, org=project.owner,
             after={"via": "query", "day": day.isoformat(), **result.as_dict()},
             note=f"按条件纳入：纳入 {enrolled} 户，未纳入 {result.refused_total} 户",
         )  # fmt: skip
@@ -586,7 +594,7 @@ def pause(*, actor: Actor, enrolment: Enrolment, reason: str = "") -> Enrolment:
     _require_manage(actor, enrolment.project)
     if enrolment.state != EnrolmentState.ENROLLED:
         raise Refused(f"该帮扶对象{enrolment.get_state_display()}，不能暂停。", code="invalid_state")
-    return _move(actor, enrolment, EnrolmentState.PAUSED, _reason(reason, required=False), "pause")
+    return _move(actor, enrolment, EnrolmentState.PAUSED, _reason(reason, required=False), PAUSED)
 
 
 @transaction.atomic
@@ -601,7 +609,7 @@ def resume(*, actor: Actor, enrolment: Enrolment) -> Enrolment:
     )
     if found:
         raise Refused("不能恢复：" + "；".join(p.message for p in found), code=found[0].code)
-    return _move(actor, enrolment, EnrolmentState.ENROLLED, "", "resume")
+    return _move(actor, enrolment, EnrolmentState.ENROLLED, "", RESUMED)
 
 
 @transaction.atomic
@@ -611,7 +619,7 @@ def exit(*, actor: Actor, enrolment: Enrolment, reason: str) -> Enrolment:
     _require_manage(actor, enrolment.project)
     if enrolment.state == EnrolmentState.EXITED:
         raise Refused("该帮扶对象已退出。", code="invalid_state")
-    return _move(actor, enrolment, EnrolmentState.EXITED, _reason(reason, required=True), "exit")
+    return _move(actor, enrolment, EnrolmentState.EXITED, _reason(reason, required=True), EXITED)
 
 
 def counts_by_state(project: Project) -> list[tuple[str, str, int]]:

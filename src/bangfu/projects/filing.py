@@ -446,7 +446,10 @@ STEPS: tuple[Step, ...] = (
 
 ACTIONS = tuple(dict.fromkeys(s.action for s in STEPS))
 ACTION_LABELS = {s.action: s.label for s in reversed(STEPS)}
-register_actions({f"project.{s.action}": s.label for s in reversed(STEPS)})
+# The log names an action whatever the plan's owner: a step named per owner by both names.
+register_actions(
+    {f"project.{a}": "／".join(dict.fromkeys(s.label for s in STEPS if s.action == a)) for a in ACTIONS}
+)
 
 
 def step_label(action: str, owner_kind: str) -> str:
