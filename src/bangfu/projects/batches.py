@@ -355,6 +355,10 @@ def prepare(*, actor: Actor, project: Project, due_date: date, follows: Batch | 
     return batch
 
 
+# What an item keeps from its enrolment as it was frozen: a follow-up item is the same again.
+FROZEN = ("enrolment_id", "household_id", "person_id", "kind", "value", "hours")
+
+
 def _follow_up_candidates(batch: Batch) -> QuerySet[BatchItem]:
     return BatchItem.objects.filter(batch=batch, state=ItemState.UNDELIVERED, followed_up_by__isnull=True)
 
@@ -387,19 +391,7 @@ def follow_up(*, actor: Actor, batch: Batch, due_date: date) -> Batch:
             code="nothing_to_prepare",
         )
     new = _new_batch(actor=actor, project=project, due_date=due_date, follows=batch)
-    items = [
-        BatchItem(
-            batch=new,
-            project=project,
-            enrolment_id=i.enrolment_id,
-            household_id=i.household_id,
-            person_id=i.person_id,
-            kind=i.kind,
-            value=i.value,
-            hours=i.hours,
-        )
-        for i in old
-    ]
+    items = [BatchItem(batch=new, project=project, **{f: getattr(i, f) for f in FROZEN}) for i in old]
     _finish(new, items)
     for was, now in zip(old, items, strict=True):
         was.followed_up_by = now
