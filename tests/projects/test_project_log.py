@@ -80,6 +80,19 @@ def test_every_action_of_a_plan_is_named_in_chinese_in_the_log(cast, lived):
         "得分：" in shown["project.evaluate"].changes_text
         and "¥" not in shown["project.evaluate"].changes_text
     )
+    # Each row names its object by its plan and links it to its page, for a reader of the plan.
+    code = lived.code
+    exited = shown["project.enrolment.exit"]
+    assert exited.object_name.startswith(f"{code} 档案 ")
+    assert exited.object_url == reverse("projects:enrolments", args=[lived.pk])
+    assert shown["project.approve"].object_url == reverse("projects:detail", args=[lived.pk])
+    assert shown["project.check.record"].object_url.startswith("/projects/checks/")
+    assert shown["project.evaluate"].object_name.endswith("分")
+    batch = next(d for d in described if d.entry.target_type == "projects.batch")
+    assert batch.object_name == f"{code} 第1批" and batch.object_url.startswith("/projects/batches/")
+    # Another district's reader sees the names, never the links.
+    for d in describe_entries(entries, user=cast.district_hp):
+        assert d.object_url == "", d.entry.action
 
 
 def test_the_plan_and_audit_pages_name_the_steps(cast, login, lived):
