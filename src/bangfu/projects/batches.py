@@ -69,11 +69,6 @@ ACTION_LABELS = {
 # --- reads ---------------------------------------------------------------------------------------
 
 
-def plan_of_batches(user, pk: int) -> Project:
-    """The plan whose batches are asked for; Http404 outside the user's scope."""
-    return selectors.plan_visible(user, pk)
-
-
 def batch_visible(user, pk: int) -> Batch:
     """One batch, read as its plan is (`selectors.may`); Http404 outside scope."""
     batch = (

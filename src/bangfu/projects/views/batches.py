@@ -1,6 +1,6 @@
 """Pages of a plan's batches: the list, a new batch, the batch and its items, its actions
 (approve and deliver on a second screen that asks 请确认; follow-up; cancel). Thin: reads through
-`batches`' scoped selectors (out of scope → 404), writes through its services."""
+`selectors` and `batches.batch_visible` (out of scope → 404), writes through its services."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from bangfu.core.money import ZERO
 from bangfu.core.views import refusals_to
 from bangfu.funds import selectors as fund_selectors
 
-from .. import batches
+from .. import batches, selectors
 from ..forms import batches as forms
 from ..models import Batch, BatchItem, ItemState
 
@@ -34,7 +34,7 @@ def _items(batch: Batch):
 
 @login_required
 def batch_list(request, pk: int):
-    project = batches.plan_of_batches(request.user, pk)
+    project = selectors.plan_visible(request.user, pk)
     rows = (
         Batch.objects.filter(project=project)
         .select_related("prepared_by", "approved_by", "follows")
@@ -62,7 +62,7 @@ def _made(request, form, make):
 
 @login_required
 def batch_new(request, pk: int):
-    project = batches.plan_of_batches(request.user, pk)
+    project = selectors.plan_visible(request.user, pk)
     may, reason = batches.may_prepare(request.user, project)
     if not may:
         messages.error(request, reason)
