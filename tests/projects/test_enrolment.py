@@ -78,7 +78,7 @@ def test_the_intake_worker_enrols_their_streets_household_from_its_file(login, c
     assert r.status_code == 302 and r["Location"] == reverse("registry:detail", args=[h.pk])
     e = Enrolment.objects.get(project=plan, household=h)
     assert (e.state, e.via, e.enrolled_by, e.person) == ("enrolled", "one", cast.intake_a, h.members.get())
-    entry = AuditEntry.objects.get(action="enrol", target_id=str(e.pk))
+    entry = AuditEntry.objects.get(action="project.enrol", target_id=str(e.pk))
     assert entry.user == cast.intake_a and entry.org.code == DISTRICT
     # Once: the plan is no longer offered, and enrolling again is refused.
     assert client.get(url).context["plans"] == [service_plan]
@@ -208,7 +208,7 @@ def test_every_bad_row_is_reported_with_its_line_and_nothing_is_imported(login, 
     for line in reasons:
         assert f"第 {line} 行" in page
     assert not Enrolment.objects.exists()
-    assert not AuditEntry.objects.filter(action="enrol_excel").exists()
+    assert not AuditEntry.objects.filter(action="project.enrol_excel").exists()
 
     # The list put right: every row in, one audit entry for the list.
     r = client.post(url, {"file": xlsx([rows[0], rows[1], (stranger.file_number, "", id_of(stranger))])})
@@ -219,9 +219,9 @@ def test_every_bad_row_is_reported_with_its_line_and_nothing_is_imported(login, 
         (stranger.pk, "excel"),
     }
     assert Enrolment.objects.get(household=by_id).person == by_id.members.get()
-    entry = AuditEntry.objects.get(action="enrol_excel")
+    entry = AuditEntry.objects.get(action="project.enrol_excel")
     assert entry.after["enrolled"] == 3 and entry.target_id == str(plan.pk)
-    assert not AuditEntry.objects.filter(action="enrol").exists()
+    assert not AuditEntry.objects.filter(action="project.enrol").exists()
 
 
 def test_a_list_the_import_cannot_read(login, cast, plan):
@@ -276,9 +276,9 @@ def test_the_query_previews_then_enrols_and_counts_the_refused_by_reason(login, 
     summary = r.context["summary"]
     assert (summary.enrolled, summary.refused) == (3, {"over_annual_amount": 1})
     assert "超过全年累计帮扶资金上限" in text(r)
-    entries = AuditEntry.objects.filter(action="enrol_query")
+    entries = AuditEntry.objects.filter(action="project.enrol_query")
     assert entries.count() == 1 and entries.get().after["enrolled"] == 3
-    assert not AuditEntry.objects.filter(action="enrol").exists()
+    assert not AuditEntry.objects.filter(action="project.enrol").exists()
 
 
 def test_a_large_query_runs_in_the_background_with_its_progress(
@@ -314,7 +314,7 @@ def test_a_large_query_runs_in_the_background_with_its_progress(
     assert Enrolment.objects.filter(project=plan, via="query").count() == 3
     page = text(client.get(reverse("jobs:detail", args=[job.pk])))
     assert "纳入结果" in page and "超过全年累计帮扶资金上限" in page
-    assert AuditEntry.objects.filter(action="enrol_query").count() == 1
+    assert AuditEntry.objects.filter(action="project.enrol_query").count() == 1
     # Another user does not see the job.
     assert login(cast.district_hp).get(reverse("jobs:detail", args=[job.pk])).status_code == 404
 
@@ -346,7 +346,8 @@ def test_pause_resume_and_exit_with_its_reason(login, cast, plan):
     assert act("resume").status_code == 302  # refused: an exit is final
     e.refresh_from_db()
     assert e.state == EnrolmentState.EXITED
-    assert {a.action for a in AuditEntry.objects.filter(target_id=str(e.pk))} >= {"pause", "resume", "exit"}
+    moves = {a.action for a in AuditEntry.objects.filter(target_id=str(e.pk))}
+    assert moves >= {f"project.enrolment.{a}" for a in ("pause", "resume", "exit")}
     # Others: not found.
     assert (
         login(cast.district_hp).post(reverse("projects:enrolment_act", args=[e.pk, "pause"])).status_code

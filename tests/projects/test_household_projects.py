@@ -6,16 +6,12 @@ import html
 import re
 from datetime import date
 
-import pytest
 from django.urls import reverse
 
 from bangfu.projects.templatetags.project_household import household_projects
 from bangfu.web.timeline import household_timeline
 
-from .aid_world import batch_of, delivered_fixture, item_in, record_of  # noqa: F401  (the `delivered` fixture)
-
-# The plan page (projects:detail) is linked to: a stand-in until project aid's addresses have it.
-pytestmark = pytest.mark.urls("tests.projects.plan_page_urls")
+from .delivered import delivered_fixture, item_in, record_of, world_batch  # noqa: F401  (the `delivered` fixture)
 
 
 def page(client, household) -> str:
@@ -148,7 +144,7 @@ def test_the_section_and_the_timeline_cost_the_same_queries_for_more_deliveries(
         household_timeline(user=user, household=w.h1)
     # Two more batches of the goods plan delivered to h1.
     for n in (2, 3):
-        record_of(item_in(batch_of(w.goods_plan, n, date(2026, 6, n), cast), w.h1))
+        record_of(item_in(world_batch(w.goods_plan, n, date(2026, 6, n), cast), w.h1))
     with django_assert_max_num_queries(2):
         assert sum(len(e.deliveries) for e in household_projects(user=user, household=w.h1)) == 5
     with django_assert_max_num_queries(len(few.captured_queries)):

@@ -120,7 +120,7 @@ def test_the_plan_page_is_in_chinese(today, cast, login, lottery):
     ):
         assert text in page, text
     assert not ISO_DATE.search(page.split("<main", 1)[-1].replace('value="', "")), ISO_DATE.findall(page)
-    # The section templates of the other parts are included, in order.
+    # The sections of enrolment, batches, verification, evaluation and audit are included, in order.
     names = [t.name for t in response.templates]
     # (Their own partials, named with a leading underscore, are theirs.)
     sections = [n for n in names if n.startswith("projects/sections/") and not n.rsplit("/", 1)[-1].startswith("_")]

@@ -58,7 +58,7 @@ def test_the_page_holds_every_section(cast, plan, login):
     r = login(cast.foundation).get(reverse("projects:audit", args=[plan.pk]))
     assert r.status_code == 200
     page = r.content.decode()
-    for text in ("报基金会备案", "同意备案", "提交备案", "已纳入 4户", "已退出 1户", "迁出本区",  # filing, enrolments
+    for text in ("报基金会备案", "同意备案", "予以备案", "已纳入 4户", "已退出 1户", "迁出本区",  # filing, enrolments
                  "第1批", "district_cn", "finance_cn", "¥4,000.00",  # batch: preparer, approver, totals
                  plan.txn.number, reverse("funds:transaction", args=[plan.txn.pk]), "记入本项目",  # the voucher
                  "少发物品", "收到但有问题", "确认收到 50.00%",  # verification
@@ -88,7 +88,8 @@ def test_the_workbook_has_a_sheet_per_section_with_dates_and_money_as_such(cast,
     assert [c.value for c in steps[1]] == ["时间", "操作", "原状态", "新状态", "操作人", "意见"]
     assert (
         isinstance(steps["A2"].value, datetime)
-        and steps["B2"].value == "提交备案"
+        and steps["B2"].value == "报基金会备案"  # filing's own names of its steps
+        and steps["B3"].value == "予以备案"
         and steps["D3"].value == "已备案"
     )
     enrolled = wb["帮扶对象"]

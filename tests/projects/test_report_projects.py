@@ -23,8 +23,8 @@ from bangfu.funds.reports.snapshot import differences, flatten, from_json, to_js
 from bangfu.funds.services import transaction_reverse
 from tests.funds.test_reports import _evaluate, _find
 
-from .aid_world import batch_of, delivered_fixture, item_in, record_of  # noqa: F401  (the `delivered` fixture)
 from .conftest import DISTRICT, OTHER_DISTRICT, OTHER_STREET, STREET, as_
+from .delivered import delivered_fixture, item_in, record_of, world_batch  # noqa: F401  (the `delivered` fixture)
 
 D = Decimal
 COLUMNS = ("households", "items", "money", "goods", "service", "hours", "amount")
@@ -150,7 +150,7 @@ def test_a_snapshot_keeps_the_project_figures_and_says_what_changed(delivered, c
     label = f"项目·按项目·困难家庭助学金（{w.lottery_plan.code}）·资金"
     assert flatten(filed)[label] == "1000.00"
     # A delivery booked into the month afterwards shows as a change of the filed report.
-    record_of(item_in(batch_of(w.goods_plan, 2, date(2026, 6, 15), cast), w.h2))
+    record_of(item_in(world_batch(w.goods_plan, 2, date(2026, 6, 15), cast), w.h2))
     changes = differences(filed, monthly_report_figures(org(STREET), 2026, 6))
     assert (
         f"项目·按项目·长宁区节日慰问（{w.goods_plan.code}）·实物价值：报送 ¥300.00，现为 ¥600.00" in changes

@@ -12,7 +12,7 @@ household through the user's scope (registry.selectors).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -27,6 +27,22 @@ from .models import AidForm, AidKind, AidRecord
 # The aid app sits below project aid and reads a record's plan only through the record's foreign
 # key (the batch item's project, denormalised from its batch): by lookups, never by import.
 PLAN = "project_item__project"
+
+# The page of a record's plan for a reader (None: named, not linked). Project aid, above, says
+# who may open it and registers its rule (`projects.selectors.plan_url`, from projects.apps).
+_plan_page: Callable[[object, int, int], str | None] | None = None
+
+
+def register_plan_page(page: Callable[[object, int, int], str | None]) -> None:
+    global _plan_page
+    _plan_page = page
+
+
+def plan_page(user, plan_id: int | None, owner_id: int | None) -> str | None:
+    """The plan's page `(user, plan id, owner id)` for a reader who may open it, else None."""
+    if plan_id is None or _plan_page is None:
+        return None
+    return _plan_page(user, plan_id, owner_id)
 
 
 @dataclass

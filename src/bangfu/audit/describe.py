@@ -24,7 +24,7 @@ from bangfu.core.money import format_yuan
 from bangfu.orgs.scope import scope_for
 
 from .models import AuditEntry
-from .services import ACTION_LABELS, KEY_LABELS_REGISTERED, PARAMETER_LABELS
+from .services import ACTION_LABELS, PARAMETER_LABELS
 from .targets import TARGETS, Named, type_name
 
 # The model whose fields name an action's data, where it is not the row's target's.
@@ -82,6 +82,38 @@ KEY_LABELS = {
     "filters": "筛选条件",
     "rows": "导出条数",
     "project": "项目",
+    # Project aid's rows: enrolment, batches, verification, the indicators and their evaluation.
+    "via": "纳入方式",
+    "enrolled": "纳入户数",
+    "refused": "未纳入户数（按原因）",
+    "day": "日期",
+    "items": "明细数",
+    "not_eligible": "经复核不符合条件户数",
+    "delivered": "已发放户数",
+    "undelivered": "未发放户数",
+    "money": "资金金额",
+    "transaction": "记账凭证",
+    "pool": "可抽取明细数",
+    "pool_ranges": "可抽取明细编号",
+    "drawn": "抽取明细数",
+    "item": "发放明细",
+    "missing": "未填实际值的指标",
+    "weights": "绩效评价权重",
+    "targets": "指标目标值（按指标编号）",
+    "decision": "决策",
+    "process": "过程",
+    "output": "产出",
+    "benefit": "效益",
+    "satisfaction": "满意度",
+    # A plan's target group (projects.targets.Target), as its saved query keeps it.
+    "areas": "地区",
+    "age_min": "最低年龄",
+    "age_max": "最高年龄",
+    "serious_illness": "患大病",
+    "disability": "残疾",
+    "lost_work_capacity": "丧失劳动能力",
+    "size_min": "家庭人数下限",
+    "size_max": "家庭人数上限",
     "plan": "特定帮扶计划",
     "donor": "捐赠方",
     "code": "代码",
@@ -96,7 +128,11 @@ KEY_LABELS = {
 }
 # Where the field's own label would mislead: a new account's row shows the person, not the login.
 LABEL_OVERRIDES = {"username": "用户"}
-MONEY_KEYS = {"amount", "self_paid", "proposed_amount", "approved_amount", "total", "reimbursed", "value"}
+MONEY_KEYS = {
+    "amount", "self_paid", "proposed_amount", "approved_amount", "total", "reimbursed", "value", "money",
+}  # fmt: skip
+# Decimal fields that are no amount: hours, a score, an indicator's target, actual value and weight.
+PLAIN_DECIMALS = {"hours", "score", "target", "actual", "weight", "share"}
 REVEALED = {"id_number": "身份证号码", "bank_account": "银行账号"}
 # The fields of the audit log's own filter (its export rows).
 FILTER_LABELS = {
@@ -421,7 +457,7 @@ def _label(model, key: str) -> str:
 
 
 def _key_label(key: str) -> str:
-    return KEY_LABELS.get(key) or KEY_LABELS_REGISTERED.get(key) or FILTER_LABELS.get(key) or key
+    return KEY_LABELS.get(key) or FILTER_LABELS.get(key) or key
 
 
 def _value(model, key: str, value, lk: _Lookups) -> str:
@@ -466,7 +502,7 @@ def _field_value(f, value, lk: _Lookups) -> str | None:
     if isinstance(f, models.DateField):
         return shown_date(value)
     if isinstance(f, models.DecimalField):
-        return _money(value)
+        return _plain(value) if f.name in PLAIN_DECIMALS else _money(value)
     if isinstance(f, models.ForeignKey):
         related = f.related_model._meta.label_lower
         if related == "orgs.organisation":

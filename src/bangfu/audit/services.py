@@ -35,21 +35,12 @@ ACTION_LABELS = {
 
 # A policy version's parameters by their Chinese names (`medical.rate.dibao` → 低保家庭医疗帮扶比例).
 PARAMETER_LABELS: dict[str, str] = {}
-# Keys of `before`/`after` named by the apps that write them (`register_key_labels`).
-KEY_LABELS_REGISTERED: dict[str, str] = {}
 
 
 def register_actions(labels: dict[str, str]) -> None:
     """An app above the log names its own actions (the case procedure its steps, from its table)."""
     for action, label in labels.items():
         ACTION_LABELS.setdefault(action, label)
-
-
-def register_key_labels(labels: dict[str, str]) -> None:
-    """An app above the log names the keys its services write that are no field of the row the
-    entry is about (a batch's counts, a draw's pool)."""
-    for key, label in labels.items():
-        KEY_LABELS_REGISTERED.setdefault(key, label)
 
 
 def register_parameter_labels(labels: dict[str, str]) -> None:

@@ -205,6 +205,54 @@ def _plain(label: str, fields: tuple[str, ...]):
     return fetch
 
 
+def _plan_rows(label: str, org: str, fields: tuple[str, ...], name, page: str, page_pk: str = "pk"):
+    """Project aid's rows (a plan, its enrolments, batches, checks, indicators, evaluations),
+    named from `fields` by `name(row)`, belonging to the plan's owner (`org`), linked to `page`
+    (`page_pk` the row's field its address takes)."""
+
+    def fetch(ids):
+        rows = _model(label).objects.filter(pk__in=_ints(ids)).values("pk", org, page_pk, *fields)
+        return {
+            str(r["pk"]): Named(name=name(r), org_id=r[org], url=reverse(page, args=[r[page_pk]]))
+            for r in rows
+        }
+
+    return fetch
+
+
+PLAN_OWNER = "project__owner_id"
+PLAN_CODE = "project__code"
+PROJECT_TARGETS: dict[str, Target] = {
+    "projects.project": Target("projects.view", _plan_rows(
+        "projects.Project", "owner_id", ("code", "title"), lambda r: f"{r['code']} {r['title']}", "projects:detail"
+    )),
+    "projects.enrolment": Target("projects.view", _plan_rows(
+        "projects.Enrolment", PLAN_OWNER, (PLAN_CODE, "household__file_number"),
+        lambda r: f"{r[PLAN_CODE]} 档案 {r['household__file_number']}", "projects:enrolments", "project_id",
+    )),
+    "projects.batch": Target("projects.view", _plan_rows(
+        "projects.Batch", PLAN_OWNER, (PLAN_CODE, "number"), lambda r: f"{r[PLAN_CODE]} 第{r['number']}批",
+        "projects:batch",
+    )),
+    "projects.verification": Target("projects.view", _plan_rows(
+        "projects.Verification", PLAN_OWNER, (PLAN_CODE,), lambda r: f"{r[PLAN_CODE]} 第{r['pk']}次抽取",
+        "projects:verification", "project_id",
+    )),
+    "projects.check": Target("projects.view", _plan_rows(
+        "projects.Check", "verification__project__owner_id",
+        ("verification__project__code", "item__household__file_number"),
+        lambda r: f"{r['verification__project__code']} 档案 {r['item__household__file_number']}", "projects:check",
+    )),
+    "projects.indicator": Target("projects.view", _plan_rows(
+        "projects.Indicator", PLAN_OWNER, (PLAN_CODE, "name"), lambda r: f"{r[PLAN_CODE]} {r['name']}",
+        "projects:evaluation", "project_id",
+    )),
+    "projects.evaluation": Target("projects.view", _plan_rows(
+        "projects.Evaluation", PLAN_OWNER, (PLAN_CODE, "score"), lambda r: f"{r[PLAN_CODE]} {r['score']}分",
+        "projects:evaluation_pdf",
+    )),
+}  # fmt: skip
+
 TARGETS: dict[str, Target] = {
     "registry.household": Target("registry.view", _households),
     "registry.person": Target("registry.view", _people),
@@ -217,7 +265,7 @@ TARGETS: dict[str, Target] = {
     "funds.fundsource": Target("funds.view", _fund_sources),
     "funds.monthlyreport": Target("funds.view", _monthly_reports),
     "policy.policy": Target("policy.view", _policies),
-    "projects.project": Target(None, _plain("projects.Project", ("code", "title"))),
+    **PROJECT_TARGETS,
     "specific.plan": Target(None, _plain("specific.Plan", ("code", "title"))),
     "orgs.user": Target(None, _plain("orgs.User", ("full_name",))),
     "orgs.organisation": Target(None, _plain("orgs.Organisation", ("name",))),

@@ -24,7 +24,7 @@ from bangfu.audit.actor import Actor
 from bangfu.audit.services import audit_record, register_actions
 from bangfu.funds.models import Account, Posting, Transaction
 
-from . import verification
+from . import filing, verification
 from .models import (
     Batch,
     Check,
@@ -39,6 +39,7 @@ from .models import (
     Project,
 )
 
+PERM = "projects.audit"
 EXPORT = "project.audit.export"
 register_actions({EXPORT: "导出项目审计"})
 
@@ -55,18 +56,10 @@ class BatchLine:
     delivered_value: Decimal
 
 
-# The filing steps by name (projects.filing's actions); another is named by the state it led to.
-STEP_LABELS = {"submit": "提交备案", "accept": "备案", "approve": "批准", "return": "退回", "close": "结项"}
-
-
-def step_label(step: PlanStep) -> str:
-    return STEP_LABELS.get(step.action) or _label(PlanState, step.to_state)
-
-
 def steps(project: Project):
     rows = list(PlanStep.objects.filter(project=project).select_related("user").order_by("at", "id"))
     for s in rows:
-        s.label = step_label(s)
+        s.label = filing.step_label(s.action, project.owner.kind)
     return rows
 
 

@@ -40,9 +40,9 @@ from bangfu.core.refusal import Refused
 from bangfu.funds import builders as fund_builders
 from bangfu.funds import selectors as fund_selectors
 from bangfu.funds import services as funds
-from bangfu.orgs.scope import has_perm_at, scope_for
 from bangfu.registry.models import Person, Relationship
 
+from . import selectors
 from .models import (
     OPEN_BATCH_STATES,
     Batch,
@@ -69,33 +69,21 @@ ACTION_LABELS = {
 # --- reads ---------------------------------------------------------------------------------------
 
 
-def plan_of_batches(user, pk: int) -> Project:
-    """The plan whose batches are asked for; Http404 outside the user's scope."""
-    project = (
-        scope_for(user, "projects.view")
-        .filter(Project.objects.select_related("owner", "fund_source"), "owner")
+def batch_visible(user, pk: int) -> Batch:
+    """One batch, read as its plan is (`selectors.may`); Http404 outside scope."""
+    batch = (
+        Batch.objects.select_related("project", "project__owner", "project__fund_source")
         .filter(pk=pk)
         .first()
     )
-    if project is None:
-        raise Http404
-    return project
-
-
-def batches_visible(user) -> QuerySet[Batch]:
-    """The batches of the plans the user may read (a plan is its owner's; the foundation and the
-    bureau read all)."""
-    return scope_for(user, "projects.view").filter(
-        Batch.objects.select_related("project", "project__owner", "project__fund_source"), "project__owner"
-    )
-
-
-def batch_visible(user, pk: int) -> Batch:
-    """One batch; Http404 outside scope."""
-    batch = batches_visible(user).filter(pk=pk).first()
-    if batch is None:
+    if batch is None or not selectors.may(user, selectors.READ, batch.project):
         raise Http404
     return batch
+
+
+def may_handle(user, project: Project) -> bool:
+    """Whether the user handles the plan's batches (`projects.batch` at its owner)."""
+    return selectors.may(user, PERM, project)
 
 
 def money_total(batch: Batch) -> Decimal:
@@ -125,7 +113,7 @@ def committed_elsewhere(batch: Batch) -> Decimal:
 
 
 def may_prepare(user, project: Project) -> tuple[bool, str]:
-    if not has_perm_at(user, PERM, project.owner_id):
+    if not may_handle(user, project):
         return False, f"您没有在{project.owner.name}编制发放批次的权限。"
     if project.state != PlanState.FILED:
         return False, f"项目当前为“{project.get_state_display()}”，备案（批准）后方可编制发放批次。"
@@ -135,7 +123,7 @@ def may_prepare(user, project: Project) -> tuple[bool, str]:
 def offers(user, batch: Batch) -> list[tuple[str, str, bool, str]]:
     """(action, label, allowed, reason) of the actions on the batch in its state, for a user who
     may handle batches at the plan's owner (others are offered nothing)."""
-    if not has_perm_at(user, PERM, batch.project.owner_id):
+    if not may_handle(user, batch.project):
         return []
     out = []
     if batch.state == BatchState.PREPARED:
@@ -159,8 +147,7 @@ def offers(user, batch: Batch) -> list[tuple[str, str, bool, str]]:
 
 
 def _authorise(actor: Actor, project: Project) -> None:
-    if actor.user is not None and not has_perm_at(actor.user, PERM, project.owner_id):
-        raise Refused(f"您没有在{project.owner.name}办理发放批次的权限。", code="forbidden", status=403)
+    selectors.authorise(actor, PERM, project, f"您没有在{project.owner.name}办理发放批次的权限。")
 
 
 def _by_a_person(actor: Actor) -> None:
@@ -363,6 +350,10 @@ def prepare(*, actor: Actor, project: Project, due_date: date, follows: Batch | 
     return batch
 
 
+# What an item keeps from its enrolment as it was frozen: a follow-up item is the same again.
+FROZEN = ("enrolment_id", "household_id", "person_id", "kind", "value", "hours")
+
+
 def _follow_up_candidates(batch: Batch) -> QuerySet[BatchItem]:
     return BatchItem.objects.filter(batch=batch, state=ItemState.UNDELIVERED, followed_up_by__isnull=True)
 
@@ -395,19 +386,7 @@ def follow_up(*, actor: Actor, batch: Batch, due_date: date) -> Batch:
             code="nothing_to_prepare",
         )
     new = _new_batch(actor=actor, project=project, due_date=due_date, follows=batch)
-    items = [
-        BatchItem(
-            batch=new,
-            project=project,
-            enrolment_id=i.enrolment_id,
-            household_id=i.household_id,
-            person_id=i.person_id,
-            kind=i.kind,
-            value=i.value,
-            hours=i.hours,
-        )
-        for i in old
-    ]
+    items = [BatchItem(batch=new, project=project, **{f: getattr(i, f) for f in FROZEN}) for i in old]
     _finish(new, items)
     for was, now in zip(old, items, strict=True):
         was.followed_up_by = now

@@ -30,14 +30,14 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils.exceptions import InvalidFileException
 
 from bangfu.audit.actor import Actor
-from bangfu.audit.services import audit_record
+from bangfu.audit.services import audit_record, register_actions
 from bangfu.core.crypto import lookup_hash, mask
 from bangfu.core.idnumber import IdNumberError, validate_id_number
 from bangfu.core.refusal import Refused
 from bangfu.orgs.scope import has_perm_at, scope_for
 from bangfu.registry.models import Household, HouseholdStatus, Person
 
-from . import eligibility
+from . import eligibility, selectors
 from .models import Enrolment, EnrolmentState, EnrolmentVia, ItemState, PlanState, Project
 from .targets import Target
 
@@ -52,6 +52,16 @@ ID_NUMBER = "身份证号码"
 MEMBER_ID = "受助成员身份证号码"
 HEADERS = (FILE_NUMBER, ID_NUMBER, MEMBER_ID)
 
+ENROL = "projects.enrol"
+
+# The audit log's actions of enrolment, named in Chinese there.
+ENROLLED, LISTED, QUERIED = "project.enrol", "project.enrol_excel", "project.enrol_query"
+PAUSED, RESUMED, EXITED = "project.enrolment.pause", "project.enrolment.resume", "project.enrolment.exit"
+register_actions({
+    ENROLLED: "纳入帮扶对象", LISTED: "名单导入帮扶对象", QUERIED: "按条件纳入帮扶对象",
+    PAUSED: "暂停帮扶对象", RESUMED: "恢复帮扶对象", EXITED: "帮扶对象退出项目",
+})  # fmt: skip
+
 
 # --- who may -----------------------------------------------------------------------------------
 
@@ -64,7 +74,7 @@ def area_covers(project: Project, street_id: int) -> bool:
 
 def may_manage(user, project: Project) -> bool:
     """Enrol into the plan from its own pages, and pause, resume, exit its enrolments."""
-    return has_perm_at(user, "projects.enrol", project.owner)
+    return selectors.may(user, ENROL, project)
 
 
 def may_enrol(user, project: Project, household: Household) -> bool:
@@ -74,14 +84,19 @@ def may_enrol(user, project: Project, household: Household) -> bool:
         return False
     if may_manage(user, project):
         return True
-    return has_perm_at(user, "projects.enrol", household.street_id) and area_covers(
-        project, household.street_id
-    )
+    return has_perm_at(user, ENROL, household.street_id) and area_covers(project, household.street_id)
+
+
+FORBIDDEN = "您无权为该项目纳入或调整帮扶对象。"
 
 
 def _require(actor: Actor, allowed: bool) -> None:
     if actor.user is not None and not allowed:
-        raise Refused("您无权为该项目纳入或调整帮扶对象。", code="forbidden", status=403)
+        raise Refused(FORBIDDEN, code="forbidden", status=403)
+
+
+def _require_manage(actor: Actor, project: Project) -> None:
+    selectors.authorise(actor, ENROL, project, FORBIDDEN)
 
 
 def _locked(project: Project) -> Project:
@@ -186,7 +201,7 @@ def enrol_one(
         enrolled_by=actor.user,
     )
     audit_record(
-        actor=actor, action="enrol", target=enrolment, org=project.owner,
+        actor=actor, action=ENROLLED, target=enrolment, org=project.owner,
         after={"project": project.code, "household": household.file_number, "person": person_id, "via": "one"},
     )  # fmt: skip
     return enrolment
@@ -319,7 +334,7 @@ def _id_hash(raw: str) -> tuple[str | None, str | None]:
 @transaction.atomic
 def import_rows(*, actor: Actor, project: Project, file) -> ImportReport:
     """Enrol the households of an Excel list, all or nothing (SPEC §4)."""
-    _require(actor, may_manage(actor.user, project))
+    _require_manage(actor, project)
     project = _locked(project)
     day = timezone.localdate()
     rows = read_rows(file)
@@ -416,7 +431,7 @@ def import_rows(*, actor: Actor, project: Project, file) -> ImportReport:
     pairs = [(hid, pid if pid is not None else default.get(hid)) for hid, (_, _, pid) in chosen.items()]
     report.enrolled = _write(project, actor, pairs, EnrolmentVia.EXCEL)
     audit_record(
-        actor=actor, action="enrol_excel", target=project, org=project.owner,
+        actor=actor, action=LISTED, target=project, org=project.owner,
         after={"rows": report.rows, "enrolled": report.enrolled},
         note=f"名单导入：纳入 {report.enrolled} 户",
     )  # fmt: skip
@@ -498,7 +513,7 @@ def enrol_from_query(
     """Enrol every eligible household of the target group not enrolled yet; the others counted
     by their first reason. The checks run before the writes (reporting progress as they go), the
     writes in one transaction under the plan's lock, which sees again who is enrolled by then."""
-    _require(actor, may_manage(actor.user, project))
+    _require_manage(actor, project)
     report = progress or (lambda done, total: None)
     if project.state != PlanState.FILED:
         raise Refused(f"项目“{project.title}”未备案或已结项，不能纳入帮扶对象。", code="plan_not_filed")
@@ -537,7 +552,7 @@ def enrol_from_query(
         enrolled = _write(project, actor, [(pk, people.get(pk)) for pk in passing], EnrolmentVia.QUERY)
         result = QueryResult(enrolled=enrolled, refused=dict(refused))
         audit_record(
-            actor=actor, action="enrol_query", target=project, org=project.owner,
+            actor=actor, action=QUERIED, target=project, org=project.owner,
             after={"day": day.isoformat(), "enrolled": result.enrolled, "refused": result.refused_by_label()},
             note=f"按条件纳入：纳入 {enrolled} 户，未纳入 {result.refused_total} 户",
         )  # fmt: skip
@@ -590,17 +605,17 @@ def _reason(reason: str, *, required: bool) -> str:
 def pause(*, actor: Actor, enrolment: Enrolment, reason: str = "") -> Enrolment:
     """暂停: the household stays enrolled and is left out of the batches until resumed."""
     enrolment = _enrolment_locked(enrolment)
-    _require(actor, may_manage(actor.user, enrolment.project))
+    _require_manage(actor, enrolment.project)
     if enrolment.state != EnrolmentState.ENROLLED:
         raise Refused(f"该帮扶对象{enrolment.get_state_display()}，不能暂停。", code="invalid_state")
-    return _move(actor, enrolment, EnrolmentState.PAUSED, _reason(reason, required=False), "pause")
+    return _move(actor, enrolment, EnrolmentState.PAUSED, _reason(reason, required=False), PAUSED)
 
 
 @transaction.atomic
 def resume(*, actor: Actor, enrolment: Enrolment) -> Enrolment:
     """恢复: a paused (or found not eligible) household back in, when it is eligible today."""
     enrolment = _enrolment_locked(enrolment)
-    _require(actor, may_manage(actor.user, enrolment.project))
+    _require_manage(actor, enrolment.project)
     if enrolment.state not in (EnrolmentState.PAUSED, EnrolmentState.NOT_ELIGIBLE):
         raise Refused(f"该帮扶对象{enrolment.get_state_display()}，不能恢复。", code="invalid_state")
     found = eligibility.problems(
@@ -608,17 +623,17 @@ def resume(*, actor: Actor, enrolment: Enrolment) -> Enrolment:
     )
     if found:
         raise Refused("不能恢复：" + "；".join(p.message for p in found), code=found[0].code)
-    return _move(actor, enrolment, EnrolmentState.ENROLLED, "", "resume")
+    return _move(actor, enrolment, EnrolmentState.ENROLLED, "", RESUMED)
 
 
 @transaction.atomic
 def exit(*, actor: Actor, enrolment: Enrolment, reason: str) -> Enrolment:
     """退出, with its reason: the household leaves the plan for good."""
     enrolment = _enrolment_locked(enrolment)
-    _require(actor, may_manage(actor.user, enrolment.project))
+    _require_manage(actor, enrolment.project)
     if enrolment.state == EnrolmentState.EXITED:
         raise Refused("该帮扶对象已退出。", code="invalid_state")
-    return _move(actor, enrolment, EnrolmentState.EXITED, _reason(reason, required=True), "exit")
+    return _move(actor, enrolment, EnrolmentState.EXITED, _reason(reason, required=True), EXITED)
 
 
 def counts_by_state(project: Project) -> list[tuple[str, str, int]]:

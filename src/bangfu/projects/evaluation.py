@@ -29,9 +29,8 @@ from django.utils import timezone
 from bangfu.audit.actor import Actor
 from bangfu.audit.services import audit_record, register_actions
 from bangfu.core.refusal import Refused
-from bangfu.orgs.scope import has_perm_at
 
-from . import verification
+from . import selectors, verification
 from .models import (
     DEFAULT_WEIGHTS,
     Batch,
@@ -221,8 +220,7 @@ def scored(project: Project, *, indicators: list[Indicator] | None = None) -> Sc
 
 
 def _authorise(actor: Actor, project: Project) -> None:
-    if actor.user is not None and not has_perm_at(actor.user, "projects.evaluate", project.owner_id):
-        raise Refused(f"您无权对项目 {project.code} 进行绩效评价。", code="forbidden", status=403)
+    selectors.authorise(actor, "projects.evaluate", project, f"您无权对项目 {project.code} 进行绩效评价。")
 
 
 def _evaluable(project: Project) -> None:

@@ -40,8 +40,8 @@ from bangfu.funds.services import entitlement_problem
 from bangfu.orgs.models import Organisation, OrgKind
 from bangfu.orgs.people import actor_name
 from bangfu.orgs.roles import PERMISSIONS
-from bangfu.orgs.scope import has_perm_at
 
+from . import selectors
 from .indicators import default_indicators, follow_plan_figures, weights_problem
 from .models import EDITABLE_STATES, OWNER_KINDS, Indicator, PlanStep, Project
 from .models import PlanState as S
@@ -54,15 +54,6 @@ PLAN_FIELDS = (
 )  # fmt: skip
 
 FILING_PREFIX = "沪帮备"
-
-
-def holds_at(user, perm: str, org) -> bool:
-    """Whether the user holds a role granting `perm` at this very organisation: its own staff,
-    not those above it (the foundation reads every district's plan but does not draw it up)."""
-    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
-        return False
-    org_id = org if isinstance(org, int) else org.pk
-    return user.role_assignments.filter(org_id=org_id, role__in=PERMISSIONS[perm]).exists()
 
 
 def owners_for(user) -> list[Organisation]:
@@ -237,8 +228,10 @@ def plan_create(*, actor: Actor, owner: Organisation, code: str = "", **fields) 
         raise Refused(
             f"项目主体须为基金会或区帮扶组织，“{owner.name}”不是。", code="invalid_input", field="owner"
         )
-    if actor.user is not None and not holds_at(actor.user, "projects.plan", owner):
-        raise Refused(f"您不能以{owner.name}的名义编制项目。", code="not_allowed", field="owner", status=403)
+    selectors.authorise(
+        actor, "projects.plan", owner, f"您不能以{owner.name}的名义编制项目。", own_staff=True,
+        code="not_allowed", field="owner",
+    )  # fmt: skip
     code = (code or "").strip()
     if code and (len(code) > 64 or Project.objects.filter(code=code).exists()):
         raise Refused(f"项目编号 {code} 已存在或过长。", code="code_taken", field="code")
@@ -265,7 +258,7 @@ def plan_create(*, actor: Actor, owner: Organisation, code: str = "", **fields) 
 def edit_refusal(user, project: Project) -> Refused | None:
     """Why this user may not change the plan now, or None: only its owner's own staff, and only
     while it is a draft or was returned (备案后预算和绩效目标不再变更)."""
-    if not holds_at(user, "projects.plan", project.owner_id):
+    if not selectors.may(user, "projects.plan", project, own_staff=True):
         return Refused(
             f"只有{project.owner.name}的项目编制人员可以修改该项目。", code="not_allowed", status=403
         )
@@ -454,7 +447,10 @@ STEPS: tuple[Step, ...] = (
 
 ACTIONS = tuple(dict.fromkeys(s.action for s in STEPS))
 ACTION_LABELS = {s.action: s.label for s in reversed(STEPS)}
-register_actions({f"project.{s.action}": s.label for s in reversed(STEPS)})
+# The log names an action whatever the plan's owner: a step named per owner by both names.
+register_actions(
+    {f"project.{a}": "／".join(dict.fromkeys(s.label for s in STEPS if s.action == a)) for a in ACTIONS}
+)
 
 
 def step_label(action: str, owner_kind: str) -> str:
@@ -463,9 +459,7 @@ def step_label(action: str, owner_kind: str) -> str:
 
 
 def _may_take(user, project: Project, step: Step) -> bool:
-    if step.at_owner:
-        return holds_at(user, step.perm, project.owner_id)
-    return has_perm_at(user, step.perm, project.owner_id)
+    return selectors.may(user, step.perm, project, own_staff=step.at_owner)
 
 
 def _judge(user, project: Project, action: str) -> tuple[Step | None, Refused | None]:

@@ -13,7 +13,7 @@ from bangfu.jobs.kinds import JobKind, Outcome, register
 from bangfu.jobs.models import Job
 from bangfu.jobs.services import job_start
 
-from . import enrolment
+from . import enrolment, selectors
 from .models import Project
 
 ENROL_QUERY = "projects.enrol_query"
@@ -21,8 +21,7 @@ ENROL_QUERY = "projects.enrol_query"
 
 def enrol_query_start(*, actor: Actor, project: Project, day: date) -> Job:
     """Queue the enrolment of the plan's target group on `day` for the actor."""
-    if actor.user is not None and not enrolment.may_manage(actor.user, project):
-        raise Refused("您无权为该项目纳入帮扶对象。", code="forbidden", status=403)
+    selectors.authorise(actor, enrolment.ENROL, project, "您无权为该项目纳入帮扶对象。")
     title = f"按条件纳入：{project.code} {project.title}（{cn_date(day)}）"
     params = {"project": project.pk, "day": day.isoformat()}
     return job_start(actor=actor, kind=ENROL_QUERY, title=title, params=params, org=project.owner)

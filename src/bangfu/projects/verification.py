@@ -24,8 +24,8 @@ from bangfu.audit.actor import Actor
 from bangfu.audit.models import AuditEntry
 from bangfu.audit.services import audit_record, register_actions
 from bangfu.core.refusal import Refused
-from bangfu.orgs.scope import has_perm_at
 
+from . import selectors
 from .models import BatchItem, Check, CheckChannel, CheckResult, ItemState, Project, Verification
 
 DRAW = "project.verification.draw"
@@ -37,8 +37,7 @@ NOTE_REQUIRED = (CheckResult.NOT_RECEIVED, CheckResult.PROBLEM)
 
 
 def _authorise(actor: Actor, project: Project) -> None:
-    if actor.user is not None and not has_perm_at(actor.user, "projects.verify", project.owner_id):
-        raise Refused(f"您无权核查项目 {project.code} 的发放情况。", code="forbidden", status=403)
+    selectors.authorise(actor, "projects.verify", project, f"您无权核查项目 {project.code} 的发放情况。")
 
 
 def pool_ids(project: Project) -> list[int]:

@@ -34,7 +34,7 @@ from bangfu.core.dates import cn_date
 from bangfu.core.money import format_yuan
 from bangfu.discovery.models import Lead, ScreeningVisit
 from bangfu.orgs.scope import has_perm_at, scope_for
-from bangfu.projects.templatetags.project_household import may_read_plan
+from bangfu.projects import selectors as project_selectors
 from bangfu.registry import selectors as registry_selectors
 from bangfu.registry.models import Household, HouseholdCategory
 
@@ -419,8 +419,8 @@ def aid_entries(*, user, household: Household, limit: int | None = None) -> list
         url = None
         if case is not None and r.form == AidForm.CASE and may_open_cases:
             url = _case_url(case.pk)
-        elif plan is not None and may_read_plan(user, plan):
-            url = reverse("projects:detail", args=[plan.pk])
+        elif plan is not None:
+            url = project_selectors.plan_url(user, plan.pk, plan.owner_id)
         out.append(
             Entry(
                 when=r.date,

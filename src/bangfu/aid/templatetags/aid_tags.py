@@ -1,9 +1,7 @@
 from django import template
-from django.urls import reverse
 from django.utils import timezone
 
-from bangfu.aid.selectors import year_by_form_and_kind
-from bangfu.orgs.scope import has_perm_at
+from bangfu.aid.selectors import plan_page, year_by_form_and_kind
 
 register = template.Library()
 
@@ -12,13 +10,11 @@ register = template.Library()
 def household_aid_section(context, household):
     """This year's aid on the household file, by form and kind (SPEC §4), a project's aid by its
     plan. `household` was read through the user's scope by the page (registry.selectors.
-    household_get); a plan is linked only for those who may read it (`projects.view` at its
-    owner, as `projects.selectors.may`: aid sits below project aid and does not import it)."""
+    household_get); a plan is linked only for those who may open it (`aid.selectors.plan_page`)."""
     user = context["request"].user
     year = timezone.localdate().year
     rows = year_by_form_and_kind(household.pk, year)
     for row in rows:
         for plan in row["plans"]:
-            allowed = plan["plan_id"] is not None and has_perm_at(user, "projects.view", plan["owner_id"])
-            plan["url"] = reverse("projects:detail", args=[plan["plan_id"]]) if allowed else None
+            plan["url"] = plan_page(user, plan["plan_id"], plan["owner_id"])
     return {"year": year, "rows": rows}

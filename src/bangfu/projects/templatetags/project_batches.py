@@ -2,8 +2,6 @@
 
 from django import template
 
-from bangfu.orgs.scope import has_perm_at
-
 from .. import batches
 from ..models import Batch, BatchState
 
@@ -27,5 +25,5 @@ def plan_batches(context, project):
         "delivered": delivered.count(),
         "open": rows.filter(state__in=(BatchState.PREPARED, BatchState.APPROVED)).count(),
         "may_prepare": may,
-        "prepare_reason": reason if has_perm_at(user, batches.PERM, project.owner_id) else "",
+        "prepare_reason": reason if batches.may_handle(user, project) else "",
     }

@@ -1,5 +1,5 @@
-"""Enrolment on other parts' pages: the plan page's section (counts by state, the ways in) and
-the household file's 纳入项目 (the plans the reader may enrol the household into)."""
+"""Enrolment on the plan's page and the household file: the plan page's section (counts by
+state, the ways in) and the file's 纳入项目 (the plans the reader may enrol the household into)."""
 
 from django import template
 from django.utils import timezone

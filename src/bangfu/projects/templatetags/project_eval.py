@@ -3,9 +3,7 @@ summaries), and the links between those pages. Each reads only what the user may
 
 from django import template
 
-from bangfu.orgs.scope import has_perm_at
-
-from .. import verification
+from .. import selectors, verification
 from ..models import Evaluation
 
 register = template.Library()
@@ -13,7 +11,7 @@ register = template.Library()
 
 def _may(context, perm: str, project) -> bool:
     user = context.get("user") or getattr(context.get("request"), "user", None)
-    return user is not None and has_perm_at(user, perm, project.owner_id)
+    return user is not None and selectors.may(user, perm, project)
 
 
 @register.inclusion_tag("projects/_eval_crumbs.html", takes_context=True)

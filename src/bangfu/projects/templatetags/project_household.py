@@ -2,10 +2,8 @@
 state and reason, and what each batch delivered or did not deliver to it."""
 
 from django import template
-from django.urls import reverse
 
-from bangfu.orgs.scope import has_perm_at
-
+from .. import selectors
 from ..models import BatchItem, Enrolment, ItemState
 
 register = template.Library()
@@ -15,27 +13,11 @@ register = template.Library()
 SHOWN_ITEMS = (ItemState.DELIVERED, ItemState.UNDELIVERED, ItemState.PENDING)
 
 
-def may_read_plan(user, project) -> bool:
-    """May the user open the plan's page: `projects.view` at its owner (the foundation and the
-    bureau read every plan, a district its own). The same check as `projects.selectors.may`
-    (user, "projects.view", project); the owner's id is enough, so no owner row is read."""
-    return has_perm_at(user, "projects.view", project.owner_id)
-
-
-def plan_url(user, project) -> str | None:
-    """The plan's page for those who may read it, else None (the plan is then named, not linked)."""
-    return reverse("projects:detail", args=[project.pk]) if may_read_plan(user, project) else None
-
-
 def household_projects(*, user, household) -> list[Enrolment]:
-    """The household's enrolments, each with its plan (`plan_url` set for the reader) and its
-    batch items (`deliveries`, newest batch first), in two queries. `household` was read through
-    the user's registry scope (a street reads its own households' enrolments)."""
-    enrolments = list(
-        Enrolment.objects.filter(household=household)
-        .select_related("project__owner", "project__fund_source")
-        .order_by("-enrolled_at", "-pk")
-    )
+    """The household's enrolments (`selectors.household_enrolments`), each with its plan
+    (`plan_url` set for the reader) and its batch items (`deliveries`, newest batch first), in
+    two queries. `household` was read through the user's registry scope."""
+    enrolments = list(selectors.household_enrolments(user, household))
     items: dict[int, list[BatchItem]] = {}
     if enrolments:
         for item in (
@@ -45,7 +27,7 @@ def household_projects(*, user, household) -> list[Enrolment]:
         ):
             items.setdefault(item.enrolment_id, []).append(item)
     for e in enrolments:
-        e.plan_url = plan_url(user, e.project)
+        e.plan_url = selectors.plan_url(user, e.project_id, e.project.owner_id)
         e.deliveries = items.get(e.pk, [])
     return enrolments
 

@@ -13,8 +13,7 @@ from django.utils import timezone
 from bangfu.audit.actor import Actor
 from bangfu.core.listing import make_listing
 
-from .. import audit
-from .verification import plan_for
+from .. import audit, selectors
 
 ENROLMENT_SORTS = {"id": ("id",), "state": ("state", "id"), "street": ("household__street__code", "id")}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -22,7 +21,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 @login_required
 def audit_page(request, pk: int):
-    project = plan_for(request.user, pk, "projects.audit")
+    project = selectors.plan_visible(request.user, pk, audit.PERM)
     listing = make_listing(
         request, audit.enrolments(project), sorts=ENROLMENT_SORTS, default="id", per_page=50
     )
@@ -34,7 +33,7 @@ def audit_page(request, pk: int):
 
 @login_required
 def audit_xlsx(request, pk: int):
-    project = plan_for(request.user, pk, "projects.audit")
+    project = selectors.plan_visible(request.user, pk, audit.PERM)
     content = audit.export(actor=Actor.from_request(request), project=project)
     response = HttpResponse(content, content_type=XLSX)
     name = quote(audit.filename(project, timezone.localdate()))

@@ -1,6 +1,6 @@
 """Pages of a plan's batches: the list, a new batch, the batch and its items, its actions
 (approve and deliver on a second screen that asks 请确认; follow-up; cancel). Thin: reads through
-`batches`' scoped selectors (out of scope → 404), writes through its services."""
+`selectors` and `batches.batch_visible` (out of scope → 404), writes through its services."""
 
 from __future__ import annotations
 
@@ -16,9 +16,8 @@ from bangfu.core.listing import make_listing
 from bangfu.core.money import ZERO
 from bangfu.core.views import refusals_to
 from bangfu.funds import selectors as fund_selectors
-from bangfu.orgs.scope import has_perm_at
 
-from .. import batches
+from .. import batches, selectors
 from ..forms import batches as forms
 from ..models import Batch, BatchItem, ItemState
 
@@ -35,7 +34,7 @@ def _items(batch: Batch):
 
 @login_required
 def batch_list(request, pk: int):
-    project = batches.plan_of_batches(request.user, pk)
+    project = selectors.plan_visible(request.user, pk)
     rows = (
         Batch.objects.filter(project=project)
         .select_related("prepared_by", "approved_by", "follows")
@@ -63,7 +62,7 @@ def _made(request, form, make):
 
 @login_required
 def batch_new(request, pk: int):
-    project = batches.plan_of_batches(request.user, pk)
+    project = selectors.plan_visible(request.user, pk)
     may, reason = batches.may_prepare(request.user, project)
     if not may:
         messages.error(request, reason)
@@ -125,7 +124,7 @@ def _offered(request, batch: Batch, action: str) -> dict | None:
     """The offer of `action` to this user, or None (a 404: nothing to show them)."""
     offer = next((o for o in _offers(request.user, batch) if o["action"] == action), None)
     if offer is None:
-        if not has_perm_at(request.user, batches.PERM, batch.project.owner_id):
+        if not batches.may_handle(request.user, batch.project):
             raise Http404
         # Not in this state (a form sent twice, the batch moved on meanwhile): the batch as it is.
         messages.error(

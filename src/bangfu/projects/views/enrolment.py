@@ -24,6 +24,7 @@ from bangfu.registry.selectors import household_by_file_number, household_get
 
 from .. import enrolment as services
 from .. import jobs as project_jobs
+from .. import selectors
 from ..forms.enrolment import EnrolmentFilterForm, FileNumberForm, HouseholdEnrolForm, ImportForm, ReasonForm
 from ..models import Enrolment, Project
 
@@ -43,12 +44,8 @@ ACTIONS = {
 
 
 def _plan(request, pk: int, *, manage: bool = False) -> Project:
-    """The plan, or 404 for whoever may neither read nor enrol at its owner."""
-    project = get_object_or_404(Project.objects.select_related("owner", "fund_source"), pk=pk)
-    may_manage = services.may_manage(request.user, project)
-    if not may_manage and (manage or not has_perm_at(request.user, "projects.view", project.owner)):
-        raise Http404
-    return project
+    """The plan, or 404 for whoever may not read it (with `manage`: not enrol at its owner)."""
+    return selectors.plan_visible(request.user, pk, services.ENROL if manage else selectors.READ)
 
 
 @login_required
@@ -207,7 +204,7 @@ def enrol_household(request, hid: int):
     day = timezone.localdate()
     plans = services.enrollable_plans(request.user, household, day)
     if not plans and not any(
-        has_perm_at(request.user, "projects.enrol", o)
+        has_perm_at(request.user, services.ENROL, o)
         for o in (household.street_id, household.street.parent_id)
     ):
         raise Http404

@@ -9,24 +9,22 @@ from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from bangfu.audit.actor import Actor
 from bangfu.core.views import refusals_to
-from bangfu.orgs.scope import has_perm_at, require_perm
 
-from .. import evaluation
+from .. import evaluation, selectors
 from ..forms.evaluation import ActualForm, EvaluateForm
 from ..models import Evaluation, Indicator
 from ..pdf import render_evaluation
-from .verification import plan_for
 
 
 def _page(request, project, *, forms=None, status=200):
     result = evaluation.scored(project)
-    may_evaluate = has_perm_at(request.user, "projects.evaluate", project.owner_id) and (
+    may_evaluate = selectors.may(request.user, "projects.evaluate", project) and (
         project.state in evaluation.EVALUABLE_STATES
     )
     forms = forms or {}
@@ -51,14 +49,14 @@ def _page(request, project, *, forms=None, status=200):
 
 @login_required
 def evaluation_page(request, pk: int):
-    return _page(request, plan_for(request.user, pk))
+    return _page(request, selectors.plan_visible(request.user, pk))
 
 
 @login_required
 @require_POST
 def indicator_actual(request, indicator_id: int):
     indicator = get_object_or_404(Indicator.objects.select_related("project__owner"), pk=indicator_id)
-    project = plan_for(request.user, indicator.project_id)
+    project = selectors.plan_visible(request.user, indicator.project_id)
     form = ActualForm(request.POST, prefix=f"i{indicator.pk}")
     if form.is_valid():
         with refusals_to(form) as tried:
@@ -76,7 +74,7 @@ def indicator_actual(request, indicator_id: int):
 @require_POST
 def evaluate(request, pk: int):
     """Store the evaluation; a refusal (or a conclusion too long) comes back as a message above the page."""
-    project = plan_for(request.user, pk)
+    project = selectors.plan_visible(request.user, pk)
     form = EvaluateForm(request.POST)
     if not form.is_valid():
         messages.error(request, "评价结论：" + "；".join(form.errors["conclusion"]))
@@ -96,7 +94,8 @@ def evaluation_pdf(request, evaluation_id: int):
         Evaluation.objects.select_related("project__owner", "project__fund_source", "evaluated_by"),
         pk=evaluation_id,
     )
-    require_perm(request.user, "projects.view", stored.project.owner_id)
+    if not selectors.may(request.user, selectors.READ, stored.project):
+        raise Http404
     response = HttpResponse(render_evaluation(stored), content_type="application/pdf")
     name = quote(f"绩效评价报告-{stored.project.code}-{stored.pk}.pdf")
     response["Content-Disposition"] = f"inline; filename*=UTF-8''{name}"

@@ -99,15 +99,26 @@ def plan_new(request):
     )
 
 
+def _not_editable(request, project: Project, *, sent_shows_refusal: bool = False):
+    """None when the user may change the plan now; else 403 for whoever is not its owner's staff,
+    or back to the plan with the reason (a frozen plan)."""
+    refusal = filing.edit_refusal(request.user, project)
+    if refusal is None:
+        return None
+    if refusal.code == "not_allowed":
+        raise PermissionDenied(refusal.message)
+    if sent_shows_refusal and request.method == "POST":
+        return None
+    messages.error(request, refusal.message)
+    return redirect("projects:detail", pk=project.pk)
+
+
 @login_required
 def plan_edit(request, pk: int):
     project = selectors.plan_visible(request.user, pk)
-    refusal = filing.edit_refusal(request.user, project)
-    if refusal is not None and refusal.code == "not_allowed":
-        raise PermissionDenied(refusal.message)
-    if refusal is not None and request.method != "POST":
-        messages.error(request, refusal.message)
-        return redirect("projects:detail", pk=project.pk)
+    # A change sent all the same is refused on the form (the plan moved on meanwhile).
+    if back := _not_editable(request, project, sent_shows_refusal=True):
+        return back
     form = PlanForm(
         request.POST or None,
         owner=project.owner,
@@ -186,12 +197,8 @@ def plan_act(request, pk: int, action: str):
 @login_required
 def plan_indicators(request, pk: int):
     project = selectors.plan_visible(request.user, pk)
-    refusal = filing.edit_refusal(request.user, project)
-    if refusal is not None:
-        if refusal.code == "not_allowed":
-            raise PermissionDenied(refusal.message)
-        messages.error(request, refusal.message)
-        return redirect("projects:detail", pk=project.pk)
+    if back := _not_editable(request, project):
+        return back
     form = IndicatorsForm(request.POST or None, project=project)
     if request.method == "POST" and form.is_valid():
         with refusals_to(form) as tried:

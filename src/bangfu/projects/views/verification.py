@@ -5,24 +5,17 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from bangfu.audit.actor import Actor
 from bangfu.core.listing import make_listing
 from bangfu.core.views import refusals_to
-from bangfu.orgs.scope import has_perm_at, require_perm
 
-from .. import verification
+from .. import selectors, verification
 from ..forms.verification import CheckFilterForm, CheckForm, DrawForm
 from ..models import Check, CheckResult, Project
-
-
-def plan_for(user, pk: int, perm: str = "projects.view") -> Project:
-    """The plan if `perm` reaches its owner, else 404 (its existence does not leak)."""
-    project = get_object_or_404(Project.objects.select_related("owner", "fund_source"), pk=pk)
-    require_perm(user, perm, project.owner_id)
-    return project
 
 
 def _checks(project: Project):
@@ -31,6 +24,7 @@ def _checks(project: Project):
     )
 
 
+VERIFY = "projects.verify"
 CHECK_SORTS = {"id": ("id",), "batch": ("item__batch__number", "id"), "result": ("result", "id")}
 
 
@@ -39,7 +33,7 @@ def _page(request, project: Project, *, draw_form=None, status=200):
     rows = _checks(project)
     if result := filters.filters().get("result"):
         rows = rows.filter(result=result)
-    may_verify = has_perm_at(request.user, "projects.verify", project.owner_id)
+    may_verify = selectors.may(request.user, VERIFY, project)
     listing = make_listing(request, rows, sorts=CHECK_SORTS, default="id", form=filters, per_page=50)
     return render(
         request, "projects/verification/page.html",
@@ -56,13 +50,13 @@ def _page(request, project: Project, *, draw_form=None, status=200):
 
 @login_required
 def verification_page(request, pk: int):
-    return _page(request, plan_for(request.user, pk))
+    return _page(request, selectors.plan_visible(request.user, pk))
 
 
 @login_required
 @require_POST
 def verification_draw(request, pk: int):
-    project = plan_for(request.user, pk)
+    project = selectors.plan_visible(request.user, pk)
     form = DrawForm(request.POST)
     if form.is_valid():
         d = form.cleaned_data
@@ -83,7 +77,8 @@ def _check_for(user, check_id: int) -> Check:
                                      "item__person", "checked_by"),
         pk=check_id,
     )  # fmt: skip
-    require_perm(user, "projects.view", check.verification.project.owner_id)
+    if not selectors.may(user, selectors.READ, check.verification.project):
+        raise Http404
     return check
 
 
@@ -106,6 +101,6 @@ def check_page(request, check_id: int):
     return render(
         request, "projects/verification/check.html",
         {"project": project, "check": check, "form": form, "pending": CheckResult.PENDING,
-         "may_verify": has_perm_at(request.user, "projects.verify", project.owner_id)},
+         "may_verify": selectors.may(request.user, VERIFY, project)},
         status=400 if request.method == "POST" else 200,
     )  # fmt: skip
