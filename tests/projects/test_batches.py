@@ -501,10 +501,15 @@ def test_scope_of_the_pages(cast, cn_plan, login):
     assert (
         login(cast.supervisor).get(reverse("projects:batch_act", args=[b.pk, "approve"])).status_code == 404
     )
-    for user in (cast.supervisor, cast.district_hp):
+    # The foundation reads the district's batches but does not handle the district's money.
+    page = login(cast.foundation).get(reverse("projects:batch", args=[b.pk])).content.decode()
+    assert reverse("projects:batch_act", args=[b.pk, "approve"]) not in page
+    for user in (cast.supervisor, cast.district_hp, cast.foundation, cast.foundation_fin):
         with pytest.raises(Refused) as e:
             batches.approve(actor=as_(user), batch=b)
         assert e.value.status == 403
+    with pytest.raises(Refused):
+        batches.prepare(actor=as_(cast.foundation), project=cn_plan, due_date=DUE)
 
 
 def test_the_plan_section_lists_the_batches(cast, plan, rf):

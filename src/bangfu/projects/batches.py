@@ -82,8 +82,9 @@ def batch_visible(user, pk: int) -> Batch:
 
 
 def may_handle(user, project: Project) -> bool:
-    """Whether the user handles the plan's batches (`projects.batch` at its owner)."""
-    return selectors.may(user, PERM, project)
+    """Whether the user handles the plan's batches: `projects.batch` held at its owner itself. The
+    money is the owner's (专款专用): the foundation reads a district's batches, the district pays them."""
+    return selectors.may(user, PERM, project, own_staff=True)
 
 
 def money_total(batch: Batch) -> Decimal:
@@ -147,7 +148,7 @@ def offers(user, batch: Batch) -> list[tuple[str, str, bool, str]]:
 
 
 def _authorise(actor: Actor, project: Project) -> None:
-    selectors.authorise(actor, PERM, project, f"您没有在{project.owner.name}办理发放批次的权限。")
+    selectors.authorise(actor, PERM, project, f"您没有在{project.owner.name}办理发放批次的权限。", own_staff=True)
 
 
 def _by_a_person(actor: Actor) -> None:
