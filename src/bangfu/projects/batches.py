@@ -22,11 +22,13 @@ delivered in a bounded number of queries.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import Max, QuerySet, Sum
+from django.db.models import Count, F, Max, OuterRef, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
@@ -34,6 +36,7 @@ from bangfu.aid.builders import project_item_row
 from bangfu.aid.models import AidKind, AidRecord
 from bangfu.audit.actor import Actor
 from bangfu.audit.services import audit_record
+from bangfu.core.bulk import insert_from
 from bangfu.core.dates import cn_date
 from bangfu.core.money import ZERO, format_yuan
 from bangfu.core.refusal import Refused
@@ -57,6 +60,7 @@ from .models import (
 
 PERM = "projects.batch"
 REASON_MAX = 200
+CHUNK = 5000  # items per statement (the ids a statement names stay within SQLite's limit)
 
 ACTION_LABELS = {
     "approve": "审批",
@@ -228,37 +232,34 @@ def _open_clash_message(project: Project, household_ids) -> str | None:
 # --- prepare -------------------------------------------------------------------------------------
 
 
-def _heads(household_ids) -> dict[int, int]:
-    return dict(
-        Person.objects.filter(household_id__in=household_ids, relationship=Relationship.HEAD, active=True)
-        .order_by("household_id", "pk")
-        .values_list("household_id", "pk")
-    )
-
-
-def _recheck(project: Project, enrolments: list[Enrolment], day: date) -> tuple[list[Enrolment], int]:
-    """The enrolments still eligible (eligibility checked again, SPEC §4); those found not
-    eligible become `not_eligible` with the first problem as the reason. (kept, refused count)"""
+def _recheck(project: Project, enrolments: list[tuple[int, int]], day: date) -> tuple[list[int], int]:
+    """The enrolments, as (enrolment, household) pairs, still eligible (eligibility checked again,
+    SPEC §4); those found not eligible become `not_eligible` with the first problem as the
+    reason. (the enrolments kept, the number found not eligible)"""
     from .eligibility import bulk_problems
 
     if not enrolments:
         return [], 0
-    problems = bulk_problems(project, [e.household_id for e in enrolments], day, enrolling=False)
-    kept, refused = [], []
-    for e in enrolments:
-        found = problems.get(e.household_id)
-        if found:
-            e.state = EnrolmentState.NOT_ELIGIBLE
-            e.reason = found[0].message[:REASON_MAX]
-            refused.append(e)
-        else:
-            kept.append(e)
+    problems = bulk_problems(project, [hid for _, hid in enrolments], day, enrolling=False)
+    now = timezone.now()
+    refused = [
+        Enrolment(
+            pk=pk,
+            state=EnrolmentState.NOT_ELIGIBLE,
+            reason=problems[hid][0].message[:REASON_MAX],
+            updated_at=now,
+        )
+        for pk, hid in enrolments
+        if hid in problems
+    ]
     if refused:
-        now = timezone.now()
-        for e in refused:
-            e.updated_at = now
         Enrolment.objects.bulk_update(refused, ["state", "reason", "updated_at"], batch_size=2000)
-    return kept, len(refused)
+    return [pk for pk, hid in enrolments if hid not in problems], len(refused)
+
+
+def _chunks(items: list, size: int):
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
 
 
 def _new_batch(*, actor: Actor, project: Project, due_date: date, follows: Batch | None) -> Batch:
@@ -268,19 +269,21 @@ def _new_batch(*, actor: Actor, project: Project, due_date: date, follows: Batch
     )
 
 
-def _finish(batch: Batch, items: list[BatchItem]) -> None:
+def _fill(batch: Batch, write: Callable[[], None], household_ids: list[int]) -> None:
+    """Write the batch's items (`write`), then its count and total as the database has them."""
     try:
         with transaction.atomic():
-            BatchItem.objects.bulk_create(items, batch_size=2000)
+            write()
     except IntegrityError:
         # A household put in another open batch meanwhile (the partial unique index says so).
         raise Refused(
-            _open_clash_message(batch.project, [i.household_id for i in items])
+            _open_clash_message(batch.project, household_ids)
             or "有家庭已在本项目另一个未发放的批次中，请刷新后重试。",
             code="already_in_open_batch",
         ) from None
-    batch.item_count = len(items)
-    batch.total = sum((i.value for i in items), ZERO)
+    written = BatchItem.objects.filter(batch=batch).aggregate(n=Count("pk"), total=Sum("value"))
+    batch.item_count = written["n"]
+    batch.total = written["total"] or ZERO
     batch.save(update_fields=["item_count", "total"])
 
 
@@ -333,7 +336,7 @@ def prepare(*, actor: Actor, project: Project, due_date: date, follows: Batch | 
         Enrolment.objects.filter(project=project, state=EnrolmentState.ENROLLED)
         .exclude(household_id__in=in_open)
         .order_by("pk")
-        .only("pk", "household_id", "person_id", "state", "reason")
+        .values_list("pk", "household_id")
     )
     kept, refused = _recheck(project, enrolments, timezone.localdate())
     if not kept:
@@ -343,22 +346,26 @@ def prepare(*, actor: Actor, project: Project, due_date: date, follows: Batch | 
             code="nothing_to_prepare",
         )
     batch = _new_batch(actor=actor, project=project, due_date=due_date, follows=None)
-    heads = _heads([e.household_id for e in kept if e.person_id is None])
-    hours = project.hours if project.aid_kind == AidKind.SERVICE else None
-    items = [
-        BatchItem(
-            batch=batch,
-            project=project,
-            enrolment_id=e.pk,
-            household_id=e.household_id,
-            person_id=e.person_id or heads.get(e.household_id),
-            kind=project.aid_kind,
-            value=project.unit_value,
-            hours=hours,
-        )
-        for e in kept
-    ]
-    _finish(batch, items)
+    # The items are the kept enrolments frozen, written by the database from their rows
+    # (`insert_from`: no model instance, parameter or returned id per item); an enrolment naming
+    # no member is for the household's head.
+    head = Person.objects.filter(
+        household=OuterRef("household_id"), relationship=Relationship.HEAD, active=True
+    )
+    columns = {
+        "batch": batch.pk, "project": project.pk, "enrolment": F("pk"), "household": F("household_id"),
+        "person": Coalesce(F("person_id"), Subquery(head.order_by("pk").values("pk")[:1])),
+        "kind": project.aid_kind, "value": project.unit_value,
+        "hours": project.hours if project.aid_kind == AidKind.SERVICE else None,
+        "state": ItemState.PENDING, "note": "",
+    }  # fmt: skip
+
+    def write() -> None:
+        for chunk in _chunks(kept, CHUNK):
+            insert_from(BatchItem, Enrolment.objects.filter(pk__in=chunk).order_by("pk"), columns)
+
+    keep = set(kept)
+    _fill(batch, write, [hid for pk, hid in enrolments if pk in keep])
     _audit_prepared(actor, batch, {"not_eligible": refused})
     return batch
 
@@ -385,9 +392,9 @@ def follow_up(*, actor: Actor, batch: Batch, due_date: date) -> Batch:
     clash = _open_clash_message(project, {i.household_id for i in old})
     if clash:
         raise Refused(clash, code="already_in_open_batch")
-    enrolled = [i.enrolment for i in old if i.enrolment.state == EnrolmentState.ENROLLED]
+    enrolled = [(i.enrolment_id, i.household_id) for i in old if i.enrolment.state == EnrolmentState.ENROLLED]
     kept, refused = _recheck(project, enrolled, timezone.localdate())
-    keep = {e.pk for e in kept}
+    keep = set(kept)
     old = [i for i in old if i.enrolment_id in keep]
     if not old:
         return Refused(
@@ -408,7 +415,7 @@ def follow_up(*, actor: Actor, batch: Batch, due_date: date) -> Batch:
         )
         for i in old
     ]
-    _finish(new, items)
+    _fill(new, lambda: BatchItem.objects.bulk_create(items, batch_size=2000), [i.household_id for i in old])
     for was, now in zip(old, items, strict=True):
         was.followed_up_by = now
     BatchItem.objects.bulk_update(old, ["followed_up_by"], batch_size=2000)
