@@ -1,7 +1,7 @@
 """A world of delivered project aid, for the pages that show it beside the other aid (the
 household file, the monthly report, the dashboards). The plans, enrolments, batches and items
 are rows made directly (each part of the procedure has its own tests); every delivered item is
-an aid record made by `aid.builders.project_item_row`, its money posted by `funds.aid_pay`.
+an aid record made by `aid.builders.project_items_delivered`, its money posted by `funds.aid_pay`.
 
     lottery_plan  困难家庭助学金, the foundation's, city lottery money (彩票公益金资助), money ¥1,000;
                   batch 1, 10 June 2026: h1 delivered, h2 not delivered (联系不上), h3 delivered,
@@ -20,7 +20,8 @@ from datetime import date
 
 import pytest
 
-from bangfu.aid.builders import project_item_row
+from bangfu.aid.builders import project_items_delivered
+from bangfu.aid.models import AidRecord
 from bangfu.funds import services as funds
 from bangfu.orgs.models import Organisation
 from bangfu.projects.models import Batch, BatchItem, BatchState, Enrolment, ItemState, Project
@@ -68,12 +69,11 @@ def item_in(batch: Batch, household: Household, *, state=ItemState.DELIVERED, no
 
 def record_of(item: BatchItem, txn=None):
     plan = item.project
-    row = project_item_row(
-        item, project=plan, street_id=item.household.street_id, transaction_id=txn.pk if txn else None,
+    project_items_delivered(
+        BatchItem.objects.filter(pk=item.pk), transaction_id=txn.pk if txn else None,
         fund_source_id=plan.fund_source_id,
     )  # fmt: skip
-    row.save()
-    return row
+    return AidRecord.objects.get(project_item=item)
 
 
 @pytest.fixture(name="delivered")

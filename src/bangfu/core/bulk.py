@@ -1,4 +1,9 @@
-"""Rows written by the database from a query: `INSERT INTO … SELECT …`.
+"""Statements over many rows: ids sent as one parameter (`one_of`), rows written by the
+database from a query (`insert_from`, `INSERT INTO … SELECT …`).
+
+`one_of`: a filter on thousands of ids as `pk__in=[…]` sends one parameter per id, and the
+driver's splicing of 5,000 placeholders into the statement took longer than the database's
+answer; one array (PostgreSQL) or one JSON list (SQLite) is one parameter whatever the count.
 
 For the bulk paths that copy what a query already says (10,000 enrolments from the target
 group, a batch's items from its enrolments): `bulk_create` builds a model instance per row,
@@ -10,10 +15,33 @@ ORM's own, compiled for the backend in use (PostgreSQL and SQLite).
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable
 from typing import Any
 
 from django.db import connections
-from django.db.models import QuerySet, Value
+from django.db.models import F, Lookup, QuerySet, Value
+
+
+class _OneOf(Lookup):
+    """`lhs` is one of a list of integer ids, the list sent as one parameter."""
+
+    lookup_name = "one_of"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):  # SQLite: json_each is JSON1's, built in since 3.38
+        lhs, params = self.process_lhs(compiler, connection)
+        return f"{lhs} IN (SELECT value FROM json_each(%s))", [*params, json.dumps(self.rhs)]  # noqa: S608 - lhs is a compiled column
+
+    def as_postgresql(self, compiler, connection):
+        lhs, params = self.process_lhs(compiler, connection)
+        return f"{lhs} = ANY(%s::bigint[])", [*params, self.rhs]
+
+
+def one_of(field: str, ids: Iterable[int]) -> _OneOf:
+    """A filter: `field` (an id column, `pk` or a foreign key's `…_id`) is one of `ids`, sent
+    as one parameter: `qs.filter(one_of("household_id", ids))`."""
+    return _OneOf(F(field), [int(i) for i in ids])
 
 
 def insert_from(model, rows: QuerySet, columns: dict[str, Any]) -> int:

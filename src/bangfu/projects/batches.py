@@ -32,11 +32,11 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
-from bangfu.aid.builders import project_item_row
-from bangfu.aid.models import AidKind, AidRecord
+from bangfu.aid.builders import project_items_delivered
+from bangfu.aid.models import AidKind
 from bangfu.audit.actor import Actor
 from bangfu.audit.services import audit_record
-from bangfu.core.bulk import insert_from
+from bangfu.core.bulk import insert_from, one_of
 from bangfu.core.dates import cn_date
 from bangfu.core.money import ZERO, format_yuan
 from bangfu.core.refusal import Refused
@@ -60,7 +60,6 @@ from .models import (
 
 PERM = "projects.batch"
 REASON_MAX = 200
-CHUNK = 5000  # items per statement (the ids a statement names stay within SQLite's limit)
 
 ACTION_LABELS = {
     "approve": "审批",
@@ -257,11 +256,6 @@ def _recheck(project: Project, enrolments: list[tuple[int, int]], day: date) -> 
     return [pk for pk, hid in enrolments if hid not in problems], len(refused)
 
 
-def _chunks(items: list, size: int):
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
-
-
 def _new_batch(*, actor: Actor, project: Project, due_date: date, follows: Batch | None) -> Batch:
     number = (Batch.objects.filter(project=project).aggregate(n=Max("number"))["n"] or 0) + 1
     return Batch.objects.create(
@@ -360,12 +354,9 @@ def prepare(*, actor: Actor, project: Project, due_date: date, follows: Batch | 
         "state": ItemState.PENDING, "note": "",
     }  # fmt: skip
 
-    def write() -> None:
-        for chunk in _chunks(kept, CHUNK):
-            insert_from(BatchItem, Enrolment.objects.filter(pk__in=chunk).order_by("pk"), columns)
-
+    rows = Enrolment.objects.filter(one_of("pk", kept)).order_by("pk")
     keep = set(kept)
-    _fill(batch, write, [hid for pk, hid in enrolments if pk in keep])
+    _fill(batch, lambda: insert_from(BatchItem, rows, columns), [hid for pk, hid in enrolments if pk in keep])
     _audit_prepared(actor, batch, {"not_eligible": refused})
     return batch
 
@@ -516,13 +507,10 @@ def deliver(*, actor: Actor, batch: Batch, day: date, undelivered: dict[int, str
         for row in rows:
             row.state, row.note = ItemState.UNDELIVERED, skipped[row.pk]
         BatchItem.objects.bulk_update(rows, ["state", "note"], batch_size=2000)
-    delivered = list(
-        pending.exclude(pk__in=list(skipped))
-        .order_by("pk")
-        .values("pk", "household_id", "person_id", "kind", "value", "hours", "household__street_id")
-    )
-    pending.exclude(pk__in=list(skipped)).update(state=ItemState.DELIVERED, delivered_on=day)
-    money = [d["value"] for d in delivered if d["kind"] == AidKind.MONEY]
+    # The money of each delivered money item, in the items' order: a posting each.
+    delivering = pending.exclude(pk__in=list(skipped))
+    money = list(delivering.filter(kind=AidKind.MONEY).order_by("pk").values_list("value", flat=True))
+    delivered = delivering.update(state=ItemState.DELIVERED, delivered_on=day)
     txn = None
     if money:
         txn, _ = funds.project_batch_pay(
@@ -530,26 +518,12 @@ def deliver(*, actor: Actor, batch: Batch, day: date, undelivered: dict[int, str
             memo=f"项目 {project.code} {project.title} 第{batch.number}批帮扶金发放",
             idempotency_key=fund_builders.project_batch_key(batch),
         )  # fmt: skip
-    source_id = project.fund_source_id
-    records = [
-        project_item_row(
-            BatchItem(
-                pk=d["pk"],
-                household_id=d["household_id"],
-                person_id=d["person_id"],
-                kind=d["kind"],
-                value=d["value"],
-                hours=d["hours"],
-                delivered_on=day,
-            ),
-            project=project,
-            street_id=d["household__street_id"],
-            transaction_id=txn.pk if txn else None,
-            fund_source_id=source_id,
-        )
-        for d in delivered
-    ]
-    AidRecord.objects.bulk_create(records, batch_size=2000)
+    # The batch was approved, so the items delivered now are all it has delivered.
+    project_items_delivered(
+        BatchItem.objects.filter(batch=batch, state=ItemState.DELIVERED),
+        transaction_id=txn.pk if txn else None,
+        fund_source_id=project.fund_source_id,
+    )
     batch.state = BatchState.DELIVERED
     batch.delivered_by = actor.user
     batch.delivered_on = day
@@ -559,7 +533,7 @@ def deliver(*, actor: Actor, batch: Batch, day: date, undelivered: dict[int, str
         actor=actor, action="update", target=batch, org=project.owner,
         before={"state": BatchState.APPROVED},
         after={
-            "state": BatchState.DELIVERED, "delivered_on": day.isoformat(), "delivered": len(delivered),
+            "state": BatchState.DELIVERED, "delivered_on": day.isoformat(), "delivered": delivered,
             "undelivered": len(skipped), "money": str(sum(money, ZERO)),
             "transaction": txn.number if txn else "",
         },

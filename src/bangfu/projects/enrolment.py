@@ -31,7 +31,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from bangfu.audit.actor import Actor
 from bangfu.audit.services import audit_record
-from bangfu.core.bulk import insert_from
+from bangfu.core.bulk import insert_from, one_of
 from bangfu.core.crypto import lookup_hash, mask
 from bangfu.core.idnumber import IdNumberError, validate_id_number
 from bangfu.core.refusal import Refused
@@ -128,14 +128,12 @@ def beneficiary(project: Project, day: date) -> Subquery:
 
 
 def beneficiaries(project: Project, household_ids: list[int], day: date) -> dict[int, int | None]:
-    """`beneficiary` of each household (one query a chunk)."""
-    chosen: dict[int, int | None] = {}
-    for chunk in _chunks(household_ids, CHECK_CHUNK):
-        chosen.update(
-            Household.objects.filter(pk__in=chunk)
-            .annotate(beneficiary=beneficiary(project, day))
-            .values_list("pk", "beneficiary")
-        )
+    """`beneficiary` of each household, in one query."""
+    chosen = dict(
+        Household.objects.filter(one_of("pk", household_ids))
+        .annotate(beneficiary=beneficiary(project, day))
+        .values_list("pk", "beneficiary")
+    )
     return {hid: chosen.get(hid) for hid in household_ids}
 
 
@@ -157,18 +155,15 @@ def _write_chosen(project: Project, actor: Actor, household_ids: list[int], day:
     database writing the rows and choosing the member (`insert_from`, `beneficiary`): no model
     instance, parameter or returned id per row, which at 10,000 rows was most of the time."""
     now = timezone.now()
-    written = 0
-    for chunk in _chunks(household_ids, CHECK_CHUNK):
-        written += insert_from(
-            Enrolment,
-            Household.objects.filter(pk__in=chunk).order_by("pk"),
-            {
-                "project": project.pk, "household": F("pk"), "person": beneficiary(project, day),
-                "state": EnrolmentState.ENROLLED, "reason": "", "via": via,
-                "enrolled_by": actor.user.pk if actor.user else None, "enrolled_at": now, "updated_at": now,
-            },
-        )  # fmt: skip
-    return written
+    return insert_from(
+        Enrolment,
+        Household.objects.filter(one_of("pk", household_ids)).order_by("pk"),
+        {
+            "project": project.pk, "household": F("pk"), "person": beneficiary(project, day),
+            "state": EnrolmentState.ENROLLED, "reason": "", "via": via,
+            "enrolled_by": actor.user.pk if actor.user else None, "enrolled_at": now, "updated_at": now,
+        },
+    )  # fmt: skip
 
 
 # --- one by one --------------------------------------------------------------------------------
