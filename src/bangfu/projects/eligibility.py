@@ -79,10 +79,18 @@ def problems(project: Project, household: Household, day: date, *, enrolling: bo
 
 
 def bulk_problems(
-    project: Project, household_ids: Iterable[int] | QuerySet, day: date, *, enrolling: bool = True
+    project: Project,
+    household_ids: Iterable[int] | QuerySet,
+    day: date,
+    *,
+    enrolling: bool = True,
+    group: set[int] | None = None,
 ) -> dict[int, list[Problem]]:
     """`problems` for many households at once, in a bounded number of queries (a queryset of ids
-    is used as a subquery); only the households with a problem appear."""
+    is used as a subquery); only the households with a problem appear. `group`: the plan's
+    target group on `day` as its query (`Target.households`) has just answered, given by a
+    caller that read it to find these households (the query's enrolment), so that the group's
+    query, the longest of the checks, is not run twice for the same answer."""
     ids = household_ids if isinstance(household_ids, QuerySet) else list(dict.fromkeys(household_ids))
     if not isinstance(ids, QuerySet) and not ids:
         return {}
@@ -120,12 +128,14 @@ def bulk_problems(
     active_ids = [pk for pk, *_ in active]
     active_set = set(active_ids)
 
-    in_target = set(
-        Target.from_json(project.target)
-        .households(project.owner, day)
-        .filter(within("pk"))
-        .values_list("pk", flat=True)
-    )
+    in_target = group
+    if in_target is None:
+        in_target = set(
+            Target.from_json(project.target)
+            .households(project.owner, day)
+            .filter(within("pk"))
+            .values_list("pk", flat=True)
+        )
     for pk in active_ids:
         if pk not in in_target:
             add(pk, NOT_IN_TARGET, f"该家庭在{cn_date(day)}不符合本项目的帮扶对象条件。")

@@ -514,18 +514,18 @@ def enrol_from_query(
     enrolled_ids = set(
         Enrolment.objects.filter(project=project).order_by().values_list("household_id", flat=True)
     )
-    ids = [
-        pk
-        for pk in _candidates(project, day).order_by("pk").values_list("pk", flat=True)
-        if pk not in enrolled_ids
-    ]
+    # The target group on the day, read once: the households to check, and the answer of the
+    # group check for them (`bulk_problems(group=…)`).
+    group = list(_candidates(project, day).order_by("pk").values_list("pk", flat=True))
+    in_group = set(group)
+    ids = [pk for pk in group if pk not in enrolled_ids]
     total = len(ids)
     report(0, total + 1)
     refused: Counter = Counter()
     passing: list[int] = []
     done = 0
     for chunk in _chunks(ids, CHECK_CHUNK):
-        found = eligibility.bulk_problems(project, chunk, day)
+        found = eligibility.bulk_problems(project, chunk, day, group=in_group)
         for pk in chunk:
             if pk in found:
                 refused[found[pk][0].code] += 1
