@@ -406,6 +406,8 @@ def follow_up(*, actor: Actor, batch: Batch, due_date: date) -> Batch:
         )
         for i in old
     ]
+    # Built in Python, not `insert_from`: each old item is linked to its new one by the new id,
+    # which `bulk_create` reads back (and a follow-up is the few undelivered items of one batch).
     _fill(new, lambda: BatchItem.objects.bulk_create(items, batch_size=2000), [i.household_id for i in old])
     for was, now in zip(old, items, strict=True):
         was.followed_up_by = now
