@@ -27,7 +27,7 @@ Measured, once each, under the functions' own transactions:
 
 During `deliver`, the session tracks its PL/pgSQL functions (`track_functions = 'pl'`, where the
 server lets it): `projects_deliver_ledger_checks_s` is the part of the delivery spent in the
-ledger's deferred check at commit (funds/0002), which runs once per posting written.
+ledger's deferred check at commit (funds/0002), once per transaction since funds/0007.
 
 The baseline: the rows the function wrote, read back with `COPY (SELECT …) TO STDOUT`, then
 COPY'd in one transaction (committed, as the function's is) into scratch tables made with

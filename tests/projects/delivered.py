@@ -5,7 +5,7 @@ the plans' indicators.
 `batch_of`, `item_in`, `record_of` make one batch, one item, one aid record; `deliver` makes a
 plan's batches from `Lot`s, each item for a household of its own (for verification, evaluation
 and the audit page, which count items); the `delivered` fixture is a world of named households
-whose delivered items are aid records (`aid.builders.project_item_row`), their money posted by
+whose delivered items are aid records (`aid.builders.project_items_delivered`), their money posted by
 `funds.aid_pay` (for the pages that show project aid beside the other aid: the household file,
 the monthly report, the dashboards):
 
@@ -29,7 +29,8 @@ from decimal import Decimal
 
 import pytest
 
-from bangfu.aid.builders import project_item_row
+from bangfu.aid.builders import project_items_delivered
+from bangfu.aid.models import AidRecord
 from bangfu.funds import services as funds
 from bangfu.orgs.models import Organisation
 from bangfu.projects.models import (
@@ -84,13 +85,11 @@ def item_in(
 
 def record_of(item: BatchItem, txn=None):
     """The item's aid record, as the delivery writes it."""
-    plan = item.project
-    row = project_item_row(
-        item, project=plan, street_id=item.household.street_id, transaction_id=txn.pk if txn else None,
-        fund_source_id=plan.fund_source_id,
+    project_items_delivered(
+        BatchItem.objects.filter(pk=item.pk), transaction_id=txn.pk if txn else None,
+        fund_source_id=item.project.fund_source_id,
     )  # fmt: skip
-    row.save()
-    return row
+    return AidRecord.objects.get(project_item=item)
 
 
 # --- a plan's batches, by lots -------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """The one place an aid record's fields are decided (SPEC §4): row builders returning unsaved
 `AidRecord`s, used by the services (one payment at a time, in its transaction) and by the
-bulk writers of synthetic and demo data (`bulk_create` of many rows).
+bulk writers of synthetic and demo data (`bulk_create` of many rows); a project batch's records
+are written by the database from its items (`project_items_delivered`).
 
 Migration aid/0003 copies `case_payment_row`'s mapping (migrations cannot import live
 models): change both together.
@@ -10,6 +11,11 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+
+from django.db.models import BigIntegerField, Case, F, Value, When
+from django.utils import timezone
+
+from bangfu.core.bulk import insert_from
 
 from .models import AidForm, AidKind, AidRecord
 
@@ -57,24 +63,33 @@ def payment_record_row(record, *, transaction_id: int, fund_source_id: int | Non
     )
 
 
-def project_item_row(
-    item, *, project, street_id: int, transaction_id: int | None, fund_source_id: int | None
-) -> AidRecord:
-    """A delivered project batch item (项目帮扶): money at its amount (posted by the batch's
-    delivery transaction), goods at their value, a service with its hours and value; delivered
-    by the household's street on the item's delivery day. `item` a `projects.BatchItem`."""
-    return AidRecord(
-        household_id=item.household_id,
-        person_id=item.person_id,
-        form=AidForm.PROJECT,
-        kind=item.kind,
-        value=item.value,
-        hours=item.hours if item.kind == AidKind.SERVICE else None,
-        date=item.delivered_on,
-        organisation_id=street_id,
-        fund_source_id=fund_source_id,
-        ledger_transaction_id=transaction_id if item.kind == AidKind.MONEY else None,
-        project_item_id=item.pk,
+def project_items_delivered(items, *, transaction_id: int | None, fund_source_id: int | None) -> int:
+    """The aid records of delivered project batch items (项目帮扶), one per item of `items` (a
+    `projects.BatchItem` queryset, their delivery day set): money at its amount (posted by the
+    batch's delivery transaction), goods at their value, a service with its hours and value;
+    delivered by the household's street on the item's delivery day. Written by the database
+    from the items' rows (`insert_from`: a batch is thousands of items); the records written."""
+    return insert_from(
+        AidRecord,
+        items.order_by("pk"),
+        {
+            "household": F("household_id"),
+            "person": F("person_id"),
+            "form": AidForm.PROJECT,
+            "kind": F("kind"),
+            "value": F("value"),
+            "hours": Case(When(kind=AidKind.SERVICE, then=F("hours")), default=None),
+            "date": F("delivered_on"),
+            "organisation": F("household__street_id"),
+            "fund_source": fund_source_id,
+            # Only money is posted (with no transaction, a plain NULL: PostgreSQL types a CASE
+            # of NULLs as text).
+            "ledger_transaction": None
+            if transaction_id is None
+            else Case(When(kind=AidKind.MONEY, then=Value(transaction_id, output_field=BigIntegerField()))),
+            "project_item": F("pk"),
+            "created_at": timezone.now(),
+        },
     )
 
 

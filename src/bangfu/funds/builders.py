@@ -63,17 +63,20 @@ class Movement:
             kind=self.kind, date=self.day, memo=self.memo, idempotency_key=self.key, created_by=created_by,
             actor_label=actor_label or "anonymous", sealed=False, **self.links,
         )  # fmt: skip
+        # The references by id (the transaction, not yet saved, by instance): setting a foreign
+        # key's instance goes through its descriptor, which was a third of the time of building
+        # a project batch's 10,000 postings.
         postings = [
             Posting(
                 transaction=txn,
                 date=self.day,
-                org=line.org,
-                fund_source=line.source,
+                org_id=line.org.pk,
+                fund_source_id=line.source.pk,
                 account=line.account,
                 amount=line.amount,
                 case_id=line.case_id,
-                project=line.project,
-                plan=line.plan,
+                project_id=line.project.pk if line.project is not None else None,
+                plan_id=line.plan.pk if line.plan is not None else None,
             )
             for line in self.lines
         ]

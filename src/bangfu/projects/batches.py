@@ -22,18 +22,21 @@ delivered in a bounded number of queries.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import Max, QuerySet, Sum
+from django.db.models import Count, F, Max, OuterRef, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
-from bangfu.aid.builders import project_item_row
-from bangfu.aid.models import AidKind, AidRecord
+from bangfu.aid.builders import project_items_delivered
+from bangfu.aid.models import AidKind
 from bangfu.audit.actor import Actor
 from bangfu.audit.services import audit_record
+from bangfu.core.bulk import insert_from, one_of
 from bangfu.core.dates import cn_date
 from bangfu.core.money import ZERO, format_yuan
 from bangfu.core.refusal import Refused
@@ -216,37 +219,29 @@ def _open_clash_message(project: Project, household_ids) -> str | None:
 # --- prepare -------------------------------------------------------------------------------------
 
 
-def _heads(household_ids) -> dict[int, int]:
-    return dict(
-        Person.objects.filter(household_id__in=household_ids, relationship=Relationship.HEAD, active=True)
-        .order_by("household_id", "pk")
-        .values_list("household_id", "pk")
-    )
-
-
-def _recheck(project: Project, enrolments: list[Enrolment], day: date) -> tuple[list[Enrolment], int]:
-    """The enrolments still eligible (eligibility checked again, SPEC §4); those found not
-    eligible become `not_eligible` with the first problem as the reason. (kept, refused count)"""
+def _recheck(project: Project, enrolments: list[tuple[int, int]], day: date) -> tuple[list[int], int]:
+    """The enrolments, as (enrolment, household) pairs, still eligible (eligibility checked again,
+    SPEC §4); those found not eligible become `not_eligible` with the first problem as the
+    reason. (the enrolments kept, the number found not eligible)"""
     from .eligibility import bulk_problems
 
     if not enrolments:
         return [], 0
-    problems = bulk_problems(project, [e.household_id for e in enrolments], day, enrolling=False)
-    kept, refused = [], []
-    for e in enrolments:
-        found = problems.get(e.household_id)
-        if found:
-            e.state = EnrolmentState.NOT_ELIGIBLE
-            e.reason = found[0].message[:REASON_MAX]
-            refused.append(e)
-        else:
-            kept.append(e)
+    problems = bulk_problems(project, [hid for _, hid in enrolments], day, enrolling=False)
+    now = timezone.now()
+    refused = [
+        Enrolment(
+            pk=pk,
+            state=EnrolmentState.NOT_ELIGIBLE,
+            reason=problems[hid][0].message[:REASON_MAX],
+            updated_at=now,
+        )
+        for pk, hid in enrolments
+        if hid in problems
+    ]
     if refused:
-        now = timezone.now()
-        for e in refused:
-            e.updated_at = now
         Enrolment.objects.bulk_update(refused, ["state", "reason", "updated_at"], batch_size=2000)
-    return kept, len(refused)
+    return [pk for pk, hid in enrolments if hid not in problems], len(refused)
 
 
 def _new_batch(*, actor: Actor, project: Project, due_date: date, follows: Batch | None) -> Batch:
@@ -256,19 +251,21 @@ def _new_batch(*, actor: Actor, project: Project, due_date: date, follows: Batch
     )
 
 
-def _finish(batch: Batch, items: list[BatchItem]) -> None:
+def _fill(batch: Batch, write: Callable[[], None], household_ids: list[int]) -> None:
+    """Write the batch's items (`write`), then its count and total as the database has them."""
     try:
         with transaction.atomic():
-            BatchItem.objects.bulk_create(items, batch_size=2000)
+            write()
     except IntegrityError:
         # A household put in another open batch meanwhile (the partial unique index says so).
         raise Refused(
-            _open_clash_message(batch.project, [i.household_id for i in items])
+            _open_clash_message(batch.project, household_ids)
             or "有家庭已在本项目另一个未发放的批次中，请刷新后重试。",
             code="already_in_open_batch",
         ) from None
-    batch.item_count = len(items)
-    batch.total = sum((i.value for i in items), ZERO)
+    written = BatchItem.objects.filter(batch=batch).aggregate(n=Count("pk"), total=Sum("value"))
+    batch.item_count = written["n"]
+    batch.total = written["total"] or ZERO
     batch.save(update_fields=["item_count", "total"])
 
 
@@ -321,7 +318,7 @@ def prepare(*, actor: Actor, project: Project, due_date: date, follows: Batch | 
         Enrolment.objects.filter(project=project, state=EnrolmentState.ENROLLED)
         .exclude(household_id__in=in_open)
         .order_by("pk")
-        .only("pk", "household_id", "person_id", "state", "reason")
+        .values_list("pk", "household_id")
     )
     kept, refused = _recheck(project, enrolments, timezone.localdate())
     if not kept:
@@ -331,22 +328,23 @@ def prepare(*, actor: Actor, project: Project, due_date: date, follows: Batch | 
             code="nothing_to_prepare",
         )
     batch = _new_batch(actor=actor, project=project, due_date=due_date, follows=None)
-    heads = _heads([e.household_id for e in kept if e.person_id is None])
-    hours = project.hours if project.aid_kind == AidKind.SERVICE else None
-    items = [
-        BatchItem(
-            batch=batch,
-            project=project,
-            enrolment_id=e.pk,
-            household_id=e.household_id,
-            person_id=e.person_id or heads.get(e.household_id),
-            kind=project.aid_kind,
-            value=project.unit_value,
-            hours=hours,
-        )
-        for e in kept
-    ]
-    _finish(batch, items)
+    # The items are the kept enrolments frozen, written by the database from their rows
+    # (`insert_from`: no model instance, parameter or returned id per item); an enrolment naming
+    # no member is for the household's head.
+    head = Person.objects.filter(
+        household=OuterRef("household_id"), relationship=Relationship.HEAD, active=True
+    )
+    columns = {
+        "batch": batch.pk, "project": project.pk, "enrolment": F("pk"), "household": F("household_id"),
+        "person": Coalesce(F("person_id"), Subquery(head.order_by("pk").values("pk")[:1])),
+        "kind": project.aid_kind, "value": project.unit_value,
+        "hours": project.hours if project.aid_kind == AidKind.SERVICE else None,
+        "state": ItemState.PENDING, "note": "",
+    }  # fmt: skip
+
+    rows = Enrolment.objects.filter(one_of("pk", kept)).order_by("pk")
+    keep = set(kept)
+    _fill(batch, lambda: insert_from(BatchItem, rows, columns), [hid for pk, hid in enrolments if pk in keep])
     _audit_prepared(actor, batch, {"not_eligible": refused})
     return batch
 
@@ -377,9 +375,9 @@ def follow_up(*, actor: Actor, batch: Batch, due_date: date) -> Batch:
     clash = _open_clash_message(project, {i.household_id for i in old})
     if clash:
         raise Refused(clash, code="already_in_open_batch")
-    enrolled = [i.enrolment for i in old if i.enrolment.state == EnrolmentState.ENROLLED]
+    enrolled = [(i.enrolment_id, i.household_id) for i in old if i.enrolment.state == EnrolmentState.ENROLLED]
     kept, refused = _recheck(project, enrolled, timezone.localdate())
-    keep = {e.pk for e in kept}
+    keep = set(kept)
     old = [i for i in old if i.enrolment_id in keep]
     if not old:
         return Refused(
@@ -388,7 +386,9 @@ def follow_up(*, actor: Actor, batch: Batch, due_date: date) -> Batch:
         )
     new = _new_batch(actor=actor, project=project, due_date=due_date, follows=batch)
     items = [BatchItem(batch=new, project=project, **{f: getattr(i, f) for f in FROZEN}) for i in old]
-    _finish(new, items)
+    # Built in Python, not `insert_from`: each old item is linked to its new one by the new id,
+    # which `bulk_create` reads back (and a follow-up is the few undelivered items of one batch).
+    _fill(new, lambda: BatchItem.objects.bulk_create(items, batch_size=2000), [i.household_id for i in old])
     for was, now in zip(old, items, strict=True):
         was.followed_up_by = now
     BatchItem.objects.bulk_update(old, ["followed_up_by"], batch_size=2000)
@@ -489,13 +489,10 @@ def deliver(*, actor: Actor, batch: Batch, day: date, undelivered: dict[int, str
         for row in rows:
             row.state, row.note = ItemState.UNDELIVERED, skipped[row.pk]
         BatchItem.objects.bulk_update(rows, ["state", "note"], batch_size=2000)
-    delivered = list(
-        pending.exclude(pk__in=list(skipped))
-        .order_by("pk")
-        .values("pk", "household_id", "person_id", "kind", "value", "hours", "household__street_id")
-    )
-    pending.exclude(pk__in=list(skipped)).update(state=ItemState.DELIVERED, delivered_on=day)
-    money = [d["value"] for d in delivered if d["kind"] == AidKind.MONEY]
+    # The money of each delivered money item, in the items' order: a posting each.
+    delivering = pending.exclude(pk__in=list(skipped))
+    money = list(delivering.filter(kind=AidKind.MONEY).order_by("pk").values_list("value", flat=True))
+    delivered = delivering.update(state=ItemState.DELIVERED, delivered_on=day)
     txn = None
     if money:
         txn, _ = funds.project_batch_pay(
@@ -503,26 +500,12 @@ def deliver(*, actor: Actor, batch: Batch, day: date, undelivered: dict[int, str
             memo=f"项目 {project.code} {project.title} 第{batch.number}批帮扶金发放",
             idempotency_key=fund_builders.project_batch_key(batch),
         )  # fmt: skip
-    source_id = project.fund_source_id
-    records = [
-        project_item_row(
-            BatchItem(
-                pk=d["pk"],
-                household_id=d["household_id"],
-                person_id=d["person_id"],
-                kind=d["kind"],
-                value=d["value"],
-                hours=d["hours"],
-                delivered_on=day,
-            ),
-            project=project,
-            street_id=d["household__street_id"],
-            transaction_id=txn.pk if txn else None,
-            fund_source_id=source_id,
-        )
-        for d in delivered
-    ]
-    AidRecord.objects.bulk_create(records, batch_size=2000)
+    # The batch was approved, so the items delivered now are all it has delivered.
+    project_items_delivered(
+        BatchItem.objects.filter(batch=batch, state=ItemState.DELIVERED),
+        transaction_id=txn.pk if txn else None,
+        fund_source_id=project.fund_source_id,
+    )
     batch.state = BatchState.DELIVERED
     batch.delivered_by = actor.user
     batch.delivered_on = day
@@ -532,7 +515,7 @@ def deliver(*, actor: Actor, batch: Batch, day: date, undelivered: dict[int, str
         actor=actor, action="update", target=batch, org=project.owner,
         before={"state": BatchState.APPROVED},
         after={
-            "state": BatchState.DELIVERED, "delivered_on": day.isoformat(), "delivered": len(delivered),
+            "state": BatchState.DELIVERED, "delivered_on": day.isoformat(), "delivered": delivered,
             "undelivered": len(skipped), "money": str(sum(money, ZERO)),
             "transaction": txn.number if txn else "",
         },

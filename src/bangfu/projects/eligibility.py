@@ -21,12 +21,13 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, Exists, OuterRef, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
 from bangfu.aid.models import AMOUNT_KINDS, AidForm, AidRecord
 from bangfu.aid.selectors import with_counts_on
 from bangfu.cases.models import COMMITTED_STATES, Case
+from bangfu.core.bulk import one_of
 from bangfu.core.dates import cn_date
 from bangfu.core.money import ZERO
 from bangfu.policy import selectors as policy_selectors
@@ -78,10 +79,18 @@ def problems(project: Project, household: Household, day: date, *, enrolling: bo
 
 
 def bulk_problems(
-    project: Project, household_ids: Iterable[int] | QuerySet, day: date, *, enrolling: bool = True
+    project: Project,
+    household_ids: Iterable[int] | QuerySet,
+    day: date,
+    *,
+    enrolling: bool = True,
+    group: set[int] | None = None,
 ) -> dict[int, list[Problem]]:
     """`problems` for many households at once, in a bounded number of queries (a queryset of ids
-    is used as a subquery); only the households with a problem appear."""
+    is used as a subquery); only the households with a problem appear. `group`: the plan's
+    target group on `day` as its query (`Target.households`) has just answered, given by a
+    caller that read it to find these households (the query's enrolment), so that the group's
+    query, the longest of the checks, is not run twice for the same answer."""
     ids = household_ids if isinstance(household_ids, QuerySet) else list(dict.fromkeys(household_ids))
     if not isinstance(ids, QuerySet) and not ids:
         return {}
@@ -90,8 +99,13 @@ def bulk_problems(
     def add(hid: int, code: str, message: str) -> None:
         found.setdefault(hid, []).append(Problem(code, message))
 
+    def within(field: str):
+        """The households asked about, as a filter on `field`: the queryset as a subquery, a
+        list as one parameter (`one_of`)."""
+        return Q(**{f"{field}__in": ids}) if isinstance(ids, QuerySet) else one_of(field, ids)
+
     rows = list(
-        Household.objects.filter(pk__in=ids).values_list(
+        Household.objects.filter(within("pk")).values_list(
             "pk", "status", "street__parent__code", "street__parent__name"
         )
     )
@@ -113,21 +127,21 @@ def bulk_problems(
         return found
     active_ids = [pk for pk, *_ in active]
     active_set = set(active_ids)
-    # With many households, the id list is read again by the database rather than sent again.
-    subset = ids if isinstance(ids, QuerySet) else active_ids
 
-    in_target = set(
-        Target.from_json(project.target)
-        .households(project.owner, day)
-        .filter(pk__in=subset)
-        .values_list("pk", flat=True)
-    )
+    in_target = group
+    if in_target is None:
+        in_target = set(
+            Target.from_json(project.target)
+            .households(project.owner, day)
+            .filter(within("pk"))
+            .values_list("pk", flat=True)
+        )
     for pk in active_ids:
         if pk not in in_target:
             add(pk, NOT_IN_TARGET, f"该家庭在{cn_date(day)}不符合本项目的帮扶对象条件。")
 
     if enrolling:
-        enrolled = Enrolment.objects.filter(project=project, household_id__in=subset).order_by()
+        enrolled = Enrolment.objects.filter(within("household_id"), project=project).order_by()
         for pk, state in enrolled.values_list("household_id", "state"):
             if pk in active_set:
                 add(
@@ -136,11 +150,11 @@ def bulk_problems(
                     f"该家庭已纳入本项目（{EnrolmentState(state).label}），不能重复纳入。",
                 )
 
-    _caps(project, active, subset, day, add)
+    _caps(project, active, within, day, add)
     return found
 
 
-def _caps(project: Project, active: list[tuple[int, str, str]], subset, day: date, add) -> None:
+def _caps(project: Project, active: list[tuple[int, str, str]], within, day: date, add) -> None:
     """The annual caps of the policy in force for each household's district (三(四))."""
     book = policy_selectors.policy_book()
     districts = {district: name for _, district, name in active}
@@ -177,7 +191,7 @@ def _caps(project: Project, active: list[tuple[int, str, str]], subset, day: dat
     # The aid that stands in the calendar year, by household, form and kind: one query.
     given: dict[int, list[tuple[str, str, int, Decimal]]] = {}
     standing = (
-        with_counts_on(AidRecord.objects.filter(household_id__in=subset))
+        with_counts_on(AidRecord.objects.filter(within("household_id")))
         .filter(counts_on__year=day.year, reverses__isnull=True)
         .filter(~Exists(AidRecord.objects.filter(reverses=OuterRef("pk"))))
         .values("household_id", "form", "kind")
@@ -190,7 +204,7 @@ def _caps(project: Project, active: list[tuple[int, str, str]], subset, day: dat
     promised = {
         row["household_id"]: (row["n"], row["total"])
         for row in Case.objects.filter(
-            household_id__in=subset, application_date__year=day.year, state__in=COMMITTED_STATES
+            within("household_id"), application_date__year=day.year, state__in=COMMITTED_STATES
         )
         .filter(~Exists(AidRecord.objects.filter(case_payment__case=OuterRef("pk"))))
         .values("household_id")
