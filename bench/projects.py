@@ -36,6 +36,22 @@ indexes, no foreign keys and no triggers (the ledger's guards). Median of 3, eac
 scratch tables. The ratio is the function's time / the COPY's: what the checks, the foreign keys,
 the guards, the audit and Python add to the database's least work for those rows.
 
+The second baseline (`projects_<step>_vs_copy_real`): the same rows COPY'd into the real tables,
+with their foreign keys, checks, unique indexes and insert triggers, in one transaction rolled
+back at the end (the ledger and the aid records are append-only: nothing of it stays). The rows
+get new ids from the tables' sequences and, where a unique constraint would meet the originals, a
+twin parent written first in the same transaction, not timed: a twin plan for the enrolments
+(one per plan and household) and for the batch and its items (one pending item per plan and
+household); a twin plan, batch and items for the aid records (one per item), whose twin ledger
+transaction is written in the timed part, as `deliver` does: inserted open with its own
+idempotency key (unique), its postings, then sealed (the sealing UPDATE checks the balance).
+`SET CONSTRAINTS ALL IMMEDIATE` comes first, so the foreign keys are checked inside each timed
+COPY, not at a COMMIT the rollback skips; the ledger's check at commit
+(`funds_transaction_balanced`, which refuses a transaction without its postings) is kept deferred
+until the seal and then run inside the time by a last `SET CONSTRAINTS ALL IMMEDIATE`. The time
+ends before the rollback. Median of 3, each its own transaction; run after the last step, so the
+dead rows the rollbacks leave do not weigh on the functions measured.
+
 `--scale` of bench/run.py shrinks the households (and so the target group); BENCH_PROJECT_HOUSEHOLDS
 sets them. Run again on a kept database (`--keep`), the suite tops the two districts up to the
 volume and makes a new plan (the same households enrolled again, in the new plan).
@@ -76,9 +92,11 @@ def run(report) -> None:
         _load(report, households)
         users = _users()
         project = _plan(users)
-        _enrol(report, project, users)
-        batch = _prepare_and_approve(report, project, users)
-        _deliver(report, batch, users)
+        real = [_enrol(report, project, users)]
+        batch, prepared = _prepare_and_approve(report, project, users)
+        real += [prepared, _deliver(report, batch, users)]
+        for step in real:
+            _compare_real(report, step)
 
 
 # --- data ------------------------------------------------------------------------------------------
@@ -218,6 +236,120 @@ def _compare(report, name: str, seconds: float, items: int, unit: str, what: str
     report(f"projects_{name}_vs_copy", seconds / base, "×", "the function's time / the COPY's (target ≤ 5)")
 
 
+# --- the second baseline: into the real tables, rolled back ---------------------------------------
+
+
+def columns(table: str) -> list[str]:
+    """The table's columns in their order, which is COPY's."""
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT * FROM {table} LIMIT 0")
+        return [c.name for c in cur.description]
+
+
+def twin_text(text: bytes, cols: list[str], changes: dict) -> tuple[list[str], bytes]:
+    """COPY text of captured rows with `changes` (column → value, None for NULL, or a callable of
+    the old field's text) and, unless `changes` gives one, no id: the sequence gives it."""
+    keep = [i for i, c in enumerate(cols) if c != "id" or "id" in changes]
+    fields = {cols.index(c): change for c, change in changes.items()}
+    out = bytearray()
+    for line in text.split(b"\n")[:-1]:
+        row = line.split(b"\t")
+        for i, change in fields.items():
+            row[i] = (
+                change(row[i]) if callable(change) else b"\\N" if change is None else str(change).encode()
+            )
+        out += b"\t".join(row[i] for i in keep) + b"\n"
+    return [cols[i] for i in keep], bytes(out)
+
+
+def twin_row(cur, table: str, pk: int, changes: dict) -> int:
+    """A copy of one row with `changes` and a new id; its id."""
+    cols = [c for c in columns(table) if c != "id"]
+    select = ", ".join("%s" if c in changes else c for c in cols)
+    cur.execute(
+        f"INSERT INTO {table} ({', '.join(cols)}) SELECT {select} FROM {table} WHERE id = %s RETURNING id",
+        [*(changes[c] for c in cols if c in changes), pk],
+    )
+    return cur.fetchone()[0]
+
+
+def twin_items(cur, batch_id: int, changes: dict) -> dict[bytes, bytes]:
+    """Twins of a batch's items, new ids from the sequence, with `changes`: old id → new id, as
+    COPY text."""
+    cols = [c for c in columns("projects_batchitem") if c != "id"]
+    select = ", ".join("%s" if c in changes else f"b.{c}" for c in cols)
+    cur.execute(
+        f"""WITH src AS MATERIALIZED (
+              SELECT id AS old, nextval(pg_get_serial_sequence('projects_batchitem', 'id')) AS new
+              FROM projects_batchitem WHERE batch_id = %s),
+            ins AS (INSERT INTO projects_batchitem (id, {", ".join(cols)})
+              SELECT src.new, {select} FROM src JOIN projects_batchitem b ON b.id = src.old)
+            SELECT old, new FROM src""",
+        [batch_id, *(changes[c] for c in cols if c in changes)],
+    )
+    return {str(old).encode(): str(new).encode() for old, new in cur.fetchall()}
+
+
+def twin_project(cur, project_id: int) -> int:
+    """A twin plan (its code and filing number unique), parent of the twin rows."""
+    return twin_row(
+        cur, "projects_project", project_id, {"code": f"XM-TWIN-{uuid.uuid4().hex}", "filing_number": ""}
+    )
+
+
+def next_id(cur, table: str) -> int:
+    cur.execute(f"SELECT nextval(pg_get_serial_sequence('{table}', 'id'))")
+    return cur.fetchone()[0]
+
+
+def copy_real_seconds(twins, deferred: tuple[str, ...] = (), runs: int = COPY_RUNS) -> float:
+    """Median seconds of COPY'ing twin rows into the real tables, the constraints checked inside
+    the time, in a transaction rolled back after it. `twins(cur)` writes the twin parents (not
+    timed) and returns the COPYs [(table, columns, text)] and the statements [(sql, params)] that
+    follow them in the time. `deferred`: constraint triggers kept deferred until the end (then
+    run inside the time)."""
+    from django.db import connection, transaction
+
+    times = []
+    for _ in range(runs):
+        with transaction.atomic():
+            raw = connection.connection
+            with connection.cursor() as cur:
+                cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                if deferred:
+                    cur.execute(f"SET CONSTRAINTS {', '.join(deferred)} DEFERRED")
+                copies, after = twins(cur)
+            t = time.perf_counter()
+            for table, cols, text in copies:
+                with raw.cursor() as cur, cur.copy(f"COPY {table} ({', '.join(cols)}) FROM STDIN") as copy:
+                    copy.write(text)
+            with connection.cursor() as cur:
+                for sql, params in after:
+                    cur.execute(sql, params)
+                cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            times.append(time.perf_counter() - t)
+            transaction.set_rollback(True)
+    return statistics.median(times)
+
+
+def _compare_real(report, step) -> None:
+    name, seconds, captured, twins, deferred = step
+    rows = sum(n for _, _, n in captured)
+    base = copy_real_seconds(twins, deferred)
+    tables = ", ".join(f"{n:,} {t}" for t, _, n in captured)
+    report(
+        f"projects_{name}_copy_real_rows_per_s", rows / base, "rows/s",
+        f"COPY of the same rows ({tables}) into the real tables, their keys and guards checked, "
+        f"rolled back; {base * 1000:.1f} ms, median of {COPY_RUNS}",
+    )  # fmt: skip
+    report(
+        f"projects_{name}_vs_copy_real", seconds / base, "×",
+        "the function's time / the COPY's into the real tables (target ≤ 5)",
+    )  # fmt: skip
+
+
 # --- the measured functions ------------------------------------------------------------------------
 
 
@@ -239,6 +371,15 @@ def _enrol(report, project, users: dict) -> None:
     what = f"{selected:,} households in the target group of {project.code}: {written:,} enrolled; refused: {refused}"
     captured = capture([("projects_enrolment", "project_id = %s", [project.pk])])
     _compare(report, "enrol", seconds, written, "households/s", what, captured)
+    ((_, text, _),) = captured
+
+    def twins(cur):
+        plan = twin_project(cur, project.pk)
+        return [
+            ("projects_enrolment", *twin_text(text, columns("projects_enrolment"), {"project_id": plan}))
+        ], []
+
+    return "enrol", seconds, captured, twins, ()
 
 
 def _prepare_and_approve(report, project, users: dict):
@@ -256,10 +397,20 @@ def _prepare_and_approve(report, project, users: dict):
         [("projects_batch", "id = %s", [batch.pk]), ("projects_batchitem", "batch_id = %s", [batch.pk])]
     )
     _compare(report, "prepare", seconds, items, "items/s", what, captured)
+    (_, batch_text, _), (_, items_text, _) = captured
+
+    def twins(cur):
+        plan, twin = twin_project(cur, project.pk), next_id(cur, "projects_batch")
+        batch_row = {"id": twin, "project_id": plan}
+        return [
+            ("projects_batch", *twin_text(batch_text, columns("projects_batch"), batch_row)),
+            ("projects_batchitem", *twin_text(items_text, columns("projects_batchitem"), {"batch_id": twin, "project_id": plan})),
+        ], []  # fmt: skip
+
     t = time.perf_counter()
     batch = approve(actor=Actor.for_user(users["approver"], "bench"), batch=batch)
     report("projects_approve_s", time.perf_counter() - t, "s", f"{what}; a second officer, the fund check")
-    return batch
+    return batch, ("prepare", seconds, captured, twins, ())
 
 
 def _deliver(report, batch, users: dict) -> None:
@@ -288,6 +439,27 @@ def _deliver(report, batch, users: dict) -> None:
         ]
     )  # fmt: skip
     _compare(report, "deliver", seconds, delivered, "items/s", what, captured)
+    (_, txn_text, _), (_, postings_text, _), (_, records_text, _) = captured
+
+    def twins(cur):
+        plan = twin_project(cur, batch.project_id)
+        twin_batch = twin_row(cur, "projects_batch", batch.pk, {"project_id": plan})
+        items = twin_items(
+            cur, batch.pk, {"batch_id": twin_batch, "project_id": plan, "followed_up_by_id": None}
+        )
+        txn = next_id(cur, "funds_transaction")
+        # Inserted open (the guard refuses a sealed one) with a key of its own (unique), sealed
+        # after its postings: the UPDATE runs the balance check, as `deliver`'s does.
+        opened = {"id": txn, "sealed": "f", "idempotency_key": f"bench-twin-{uuid.uuid4()}"}
+        records = {"project_item_id": items.__getitem__, "ledger_transaction_id": txn}
+        return [
+            ("funds_transaction", *twin_text(txn_text, columns("funds_transaction"), opened)),
+            ("funds_posting", *twin_text(postings_text, columns("funds_posting"), {"transaction_id": txn})),
+            ("aid_aidrecord", *twin_text(records_text, columns("aid_aidrecord"), records)),
+        ], [("UPDATE funds_transaction SET sealed = true WHERE id = %s", [txn])]
+
+    # The ledger's check at commit would refuse the transaction before its postings are in.
+    return "deliver", seconds, captured, twins, ("funds_transaction_balanced",)
     if guards is not None:
         ms = guards.get("funds_check_at_commit", (0, 0.0))[1]
         detail = ", ".join(f"{name} {n:,} calls {t / 1000:.2f} s" for name, (n, t) in sorted(guards.items()))
