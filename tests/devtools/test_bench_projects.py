@@ -1,12 +1,14 @@
 """`bench/run.py --only projects` as a developer runs it, at its smallest scale: the target query
 enrols the 长宁区 households and refuses the 黄浦区 ones (no policy in force), one batch is
-prepared, approved and delivered, each against a COPY of its rows; run again on the kept database
+prepared, approved and delivered, each against a COPY of its rows into scratch tables and one
+into the real tables, rolled back (no twin row stays); run again on the kept database
 it tops nothing up and enrols the same households into a new plan; and the ledger it leaves (the
 lottery receipts, the deliveries) is one `bangfu ledger verify` accepts."""
 
 import subprocess
 import sys
 
+import psycopg
 import pytest
 
 from .test_bench_suites import ROOT, _bench_url, _env
@@ -41,6 +43,8 @@ def test_projects_suite_enrols_delivers_and_compares_with_copy_then_runs_again_o
         assert figures[f"projects_{step}_s"][0] > 0
         assert figures[f"projects_{step}_copy_rows_per_s"][0] > 0
         assert figures[f"projects_{step}_vs_copy"][0] > 0
+        assert figures[f"projects_{step}_copy_real_rows_per_s"][0] > 0
+        assert figures[f"projects_{step}_vs_copy_real"][0] > 0
     assert "1,000 households made" in figures["projects_load_s"][1]
     enrol = figures["projects_enrol_s"][1]
     assert "no_policy_in_force" in enrol, enrol  # 黄浦区 has no policy in force in 2021
@@ -51,6 +55,24 @@ def test_projects_suite_enrols_delivers_and_compares_with_copy_then_runs_again_o
     assert f"({enrolled:,} projects_enrolment)" in figures["projects_enrol_copy_rows_per_s"][1]
     deliver = figures["projects_deliver_copy_rows_per_s"][1]
     assert f"1 funds_transaction, {enrolled + 1:,} funds_posting, {enrolled:,} aid_aidrecord" in deliver
+    # The same rows into the real tables, and none of them (nor their twin parents) kept.
+    assert (
+        f"({enrolled:,} projects_enrolment) into the real tables"
+        in figures["projects_enrol_copy_real_rows_per_s"][1]
+    )
+    real = figures["projects_deliver_copy_real_rows_per_s"][1]
+    assert (
+        f"1 funds_transaction, {enrolled + 1:,} funds_posting, {enrolled:,} aid_aidrecord) into the real"
+        in real
+    )
+    with psycopg.connect(url) as conn:
+        kept = conn.execute(
+            """SELECT (SELECT COUNT(*) FROM projects_project WHERE code LIKE 'XM-TWIN-%'),
+                      (SELECT COUNT(*) FROM projects_enrolment), (SELECT COUNT(*) FROM projects_batchitem),
+                      (SELECT COUNT(*) FROM projects_batch), (SELECT COUNT(*) FROM aid_aidrecord),
+                      (SELECT COUNT(*) FROM funds_transaction WHERE idempotency_key LIKE 'bench-twin-%')"""
+        ).fetchone()
+    assert kept == (0, enrolled, enrolled, 1, enrolled, 0)
 
     again = _run(url, "--keep")
     assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-5000:]
