@@ -320,7 +320,8 @@ def prepare(*, actor: Actor, project: Project, due_date: date, follows: Batch | 
         .order_by("pk")
         .values_list("pk", "household_id")
     )
-    kept, refused = _recheck(project, enrolments, timezone.localdate())
+    # Checked on the batch's day: its aid counts in the year it is due (docs/projects.md 年度上限).
+    kept, refused = _recheck(project, enrolments, due_date)
     if not kept:
         more = f"（{refused} 户经复核不符合条件，已标记）" if refused else ""
         return Refused(
@@ -376,7 +377,7 @@ def follow_up(*, actor: Actor, batch: Batch, due_date: date) -> Batch:
     if clash:
         raise Refused(clash, code="already_in_open_batch")
     enrolled = [(i.enrolment_id, i.household_id) for i in old if i.enrolment.state == EnrolmentState.ENROLLED]
-    kept, refused = _recheck(project, enrolled, timezone.localdate())
+    kept, refused = _recheck(project, enrolled, due_date)
     keep = set(kept)
     old = [i for i in old if i.enrolment_id in keep]
     if not old:
@@ -396,6 +397,34 @@ def follow_up(*, actor: Actor, batch: Batch, due_date: date) -> Batch:
     return new
 
 
+# --- the annual caps again ----------------------------------------------------------------------
+
+
+def _over_caps(batch: Batch, day: date, *, skipped: set[int] = frozenset()) -> None:
+    """Refuse when a household's pending item in the batch would take it over an annual cap on
+    `day` (三(四)): aid given or promised since the batch was prepared (a case paid, another plan's
+    batch) counts. At delivery such an item is to be named undelivered, with its reason."""
+    from .eligibility import CAP_CODES, bulk_problems
+
+    items = BatchItem.objects.filter(batch=batch, state=ItemState.PENDING).exclude(pk__in=list(skipped))
+    ids = list(items.values_list("household_id", flat=True))
+    if not ids:
+        return
+    found = bulk_problems(batch.project, ids, day, enrolling=False, exclude_batch=batch.pk)
+    over = {hid: p for hid, ps in found.items() for p in ps if p.code in CAP_CODES}
+    if not over:
+        return
+    over_items = items.filter(household_id__in=list(over)).select_related("household")
+    rows = list(over_items.order_by("household__file_number"))
+    first = rows[0]
+    more = f"等 {len(rows)} 户" if len(rows) > 1 else ""
+    raise Refused(
+        f"家庭 {first.household.file_number}{more}超过年度帮扶上限（{cn_date(day)}）："
+        f"{over[first.household_id].message}。请将其登记为未发放（注明原因）或撤销本批次。",
+        code="over_annual_cap",
+    )
+
+
 # --- approve -------------------------------------------------------------------------------------
 
 
@@ -412,6 +441,7 @@ def approve(*, actor: Actor, batch: Batch) -> Batch:
         raise _wrong_state(batch, "审批")
     if actor.user is not None and actor.user.pk == batch.prepared_by_id:
         raise Refused("编制人不能审批本批次（审批须由另一人办理）。", code="four_eyes", status=403)
+    _over_caps(batch, batch.due_date)
     money = money_total(batch)
     if money > 0:
         source = project.fund_source
@@ -483,6 +513,7 @@ def deliver(*, actor: Actor, batch: Batch, day: date, undelivered: dict[int, str
     if day > timezone.localdate():
         raise Refused(f"发放日期 {cn_date(day)} 不能晚于今天。", code="invalid_input", field="day")
     skipped = _undelivered(batch, undelivered)
+    _over_caps(batch, day, skipped=set(skipped))
     pending = BatchItem.objects.filter(batch=batch, state=ItemState.PENDING)
     if skipped:
         rows = list(pending.filter(pk__in=list(skipped)).only("pk"))

@@ -5,12 +5,14 @@ the plan's target group on the day, it is not enrolled in the plan already, and 
 per beneficiary keeps it within the annual caps of the policy in force for its district on the
 day (长民发〔2016〕31号 三(四) for 长宁区): the aid of the counted forms in the calendar year that
 stands (a reversed delivery and its reversal count for nothing), plus the cases approved and not
-yet paid, plus the plan's value. A service's value counts toward no amount. A district with no
+yet paid, plus the project items waiting in open batches due in that year (prepared or approved,
+of any plan: money, goods at their value), plus the plan's value. A service's value counts toward no amount. A district with no
 policy in force cannot be checked and its households are not enrolled: the caps are never taken
 as zero or as absent.
 
 `enrolling=False` is the re-check when a batch is prepared: an enrolled household is not
-"already enrolled". `bulk_problems` reads a bounded number of queries whatever the count; the
+"already enrolled"; `exclude_batch`: the re-check of a batch's own households at its approval
+and delivery (its items are the value being judged, not aid already promised). `bulk_problems` reads a bounded number of queries whatever the count; the
 one-household check is the bulk check of one.
 """
 
@@ -34,7 +36,7 @@ from bangfu.policy import selectors as policy_selectors
 from bangfu.policy.parameters import AID_FORMS
 from bangfu.registry.models import Household, HouseholdStatus
 
-from .models import Enrolment, EnrolmentState, PlanState, Project
+from .models import OPEN_BATCH_STATES, BatchItem, Enrolment, EnrolmentState, ItemState, PlanState, Project
 from .targets import Target
 
 HOUSEHOLD_INACTIVE = "household_inactive"
@@ -43,6 +45,7 @@ ALREADY_ENROLLED = "already_enrolled"
 OVER_ANNUAL_AMOUNT = "over_annual_amount"
 OVER_ANNUAL_EVENTS = "over_annual_events"
 NO_POLICY_IN_FORCE = "no_policy_in_force"
+CAP_CODES = (OVER_ANNUAL_AMOUNT, OVER_ANNUAL_EVENTS)
 PLAN_NOT_FILED = "plan_not_filed"
 
 # What each code means, for counts by reason (the query's summary, the batch re-check).
@@ -85,6 +88,7 @@ def bulk_problems(
     *,
     enrolling: bool = True,
     group: set[int] | None = None,
+    exclude_batch: int | None = None,
 ) -> dict[int, list[Problem]]:
     """`problems` for many households at once, in a bounded number of queries (a queryset of ids
     is used as a subquery); only the households with a problem appear. `group`: the plan's
@@ -150,11 +154,18 @@ def bulk_problems(
                     f"该家庭已纳入本项目（{EnrolmentState(state).label}），不能重复纳入。",
                 )
 
-    _caps(project, active, within, day, add)
+    _caps(project, active, within, day, add, exclude_batch)
     return found
 
 
-def _caps(project: Project, active: list[tuple[int, str, str]], within, day: date, add) -> None:
+def _caps(
+    project: Project,
+    active: list[tuple[int, str, str]],
+    within,
+    day: date,
+    add,
+    exclude_batch: int | None = None,
+) -> None:
     """The annual caps of the policy in force for each household's district (三(四))."""
     book = policy_selectors.policy_book()
     districts = {district: name for _, district, name in active}
@@ -212,6 +223,23 @@ def _caps(project: Project, active: list[tuple[int, str, str]], within, day: dat
         .order_by()
     }
 
+    # Project aid promised and not yet delivered: the money and goods of the items waiting in the
+    # open batches (prepared or approved, of any plan) due in the year: one query.
+    waiting = {
+        row["household_id"]: row["total"]
+        for row in BatchItem.objects.filter(
+            within("household_id"),
+            state=ItemState.PENDING,
+            kind__in=list(AMOUNT_KINDS),
+            batch__state__in=OPEN_BATCH_STATES,
+            batch__due_date__year=day.year,
+        )
+        .exclude(batch_id=exclude_batch)
+        .values("household_id")
+        .annotate(total=Coalesce(Sum("value"), ZERO))
+        .order_by()
+    }
+
     value = plan_value(project)
     for pk, district in checked:
         max_amount, amount_forms, max_events, events_forms = params[district]
@@ -221,6 +249,7 @@ def _caps(project: Project, active: list[tuple[int, str, str]], within, day: dat
             total = sum((t for f, k, _, t in rows if f in amount_forms and k in AMOUNT_KINDS), ZERO)
             if AidForm.CASE in amount_forms:
                 total += case_total
+            total += waiting.get(pk, ZERO)
             if total + value > max_amount.value:
                 add(
                     pk,

@@ -113,7 +113,7 @@ def enrollable_plans(user, household: Household, day: date) -> list[Project]:
     the day and which it is not enrolled in (for the household file's form)."""
     plans = []
     filed = Project.objects.filter(state=PlanState.FILED).exclude(enrolments__household=household)
-    for project in filed.select_related("owner").order_by("code"):
+    for project in filed.select_related("owner", "fund_source").order_by("code"):
         if not may_enrol(user, project, household):
             continue
         target = Target.from_json(project.target)

@@ -71,7 +71,10 @@ def render_evaluation(evaluation: Evaluation) -> bytes:
         ("评价人", evaluation.evaluated_by.full_name or evaluation.evaluated_by.get_username()),
         ("评价时间", cn_datetime(evaluation.evaluated_at)),
     ]
-    story = [Paragraph("项目绩效评价报告", TITLE), _table(facts), Spacer(1, 6 * mm)]
+    story = [Paragraph("项目绩效评价报告", TITLE)]
+    if project.lottery_funded:  # 沪民救发〔2025〕1号 四(三): marked on every page of the plan
+        story.append(Paragraph("彩票公益金资助", CELL))
+    story += [_table(facts), Spacer(1, 6 * mm)]
     dims = details.get("dimensions", [])
     story.append(Paragraph("一、各维度得分", CELL))
     story.append(Spacer(1, 2 * mm))

@@ -54,7 +54,10 @@ class HouseholdEnrolForm(Form):
         super().__init__(data, **kwargs)
         self.fields["project"].choices = [
             ("", "（请选择）"),
-            *((str(p.pk), f"{p.code} {p.title}") for p in plans),
+            *(
+                (str(p.pk), f"{p.code} {p.title}{'（彩票公益金资助）' if p.lottery_funded else ''}")
+                for p in plans
+            ),
         ]
         self.fields["person"].choices = [("", "按项目条件确定"), *((str(m.pk), m.name) for m in members)]
 
