@@ -1,0 +1,495 @@
+"""Project aid's pages misused (SPEC §4): bad input of every kind, the wrong method, no CSRF
+token, a form sent twice, the wrong state and another district's ids. Each answers with a Chinese
+message or 404/403/405 — never a 500 — and leaves the database as it was."""
+
+import io
+from datetime import date
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from openpyxl import Workbook
+
+from bangfu.audit.models import AuditEntry
+from bangfu.projects import batches
+from bangfu.projects.models import (
+    Batch,
+    BatchState,
+    Check,
+    Dimension,
+    Enrolment,
+    EnrolmentState,
+    EnrolmentVia,
+    PlanState,
+    Project,
+    Verification,
+)
+from tests.cases import factories
+from tests.projects.conftest import DISTRICT, OTHER_DISTRICT, STREET, as_, make_plan
+from tests.projects.delivered import Lot, default_indicators, deliver
+
+pytestmark = pytest.mark.django_db
+
+DUE = date(2026, 6, 30)
+
+
+def counts() -> tuple:
+    """What a refusal must leave untouched."""
+    return (
+        Project.objects.count(),
+        Enrolment.objects.count(),
+        Batch.objects.count(),
+        Verification.objects.count(),
+        Check.objects.count(),
+        AuditEntry.objects.exclude(action="login").count(),  # a login is audited too
+    )
+
+
+def chinese(response) -> str:
+    text = response.content.decode()
+    assert response.status_code < 500
+    return text
+
+
+def plan_post(**over) -> dict:
+    data = {
+        "title": "探针项目", "purpose": "", "aid_kind": "money", "unit_value": "500.00", "item": "",
+        "hours": "", "budget": "10000.00", "period_start": "2026-07-01", "period_end": "2026-12-31",
+        "target_households": "10",
+    }  # fmt: skip
+    data.update(over)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+@pytest.fixture
+def cn_plan(today, changning_in_force, district_money):
+    return make_plan(owner=DISTRICT, fund_source=district_money, unit_value="500.00", budget="200000.00")
+
+
+@pytest.fixture
+def hp_plan(today):
+    return make_plan(owner=OTHER_DISTRICT, unit_value="500.00")
+
+
+def enrol(plan, n=1):
+    return [
+        Enrolment.objects.create(project=plan, household=factories.household(STREET), via=EnrolmentVia.ONE)
+        for _ in range(n)
+    ]
+
+
+# --- a new plan and its edit --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "over, field_message",
+    [
+        ({"title": ""}, "必填"),
+        ({"title": "长" * 201}, "200"),
+        ({"unit_value": "-5"}, ""),
+        ({"unit_value": "0.001"}, ""),
+        ({"unit_value": "abc"}, ""),
+        ({"unit_value": "0"}, "大于零"),
+        ({"unit_value": "99999999999999999999999"}, ""),
+        ({"budget": "-1"}, ""),
+        ({"budget": "1e9"}, ""),
+        ({"period_start": "2026-02-30"}, ""),
+        ({"period_start": "2026-12-31", "period_end": "2026-01-01"}, "不能早于"),
+        ({"aid_kind": "cash"}, ""),
+        ({"areas": "310101001"}, ""),  # a street of another district
+        ({"categories": "nope"}, ""),
+        ({"age_min": "-1"}, ""),
+        ({"age_min": "80", "age_max": "10"}, "不能小于"),
+        ({"target_households": "99999999999"}, ""),
+        ({"target_households": "1.5"}, ""),
+        ({"aid_kind": "service", "item": "照护", "hours": "-3"}, ""),
+        ({"aid_kind": "service", "item": "照护", "hours": ""}, "服务时数"),
+        ({"aid_kind": "goods", "item": ""}, "物品或服务内容"),
+        ({"fund_source": "999999"}, ""),
+    ],
+)
+def test_plan_new_refuses_bad_input(login, cast, today, district_money, over, field_message):
+    before = counts()
+    r = login(cast.district_cn).post(reverse("projects:new"), plan_post(**over))
+    assert r.status_code == 400, over
+    text = chinese(r)
+    assert field_message in text
+    assert counts() == before
+
+
+def test_plan_pages_refuse_street_and_readers(login, cast, cn_plan):
+    for user in (cast.intake_a, cast.intake_b):
+        c = login(user)
+        assert c.get(reverse("projects:new")).status_code == 403
+        assert c.get(reverse("projects:detail", args=[cn_plan.pk])).status_code == 404
+    before = counts()
+    for user in (cast.supervisor, cast.auditor_city):
+        c = login(user)
+        assert c.post(reverse("projects:new"), plan_post()).status_code == 403
+        assert c.post(reverse("projects:edit", args=[cn_plan.pk]), plan_post()).status_code in (403, 404)
+        assert c.post(reverse("projects:act", args=[cn_plan.pk, "close"])).status_code in (400, 403, 404)
+        assert c.post(reverse("projects:indicators", args=[cn_plan.pk]), {}).status_code in (403, 404)
+    assert counts() == before
+    cn_plan.refresh_from_db()
+    assert cn_plan.state == PlanState.FILED
+
+
+def test_another_districts_plan_is_not_found_at_every_address(login, cast, hp_plan):
+    c = login(cast.district_cn)
+    e = enrol(hp_plan)[0]
+    for name in ("detail", "edit", "indicators", "enrolments", "enrol_excel", "enrol_template", "enrol_query",
+                 "batches", "batch_new", "verification", "evaluation", "audit", "audit_xlsx"):  # fmt: skip
+        assert c.get(reverse(f"projects:{name}", args=[hp_plan.pk])).status_code == 404, name
+    before = counts()
+    for url in (
+        reverse("projects:act", args=[hp_plan.pk, "close"]),
+        reverse("projects:verification_draw", args=[hp_plan.pk]),
+        reverse("projects:evaluate", args=[hp_plan.pk]),
+        reverse("projects:enrolment_act", args=[e.pk, "exit"]),
+        reverse("projects:enrolments", args=[hp_plan.pk]),
+        reverse("projects:batch_new", args=[hp_plan.pk]),
+    ):
+        assert (
+            c.post(url, {"reason": "x", "file_number": "x", "due_date": "2026-06-30"}).status_code == 404
+        ), url
+    assert counts() == before
+
+
+def test_actions_refuse_get(login, cast, cn_plan):
+    c = login(cast.district_cn)
+    for url in (
+        reverse("projects:act", args=[cn_plan.pk, "close"]),
+        reverse("projects:verification_draw", args=[cn_plan.pk]),
+        reverse("projects:evaluate", args=[cn_plan.pk]),
+    ):
+        assert c.get(url).status_code == 405, url
+    cn_plan.refresh_from_db()
+    assert cn_plan.state == PlanState.FILED
+
+
+def test_posts_without_csrf_are_refused(cast, cn_plan):
+    c = Client(enforce_csrf_checks=True)
+    c.force_login(cast.district_cn)
+    before = counts()
+    for url in (
+        reverse("projects:new"),
+        reverse("projects:act", args=[cn_plan.pk, "close"]),
+        reverse("projects:batch_new", args=[cn_plan.pk]),
+        reverse("projects:enrolments", args=[cn_plan.pk]),
+    ):
+        assert c.post(url, {"due_date": "2026-06-30"}).status_code == 403, url
+    assert counts() == before
+
+
+def test_plan_act_twice_and_in_the_wrong_state(login, cast, cn_plan):
+    c = login(cast.district_cn)
+    r = c.post(reverse("projects:act", args=[cn_plan.pk, "close"]))
+    assert r.status_code == 302
+    before = counts()
+    r = c.post(reverse("projects:act", args=[cn_plan.pk, "close"]))
+    assert 400 <= r.status_code < 500
+    assert counts() == before
+    r = c.post(reverse("projects:act", args=[cn_plan.pk, "submit"]))
+    assert 400 <= r.status_code < 500
+    r = c.post(reverse("projects:act", args=[cn_plan.pk, "nope"]))
+    assert r.status_code == 404
+    r = c.post(reverse("projects:act", args=[cn_plan.pk, "submit"]), {"remarks": "长" * 2001})
+    assert 400 <= r.status_code < 500
+    assert counts() == before
+
+
+def test_edit_of_a_filed_plan_is_refused(login, cast, cn_plan):
+    before = counts()
+    r = login(cast.district_cn).post(reverse("projects:edit", args=[cn_plan.pk]), plan_post(title="改了"))
+    assert 400 <= r.status_code < 500
+    cn_plan.refresh_from_db()
+    assert cn_plan.title != "改了"
+    assert counts() == before
+
+
+@pytest.mark.parametrize("value", ["", "-1", "abc", "101", "1e5", "999999999999999999"])
+def test_indicators_refuse_bad_weights(login, cast, today, district_money, value):
+    plan = make_plan(owner=DISTRICT, state=PlanState.DRAFT, fund_source=district_money)
+    c = login(cast.district_cn)
+    data = {f"weight_{d}": "20" for d in Dimension}
+    data[f"weight_{next(iter(Dimension))}"] = value
+    before = counts()
+    r = c.post(reverse("projects:indicators", args=[plan.pk]), data)
+    assert r.status_code == 400
+    assert counts() == before
+
+
+# --- enrolment -------------------------------------------------------------------------------------
+
+
+def xlsx(rows, header=("档案编号",)) -> io.BytesIO:
+    wb = Workbook()
+    ws = wb.active
+    if header:
+        ws.append(list(header))
+    for row in rows:
+        ws.append(list(row))
+    out = io.BytesIO()
+    wb.save(out)
+    out.seek(0)
+    return out
+
+
+@pytest.mark.parametrize(
+    "name, content",
+    [
+        ("名单.xlsx", b""),
+        ("名单.xlsx", b"not an excel file at all"),
+        ("名单.txt", b"abc"),
+        ("名单.xlsx", "header"),
+        ("名单.xlsx", "formula"),
+        ("名单.xlsx", "empty"),
+        ("名单.xlsx", "unknown"),
+    ],
+)
+def test_excel_refuses_bad_files(login, cast, cn_plan, name, content):
+    if content == "header":
+        content = xlsx([["X"]], header=("姓名",)).getvalue()
+    elif content == "formula":
+        content = xlsx([["=1+1"]]).getvalue()
+    elif content == "empty":
+        content = xlsx([]).getvalue()
+    elif content == "unknown":
+        content = xlsx([["NOPE-1"], ["NOPE-2"]]).getvalue()
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    before = counts()
+    r = login(cast.district_cn).post(
+        reverse("projects:enrol_excel", args=[cn_plan.pk]), {"file": SimpleUploadedFile(name, content)}
+    )
+    assert r.status_code in (200, 400)
+    assert chinese(r)
+    assert counts() == before
+
+
+def test_excel_over_the_row_limit_is_refused(login, cast, cn_plan, monkeypatch):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from bangfu.projects import enrolment
+
+    monkeypatch.setattr(enrolment, "MAX_ROWS", 10)
+    before = counts()
+    content = xlsx([[f"N{i}"] for i in range(11)]).getvalue()
+    r = login(cast.district_cn).post(
+        reverse("projects:enrol_excel", args=[cn_plan.pk]), {"file": SimpleUploadedFile("a.xlsx", content)}
+    )
+    assert "最多 10 行" in chinese(r)
+    assert counts() == before
+
+
+@pytest.mark.parametrize("number", ["", " ", "长" * 21, "NOPE"])
+def test_enrol_by_file_number_refuses(login, cast, cn_plan, number):
+    before = counts()
+    r = login(cast.district_cn).post(
+        reverse("projects:enrolments", args=[cn_plan.pk]), {"file_number": number}
+    )
+    assert r.status_code in (200, 400)
+    chinese(r)
+    assert counts() == before
+
+
+def test_enrol_another_districts_household_is_not_found(login, cast, cn_plan):
+    h = factories.household("310101002")
+    before = counts()
+    r = login(cast.district_cn).post(
+        reverse("projects:enrolments", args=[cn_plan.pk]), {"file_number": h.file_number}
+    )
+    assert "未找到" in chinese(r)
+    assert counts() == before
+
+
+def test_enrolment_actions_twice_and_bad(login, cast, cn_plan):
+    e = enrol(cn_plan)[0]
+    c = login(cast.district_cn)
+    url = reverse("projects:enrolment_act", args=[e.pk, "exit"])
+    before = counts()
+    assert c.post(url, {"reason": ""}).status_code in (200, 400)
+    assert c.post(url, {"reason": "长" * 201}).status_code in (200, 400)
+    assert counts() == before
+    assert c.post(url, {"reason": "迁出"}).status_code == 302
+    e.refresh_from_db()
+    assert e.state == EnrolmentState.EXITED
+    before = counts()
+    r = c.post(url, {"reason": "迁出"}, follow=True)
+    assert r.status_code in (200, 400)
+    assert counts() == before
+    r = c.post(reverse("projects:enrolment_act", args=[e.pk, "pause"]), {"reason": ""}, follow=True)
+    assert counts() == before
+    assert c.post(reverse("projects:enrolment_act", args=[e.pk, "nope"])).status_code == 404
+    assert c.post(reverse("projects:enrolment_act", args=[999999, "exit"])).status_code == 404
+
+
+def test_household_enrol_unknown_plan_id(login, cast, cn_plan, hp_plan):
+    h = factories.household(STREET)
+    c = login(cast.intake_a)
+    before = counts()
+    for pid in (str(hp_plan.pk), "999999", "abc", ""):
+        r = c.post(reverse("projects:enrol_household", args=[h.pk]), {"project": pid})
+        assert r.status_code < 500
+    r = c.post(
+        reverse("projects:enrol_household", args=[h.pk]), {"project": str(cn_plan.pk), "person": "999999"}
+    )
+    assert r.status_code < 500
+    assert counts() == before
+
+
+# --- batches ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("day", ["", "2026-02-30", "abc", "0001-01-01", "9999-12-31", "2025-01-01"])
+def test_batch_new_bad_due_date(login, cast, cn_plan, day):
+    enrol(cn_plan)
+    before = counts()
+    r = login(cast.district_cn).post(reverse("projects:batch_new", args=[cn_plan.pk]), {"due_date": day})
+    assert r.status_code in (200, 302, 400), day
+    if r.status_code != 302:
+        assert counts() == before
+
+
+def test_batch_approve_deliver_twice(login, cast, cn_plan):
+    enrol(cn_plan, 3)
+    b = batches.prepare(actor=as_(cast.district_cn), project=cn_plan, due_date=DUE)
+    c = login(cast.finance_cn)
+    url = reverse("projects:batch_act", args=[b.pk, "approve"])
+    assert c.post(url, {"confirm": "on"}).status_code == 302
+    before = counts()
+    assert c.post(url, {"confirm": "on"}).status_code == 302
+    assert counts() == before
+    b.refresh_from_db()
+    assert b.state == BatchState.APPROVED
+    url = reverse("projects:batch_act", args=[b.pk, "deliver"])
+    items = list(b.items.order_by("pk"))
+    other = make_plan(owner=DISTRICT, fund_source=cn_plan.fund_source, unit_value="500.00")
+    foreign = enrol(other)[0]
+    # Another plan's item id, a junk id, no reason: all ignored or refused.
+    r = c.post(url, {"day": "2026-06-17", "undelivered": [str(foreign.pk), "abc", "999999"]})
+    assert r.status_code in (200, 400)
+    r = c.post(url, {"day": "2026-06-17", "undelivered": [str(items[0].pk)]})
+    assert r.status_code == 400
+    for day in ("", "2026-02-30", "2027-01-01", "abc"):
+        before = counts()
+        r = c.post(url, {"day": day, "confirm": "on"})
+        assert r.status_code == 400, day
+        assert counts() == before
+    b.refresh_from_db()
+    assert b.state == BatchState.APPROVED
+    r = c.post(url, {"day": "2026-06-17", "confirm": "on"})
+    assert r.status_code == 302
+    b.refresh_from_db()
+    assert b.state == BatchState.DELIVERED
+    before = counts()
+    r = c.post(url, {"day": "2026-06-17", "confirm": "on"})
+    assert r.status_code == 302
+    assert counts() == before
+    # Cancel a delivered batch: refused.
+    r = c.post(reverse("projects:batch_act", args=[b.pk, "cancel"]), {"reason": "x"})
+    assert r.status_code == 302
+    b.refresh_from_db()
+    assert b.state == BatchState.DELIVERED
+    assert c.post(reverse("projects:batch_act", args=[b.pk, "nope"])).status_code == 404
+
+
+def test_batch_cancel_bad_reason_and_readers(login, cast, cn_plan):
+    enrol(cn_plan)
+    b = batches.prepare(actor=as_(cast.district_cn), project=cn_plan, due_date=DUE)
+    url = reverse("projects:batch_act", args=[b.pk, "cancel"])
+    before = counts()
+    c = login(cast.finance_cn)
+    for reason in ("", "长" * 201):
+        assert c.post(url, {"reason": reason}).status_code in (200, 400)
+    for user in (cast.supervisor, cast.auditor_city, cast.district_hp, cast.intake_a, cast.foundation):
+        r = login(user).post(url, {"reason": "撤销"})
+        assert r.status_code in (302, 403, 404), user
+    assert counts() == before
+    b.refresh_from_db()
+    assert b.state == BatchState.PREPARED
+
+
+# --- verification and evaluation ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"method": "share", "share": "0"},
+        {"method": "share", "share": "-5"},
+        {"method": "share", "share": "101"},
+        {"method": "share", "share": "abc"},
+        {"method": "share", "share": "999999"},
+        {"method": "number", "number": "0"},
+        {"method": "number", "number": "-3"},
+        {"method": "number", "number": "99999999999"},
+        {"method": "number", "number": "1" * 40},
+        {"method": "number"},
+        {"method": "nope"},
+        {},
+    ],
+)
+def test_draw_refuses_bad_input(login, cast, cn_plan, data):
+    deliver(cn_plan, [Lot(3, DUE, date(2026, 6, 10))], preparer=cast.district_cn, approver=cast.finance_cn)
+    before = counts()
+    r = login(cast.district_cn).post(reverse("projects:verification_draw", args=[cn_plan.pk]), data)
+    assert r.status_code == 400, data
+    chinese(r)
+    assert counts() == before
+
+
+def test_draw_and_check_by_readers_refused(login, cast, cn_plan):
+    deliver(cn_plan, [Lot(3, DUE, date(2026, 6, 10))], preparer=cast.district_cn, approver=cast.finance_cn)
+    before = counts()
+    for user in (cast.supervisor, cast.auditor_city, cast.finance_cn):
+        r = login(user).post(reverse("projects:verification_draw", args=[cn_plan.pk]), {"method": "all"})
+        assert r.status_code in (400, 403, 404), user
+    assert counts() == before
+    c = login(cast.district_cn)
+    assert (
+        c.post(reverse("projects:verification_draw", args=[cn_plan.pk]), {"method": "all"}).status_code == 302
+    )
+    check = Check.objects.first()
+    url = reverse("projects:check", args=[check.pk])
+    before = counts()
+    for data in ({}, {"result": "pending", "channel": "visit"}, {"result": "received", "channel": "x"},
+                 {"result": "problem", "channel": "visit", "note": ""}):  # fmt: skip
+        assert c.post(url, data).status_code == 400, data
+    assert login(cast.supervisor).post(url, {"result": "received", "channel": "visit"}).status_code in (
+        400,
+        403,
+        404,
+    )
+    assert login(cast.district_hp).post(url, {"result": "received", "channel": "visit"}).status_code == 404
+    assert counts() == before
+    c = login(cast.district_cn)
+    assert c.post(url, {"result": "received", "channel": "visit"}).status_code == 302
+    before = counts()
+    assert c.post(url, {"result": "received", "channel": "visit"}).status_code == 400
+    assert counts() == before
+
+
+@pytest.mark.parametrize("actual", ["", "-1", "abc", "1" * 20, "0.001"])
+def test_indicator_actual_refuses(login, cast, today, lottery, actual):
+    plan = make_plan(fund_source=lottery)
+    i = default_indicators(plan)["relief"]
+    before = counts()
+    r = login(cast.foundation).post(
+        reverse("projects:indicator_actual", args=[i.pk]),
+        {f"i{i.pk}-actual": actual, f"i{i.pk}-evidence": "问卷"},
+    )
+    assert r.status_code == 400
+    assert counts() == before
+
+
+def test_evaluate_by_readers_and_long_conclusion(login, cast, cn_plan):
+    before = counts()
+    for user in (cast.supervisor, cast.auditor_city, cast.district_cn):
+        r = login(user).post(reverse("projects:evaluate", args=[cn_plan.pk]), {"conclusion": "好"})
+        assert r.status_code in (302, 403, 404)
+    r = login(cast.foundation).post(
+        reverse("projects:evaluate", args=[cn_plan.pk]), {"conclusion": "长" * 2001}
+    )
+    assert r.status_code == 302
+    assert counts() == before
