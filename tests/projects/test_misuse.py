@@ -493,3 +493,171 @@ def test_evaluate_by_readers_and_long_conclusion(login, cast, cn_plan):
     )
     assert r.status_code == 302
     assert counts() == before
+
+
+# --- more: twice, the wrong state, lists with junk -----------------------------------------------
+
+
+def test_prepare_and_follow_up_twice(login, cast, cn_plan):
+    enrol(cn_plan, 2)
+    c = login(cast.district_cn)
+    url = reverse("projects:batch_new", args=[cn_plan.pk])
+    assert c.post(url, {"due_date": "2026-06-30"}).status_code == 302
+    before = counts()
+    r = c.post(url, {"due_date": "2026-06-30"})
+    assert r.status_code in (302, 400)
+    assert counts() == before
+    b = Batch.objects.get(project=cn_plan)
+    b = batches.approve(actor=as_(cast.finance_cn), batch=b)
+    items = list(b.items.order_by("pk"))
+    batches.deliver(
+        actor=as_(cast.finance_cn), batch=b, day=date(2026, 6, 17), undelivered={items[0].pk: "不在家"}
+    )
+    url = reverse("projects:batch_act", args=[b.pk, "follow_up"])
+    for day in ("", "2026-02-30"):
+        assert c.post(url, {"due_date": day}).status_code == 400
+    assert c.post(url, {"due_date": "2026-07-01"}).status_code == 302
+    before = counts()
+    r = c.post(url, {"due_date": "2026-07-01"}, follow=True)
+    assert r.status_code == 200
+    assert "均已编入补发批次" in r.content.decode()
+    assert counts() == before
+
+
+def test_filing_steps_twice_and_by_the_wrong_person(login, cast, today, district_money, lottery):
+    plan = make_plan(owner=DISTRICT, state=PlanState.DRAFT, fund_source=district_money)
+    default_indicators(plan)
+    c = login(cast.district_cn)
+    url = lambda a: reverse("projects:act", args=[plan.pk, a])  # noqa: E731
+    r = c.post(url("submit"))
+    plan.refresh_from_db()
+    if plan.state != PlanState.SUBMITTED:
+        pytest.skip("the row plan is not ready to submit")
+    before = counts()
+    assert c.post(url("submit")).status_code in (400, 403, 409)
+    assert c.post(url("accept")).status_code in (400, 403, 409)  # the district never accepts
+    for user in (cast.supervisor, cast.auditor_city, cast.foundation_fin):
+        assert login(user).post(url("accept")).status_code in (400, 403, 404, 409), user
+    assert login(cast.foundation).post(url("return"), {"remarks": ""}).status_code in (400, 409)
+    assert counts() == before
+    assert login(cast.foundation).post(url("accept")).status_code == 302
+    plan.refresh_from_db()
+    number = plan.filing_number
+    before = counts()
+    assert login(cast.foundation2).post(url("accept")).status_code in (400, 409)
+    plan.refresh_from_db()
+    assert plan.filing_number == number
+    assert counts() == before
+    assert r.status_code == 302
+
+
+def test_foundation_plan_approved_by_its_submitter_refused(login, cast, today, lottery):
+    plan = make_plan(state=PlanState.DRAFT, fund_source=lottery)
+    default_indicators(plan)
+    c = login(cast.foundation)
+    c.post(reverse("projects:act", args=[plan.pk, "submit"]))
+    plan.refresh_from_db()
+    if plan.state != PlanState.SUBMITTED:
+        pytest.skip("the row plan is not ready to submit")
+    before = counts()
+    r = c.post(reverse("projects:act", args=[plan.pk, "approve"]))
+    assert 400 <= r.status_code < 500
+    plan.refresh_from_db()
+    assert plan.state == PlanState.SUBMITTED and not plan.filing_number
+    assert counts() == before
+
+
+def test_lists_with_junk_parameters(login, cast, cn_plan):
+    enrol(cn_plan)
+    b = batches.prepare(actor=as_(cast.district_cn), project=cn_plan, due_date=DUE)
+    c = login(cast.district_cn)
+    junk = {
+        "sort": "-evil;drop",
+        "page": "abc",
+        "state": "zzz",
+        "street": "999999",
+        "result": "x",
+        "q": "长" * 500,
+    }
+    for url in (
+        reverse("projects:list"),
+        reverse("projects:enrolments", args=[cn_plan.pk]),
+        reverse("projects:batch", args=[b.pk]),
+        reverse("projects:verification", args=[cn_plan.pk]),
+    ):
+        for page in ("abc", "-1", "0", "99999999999999999999"):
+            r = c.get(url, {**junk, "page": page})
+            assert r.status_code in (200, 400, 404), (url, page)
+
+
+def test_excel_too_large_refused(login, cast, cn_plan):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    before = counts()
+    big = SimpleUploadedFile("名单.xlsx", b"0" * (5 * 1024 * 1024 + 1))
+    r = login(cast.district_cn).post(reverse("projects:enrol_excel", args=[cn_plan.pk]), {"file": big})
+    assert "不能超过5MB" in chinese(r)
+    assert counts() == before
+
+
+def test_enrolment_in_a_draft_plan_and_the_query_twice(
+    login, cast, today, district_money, changning_in_force
+):
+    draft = make_plan(owner=DISTRICT, state=PlanState.DRAFT, fund_source=district_money)
+    h = factories.household(STREET)
+    c = login(cast.district_cn)
+    before = counts()
+    r = c.post(reverse("projects:enrolments", args=[draft.pk]), {"file_number": h.file_number})
+    assert r.status_code < 500
+    r = c.post(reverse("projects:enrol_query", args=[draft.pk]))
+    assert r.status_code < 500
+    assert counts() == before
+    plan = make_plan(owner=DISTRICT, fund_source=district_money, unit_value="500.00")
+    url = reverse("projects:enrol_query", args=[plan.pk])
+    assert c.post(url).status_code == 200
+    n = Enrolment.objects.filter(project=plan).count()
+    assert n >= 1
+    before = counts()
+    r = c.post(url)
+    assert r.status_code < 500
+    assert Enrolment.objects.filter(project=plan).count() == n
+    e = Enrolment.objects.filter(project=plan).first()
+    r = c.post(reverse("projects:enrolment_act", args=[e.pk, "resume"]), follow=True)
+    assert r.status_code == 200
+    assert counts()[:5] == before[:5]
+
+
+def test_foreign_indicator_evaluation_and_pdf(login, cast, hp_plan, cn_plan):
+    i = default_indicators(hp_plan)["relief"]
+    c = login(cast.district_cn)
+    before = counts()
+    r = c.post(
+        reverse("projects:indicator_actual", args=[i.pk]), {f"i{i.pk}-actual": "5", f"i{i.pk}-evidence": "x"}
+    )
+    assert r.status_code == 404
+    assert c.get(reverse("projects:evaluation_pdf", args=[999999])).status_code == 404
+    assert c.get(reverse("projects:check", args=[999999])).status_code == 404
+    assert c.get(reverse("projects:batch", args=[999999])).status_code == 404
+    assert c.get(reverse("projects:enrol_household", args=[999999])).status_code == 404
+    mine = default_indicators(cn_plan)["relief"]
+    r = c.post(
+        reverse("projects:indicator_actual", args=[mine.pk]),
+        {f"i{mine.pk}-actual": "5", f"i{mine.pk}-evidence": "x"},
+    )
+    assert r.status_code in (400, 403)  # evaluating is the foundation's
+    assert counts() == before
+
+
+def test_background_enrolment_sent_twice_is_one_job(login, cast, cn_plan, monkeypatch):
+    from bangfu.jobs.models import Job
+    from bangfu.projects import enrolment
+
+    monkeypatch.setattr(enrolment, "BACKGROUND_OVER", 0)
+    factories.household(STREET)
+    c = login(cast.district_cn)
+    url = reverse("projects:enrol_query", args=[cn_plan.pk])
+    first = c.post(url)
+    assert first.status_code == 302
+    second = c.post(url)
+    assert second.status_code == 302 and second.url == first.url
+    assert Job.objects.filter(kind="projects.enrol_query").count() == 1
