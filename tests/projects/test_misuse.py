@@ -661,3 +661,25 @@ def test_background_enrolment_sent_twice_is_one_job(login, cast, cn_plan, monkey
     second = c.post(url)
     assert second.status_code == 302 and second.url == first.url
     assert Job.objects.filter(kind="projects.enrol_query").count() == 1
+
+
+@pytest.mark.parametrize("aid_kind", ["service", "money"])
+def test_batch_of_a_plan_at_the_largest_unit_value(
+    login, cast, today, changning_in_force, district_money, aid_kind
+):
+    """Two households at 999,999,999,999.99 each: the batch's total would not fit its column."""
+    plan = make_plan(
+        owner=DISTRICT, fund_source=district_money, aid_kind=aid_kind, item="照护", hours="4",
+        unit_value="999999999999.99", budget="999999999999.99",
+    )  # fmt: skip
+    enrol(plan, 2)
+    before = counts()
+    r = login(cast.district_cn).post(
+        reverse("projects:batch_new", args=[plan.pk]), {"due_date": "2026-06-30"}
+    )
+    if aid_kind == "money":  # the annual cap leaves both households out
+        assert r.status_code == 400
+    else:
+        assert "超出一个批次可记录的金额上限" in chinese(r)
+        assert r.status_code == 400
+    assert counts()[2] == before[2]  # no batch
