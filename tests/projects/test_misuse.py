@@ -683,3 +683,76 @@ def test_batch_of_a_plan_at_the_largest_unit_value(
         assert "超出一个批次可记录的金额上限" in chinese(r)
         assert r.status_code == 400
     assert counts()[2] == before[2]  # no batch
+
+
+def test_nul_characters_anywhere(login, cast, cn_plan):
+    """A NUL (\\x00) typed or pasted: PostgreSQL refuses it in text, so a form must first."""
+    enrol(cn_plan)
+    b = batches.prepare(actor=as_(cast.district_cn), project=cn_plan, due_date=DUE)
+    c = login(cast.district_cn)
+    nul = "a\x00b"
+    for url in (
+        reverse("projects:list"),
+        reverse("projects:enrolments", args=[cn_plan.pk]),
+        reverse("projects:batch", args=[b.pk]),
+        reverse("projects:verification", args=[cn_plan.pk]),
+        reverse("projects:audit", args=[cn_plan.pk]),
+    ):
+        r = c.get(url, {"q": nul, "sort": nul, "state": nul, "street": nul, "result": nul, "page": nul})
+        assert r.status_code in (200, 400, 404), url
+    before = counts()
+    r = c.post(reverse("projects:enrolments", args=[cn_plan.pk]), {"file_number": nul})
+    assert r.status_code in (200, 400)
+    r = c.post(reverse("projects:act", args=[cn_plan.pk, "close"]), {"remarks": nul})
+    assert r.status_code in (400, 409)
+    e = Enrolment.objects.filter(project=cn_plan).first()
+    r = c.post(reverse("projects:enrolment_act", args=[e.pk, "exit"]), {"reason": nul})
+    assert r.status_code in (200, 400)
+    r = login(cast.finance_cn).post(reverse("projects:batch_act", args=[b.pk, "cancel"]), {"reason": nul})
+    assert r.status_code in (200, 400)
+    r = login(cast.district_cn).post(reverse("projects:new"), plan_post(title=nul, purpose=nul))
+    assert r.status_code == 400
+    assert counts() == before
+
+
+def test_excel_with_odd_cells(login, cast, cn_plan):
+    """Numbers, dates, formulas, very long text and an ID number typed as a number: each a line with
+    its reason, nothing enrolled."""
+    from datetime import datetime
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    rows = [
+        [310105001, None, None],
+        [datetime(2026, 2, 28, 10, 0), None, None],
+        ["=A1&A2", None, None],
+        ["长" * 5000, None, None],
+        [None, 310105198001011234, None],
+        [None, "3.10105E+17", None],
+        [None, None, "110101199003070000"],
+        [1.5, "-", "x" * 300],
+    ]
+    content = xlsx(rows, header=("档案编号", "身份证号码", "受助成员身份证号码")).getvalue()
+    before = counts()
+    r = login(cast.district_cn).post(
+        reverse("projects:enrol_excel", args=[cn_plan.pk]), {"file": SimpleUploadedFile("名单.xlsx", content)}
+    )
+    text = chinese(r)
+    assert "第2行" in text or "2" in text
+    assert counts() == before
+
+
+def test_evaluation_sent_twice_is_kept_once(login, cast, today, lottery):
+    from bangfu.projects.models import Evaluation
+
+    plan = make_plan(fund_source=lottery)
+    default_indicators(plan)
+    c = login(cast.foundation)
+    url = reverse("projects:evaluate", args=[plan.pk])
+    assert c.post(url, {"conclusion": "资金使用规范。"}).status_code == 302
+    r = c.post(url, {"conclusion": "资金使用规范。"}, follow=True)
+    assert "未重复保存" in r.content.decode()
+    assert Evaluation.objects.filter(project=plan).count() == 1
+    # Something changed (the conclusion, an actual value): a new evaluation is kept.
+    c.post(url, {"conclusion": "资金使用规范，按时发放。"})
+    assert Evaluation.objects.filter(project=plan).count() == 2
