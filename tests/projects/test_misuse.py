@@ -756,3 +756,15 @@ def test_evaluation_sent_twice_is_kept_once(login, cast, today, lottery):
     # Something changed (the conclusion, an actual value): a new evaluation is kept.
     c.post(url, {"conclusion": "资金使用规范，按时发放。"})
     assert Evaluation.objects.filter(project=plan).count() == 2
+
+
+@pytest.mark.parametrize("remarks, said", [("长" * 2001, "2000"), ("a\x00b", "意见：")])
+def test_remarks_refused_say_why(login, cast, cn_plan, remarks, said):
+    r = login(cast.district_cn).post(
+        reverse("projects:act", args=[cn_plan.pk, "close"]), {"remarks": remarks}
+    )
+    assert r.status_code == 400
+    text = r.content.decode()
+    assert said in text and "意见过长" not in text
+    cn_plan.refresh_from_db()
+    assert cn_plan.state == PlanState.FILED
