@@ -768,3 +768,75 @@ def test_remarks_refused_say_why(login, cast, cn_plan, remarks, said):
     assert said in text and "意见过长" not in text
     cn_plan.refresh_from_db()
     assert cn_plan.state == PlanState.FILED
+
+
+def test_readers_and_street_users_write_nothing_anywhere(login, cast, cn_plan):
+    """Every write of a plan, by the supervisor, the city auditor and a street's intake worker."""
+    deliver(
+        cn_plan,
+        [Lot(2, DUE, date(2026, 6, 10), undelivered=1)],
+        preparer=cast.district_cn,
+        approver=cast.finance_cn,
+    )
+    done = Batch.objects.get(project=cn_plan)
+    e = enrol(cn_plan)[0]
+    open_batch = batches.prepare(actor=as_(cast.district_cn), project=cn_plan, due_date=DUE)
+    verification_ = login(cast.district_cn).post(
+        reverse("projects:verification_draw", args=[cn_plan.pk]), {"method": "all"}
+    )
+    assert verification_.status_code == 302
+    check = Check.objects.first()
+    relief = default_indicators(cn_plan)["relief"]
+    h = factories.household(STREET)
+    posts = [
+        (reverse("projects:new"), plan_post()),
+        (reverse("projects:edit", args=[cn_plan.pk]), plan_post()),
+        (reverse("projects:indicators", args=[cn_plan.pk]), {}),
+        (reverse("projects:act", args=[cn_plan.pk, "close"]), {}),
+        (reverse("projects:enrolments", args=[cn_plan.pk]), {"file_number": h.file_number}),
+        (reverse("projects:enrol_query", args=[cn_plan.pk]), {}),
+        (reverse("projects:enrolment_act", args=[e.pk, "exit"]), {"reason": "迁出"}),
+        (reverse("projects:enrolment_act", args=[e.pk, "pause"]), {"reason": ""}),
+        (reverse("projects:batch_new", args=[cn_plan.pk]), {"due_date": "2026-06-30"}),
+        (reverse("projects:batch_act", args=[open_batch.pk, "approve"]), {"confirm": "on"}),
+        (reverse("projects:batch_act", args=[open_batch.pk, "cancel"]), {"reason": "撤销"}),
+        (reverse("projects:batch_act", args=[done.pk, "follow_up"]), {"due_date": "2026-07-01"}),
+        (reverse("projects:verification_draw", args=[cn_plan.pk]), {"method": "all"}),
+        (reverse("projects:check", args=[check.pk]), {"result": "received", "channel": "visit"}),
+        (reverse("projects:indicator_actual", args=[relief.pk]), {f"i{relief.pk}-actual": "5", f"i{relief.pk}-evidence": "x"}),
+        (reverse("projects:evaluate", args=[cn_plan.pk]), {"conclusion": ""}),
+    ]  # fmt: skip
+    before = counts()
+    for user in (cast.supervisor, cast.auditor_city, cast.intake_a, cast.auditor_cn):
+        c = login(user)
+        for url, data in posts:
+            r = c.post(url, data)
+            assert r.status_code < 500, (user, url)
+            assert counts() == before, (user, url, r.status_code)
+    open_batch.refresh_from_db()
+    e.refresh_from_db()
+    check.refresh_from_db()
+    assert open_batch.state == BatchState.PREPARED and e.state == EnrolmentState.ENROLLED
+    assert check.result == "pending"
+
+
+def test_street_user_reads_no_plan_page_and_enrols_only_its_own(login, cast, cn_plan):
+    c = login(cast.intake_a)
+    for name in (
+        "detail",
+        "enrolments",
+        "enrol_excel",
+        "enrol_query",
+        "batches",
+        "verification",
+        "evaluation",
+        "audit",
+    ):
+        assert c.get(reverse(f"projects:{name}", args=[cn_plan.pk])).status_code in (403, 404), name
+    other = factories.household("310105002")  # 江苏路街道: intake_b's
+    foreign = factories.household("310101002")  # 黄浦区
+    before = counts()
+    for h in (other, foreign):
+        r = c.post(reverse("projects:enrol_household", args=[h.pk]), {"project": str(cn_plan.pk)})
+        assert r.status_code == 404
+    assert counts() == before
