@@ -840,3 +840,19 @@ def test_street_user_reads_no_plan_page_and_enrols_only_its_own(login, cast, cn_
         r = c.post(reverse("projects:enrol_household", args=[h.pk]), {"project": str(cn_plan.pk)})
         assert r.status_code == 404
     assert counts() == before
+
+
+@pytest.mark.parametrize("state", [PlanState.DRAFT, PlanState.SUBMITTED, PlanState.CLOSED])
+def test_background_enrolment_into_an_unfiled_plan_refused_at_once(login, cast, cn_plan, monkeypatch, state):
+    from bangfu.jobs.models import Job
+    from bangfu.projects import enrolment
+
+    monkeypatch.setattr(enrolment, "BACKGROUND_OVER", 0)
+    Project.objects.filter(pk=cn_plan.pk).update(state=state)
+    factories.household(STREET)
+    before = counts()
+    r = login(cast.district_cn).post(reverse("projects:enrol_query", args=[cn_plan.pk]))
+    assert r.status_code == 200
+    assert "未备案或已结项" in r.content.decode()
+    assert not Job.objects.exists()
+    assert counts() == before

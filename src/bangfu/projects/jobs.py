@@ -22,6 +22,7 @@ ENROL_QUERY = "projects.enrol_query"
 def enrol_query_start(*, actor: Actor, project: Project, day: date) -> Job:
     """Queue the enrolment of the plan's target group on `day` for the actor."""
     selectors.authorise(actor, enrolment.ENROL, project, "您无权为该项目纳入帮扶对象。")
+    enrolment.require_filed(project)  # refused now, not in a job that fails
     # The form sent twice goes to the actor's enrolment of the plan already under way.
     under_way = Job.objects.filter(
         kind=ENROL_QUERY, owner=actor.user, params__project=project.pk,
