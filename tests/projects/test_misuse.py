@@ -2,13 +2,11 @@
 token, a form sent twice, the wrong state and another district's ids. Each answers with a Chinese
 message or 404/403/405 — never a 500 — and leaves the database as it was."""
 
-import io
 from datetime import date
 
 import pytest
 from django.test import Client
 from django.urls import reverse
-from openpyxl import Workbook
 
 from bangfu.audit.models import AuditEntry
 from bangfu.projects import batches
@@ -27,6 +25,7 @@ from bangfu.projects.models import (
 from tests.cases import factories
 from tests.projects.conftest import DISTRICT, OTHER_DISTRICT, STREET, as_, make_plan
 from tests.projects.delivered import Lot, default_indicators, deliver
+from tests.projects.test_enrolment import xlsx
 
 pytestmark = pytest.mark.django_db
 
@@ -222,34 +221,21 @@ def test_indicators_refuse_bad_weights(login, cast, today, district_money, value
 # --- enrolment -------------------------------------------------------------------------------------
 
 
-def xlsx(rows, header=("档案编号",)) -> io.BytesIO:
-    wb = Workbook()
-    ws = wb.active
-    if header:
-        ws.append(list(header))
-    for row in rows:
-        ws.append(list(row))
-    out = io.BytesIO()
-    wb.save(out)
-    out.seek(0)
-    return out
-
-
 @pytest.mark.parametrize(
-    "name, content",
+    "name, content, said",
     [
-        ("名单.xlsx", b""),
-        ("名单.xlsx", b"not an excel file at all"),
-        ("名单.txt", b"abc"),
-        ("名单.xlsx", "header"),
-        ("名单.xlsx", "formula"),
-        ("名单.xlsx", "empty"),
-        ("名单.xlsx", "unknown"),
+        ("名单.xlsx", b"", "空"),
+        ("名单.xlsx", b"not an excel file at all", "无法读取该文件"),
+        ("名单.txt", b"abc", "请上传 Excel 文件"),
+        ("名单.xlsx", "header", "第1行须为表头"),
+        ("名单.xlsx", "formula", "没有数据行"),  # no cached value: read as blank
+        ("名单.xlsx", "empty", "没有数据行"),
+        ("名单.xlsx", "unknown", "“NOPE-2”不存在"),
     ],
 )
-def test_excel_refuses_bad_files(login, cast, cn_plan, name, content):
+def test_excel_refuses_bad_files(login, cast, cn_plan, name, content, said):
     if content == "header":
-        content = xlsx([["X"]], header=("姓名",)).getvalue()
+        content = xlsx([["X"]], headers=("姓名",)).getvalue()
     elif content == "formula":
         content = xlsx([["=1+1"]]).getvalue()
     elif content == "empty":
@@ -263,7 +249,7 @@ def test_excel_refuses_bad_files(login, cast, cn_plan, name, content):
         reverse("projects:enrol_excel", args=[cn_plan.pk]), {"file": SimpleUploadedFile(name, content)}
     )
     assert r.status_code in (200, 400)
-    assert chinese(r)
+    assert said in chinese(r)
     assert counts() == before
 
 
@@ -732,7 +718,7 @@ def test_excel_with_odd_cells(login, cast, cn_plan):
         [None, None, "110101199003070000"],
         [1.5, "-", "x" * 300],
     ]
-    content = xlsx(rows, header=("档案编号", "身份证号码", "受助成员身份证号码")).getvalue()
+    content = xlsx(rows, headers=("档案编号", "身份证号码", "受助成员身份证号码")).getvalue()
     before = counts()
     r = login(cast.district_cn).post(
         reverse("projects:enrol_excel", args=[cn_plan.pk]), {"file": SimpleUploadedFile("名单.xlsx", content)}
