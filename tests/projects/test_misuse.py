@@ -351,7 +351,8 @@ def test_batch_approve_deliver_twice(login, cast, cn_plan):
     url = reverse("projects:batch_act", args=[b.pk, "deliver"])
     items = list(b.items.order_by("pk"))
     other = make_plan(owner=DISTRICT, fund_source=cn_plan.fund_source, unit_value="500.00")
-    foreign = enrol(other)[0]
+    enrol(other)
+    foreign = batches.prepare(actor=as_(cast.district_cn), project=other, due_date=DUE).items.get()
     # Another plan's item id, a junk id, no reason: all ignored or refused.
     r = c.post(url, {"day": "2026-06-17", "undelivered": [str(foreign.pk), "abc", "999999"]})
     assert r.status_code in (200, 400)
@@ -364,10 +365,14 @@ def test_batch_approve_deliver_twice(login, cast, cn_plan):
         assert counts() == before
     b.refresh_from_db()
     assert b.state == BatchState.APPROVED
-    r = c.post(url, {"day": "2026-06-17", "confirm": "on"})
+    undelivered = {"undelivered": [str(foreign.pk)], f"reason_{foreign.pk}": "不在家"}
+    r = c.post(url, {"day": "2026-06-17", "confirm": "on", **undelivered})
     assert r.status_code == 302
     b.refresh_from_db()
     assert b.state == BatchState.DELIVERED
+    assert set(b.items.values_list("state", flat=True)) == {"delivered"}
+    foreign.refresh_from_db()
+    assert foreign.state == "pending" and foreign.note == ""  # another plan's item untouched
     before = counts()
     r = c.post(url, {"day": "2026-06-17", "confirm": "on"})
     assert r.status_code == 302
