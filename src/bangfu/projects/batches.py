@@ -38,7 +38,7 @@ from bangfu.audit.actor import Actor
 from bangfu.audit.services import audit_record
 from bangfu.core.bulk import insert_from, one_of
 from bangfu.core.dates import cn_date
-from bangfu.core.money import ZERO, format_yuan
+from bangfu.core.money import MAX_WHOLE_DIGITS, ZERO, format_yuan
 from bangfu.core.refusal import Refused
 from bangfu.funds import builders as fund_builders
 from bangfu.funds import selectors as fund_selectors
@@ -251,6 +251,9 @@ def _new_batch(*, actor: Actor, project: Project, due_date: date, follows: Batch
     )
 
 
+BATCH_TOTAL_LIMIT = Decimal(10) ** MAX_WHOLE_DIGITS
+
+
 def _fill(batch: Batch, write: Callable[[], None], household_ids: list[int]) -> None:
     """Write the batch's items (`write`), then its count and total as the database has them."""
     try:
@@ -264,6 +267,12 @@ def _fill(batch: Batch, write: Callable[[], None], household_ids: list[int]) -> 
             code="already_in_open_batch",
         ) from None
     written = BatchItem.objects.filter(batch=batch).aggregate(n=Count("pk"), total=Sum("value"))
+    if (written["total"] or ZERO) >= BATCH_TOTAL_LIMIT:  # what the batch's total column holds
+        raise Refused(
+            f"本批次 {written['n']} 户合计 {format_yuan(written['total'])}，超出一个批次可记录的金额上限"
+            f"（须小于 {format_yuan(BATCH_TOTAL_LIMIT)}），请核对项目的每户标准。",
+            code="too_large",
+        )
     batch.item_count = written["n"]
     batch.total = written["total"] or ZERO
     batch.save(update_fields=["item_count", "total"])

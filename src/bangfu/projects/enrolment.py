@@ -100,11 +100,16 @@ def _require_manage(actor: Actor, project: Project) -> None:
     selectors.authorise(actor, ENROL, project, FORBIDDEN)
 
 
+def require_filed(project: Project) -> None:
+    """Households are enrolled into a filed plan only."""
+    if project.state != PlanState.FILED:
+        raise Refused(f"项目“{project.title}”未备案或已结项，不能纳入帮扶对象。", code="plan_not_filed")
+
+
 def _locked(project: Project) -> Project:
     """The plan's row, locked until the commit: enrolments of one plan are written one at a time."""
     locked = Project.objects.select_for_update().select_related("owner").get(pk=project.pk)
-    if locked.state != PlanState.FILED:
-        raise Refused(f"项目“{locked.title}”未备案或已结项，不能纳入帮扶对象。", code="plan_not_filed")
+    require_filed(locked)
     return locked
 
 
@@ -524,8 +529,7 @@ def enrol_from_query(
     writes in one transaction under the plan's lock, which sees again who is enrolled by then."""
     _require_manage(actor, project)
     report = progress or (lambda done, total: None)
-    if project.state != PlanState.FILED:
-        raise Refused(f"项目“{project.title}”未备案或已结项，不能纳入帮扶对象。", code="plan_not_filed")
+    require_filed(project)
     enrolled_ids = set(
         Enrolment.objects.filter(project=project).order_by().values_list("household_id", flat=True)
     )

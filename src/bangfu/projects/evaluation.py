@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from bangfu.audit.actor import Actor
 from bangfu.audit.services import audit_record, register_actions
+from bangfu.core.dates import cn_datetime
 from bangfu.core.refusal import Refused
 
 from . import selectors, verification
@@ -305,8 +306,18 @@ def evaluate(*, actor: Actor, project: Project, conclusion: str = "") -> Evaluat
     if len(conclusion) > 2000:
         raise Refused("评价结论不能超过2000个字。", code="invalid_input", field="conclusion")
     result = scored(project, indicators=indicators)
+    details = details_of(result)
+    # The form sent twice: nothing changed since the last evaluation, so nothing new is kept.
+    last = project.evaluations.order_by("-evaluated_at", "-id").first()
+    if last is not None and (last.score, last.grade, last.details, last.conclusion) == (
+        result.score, result.grade, details, conclusion,
+    ):  # fmt: skip
+        raise Refused(
+            f"评价结果与{cn_datetime(last.evaluated_at)}的评价相同（{last.score}分），未重复保存。",
+            code="unchanged", status=409,
+        )  # fmt: skip
     evaluation = Evaluation.objects.create(
-        project=project, score=result.score, grade=result.grade, details=details_of(result),
+        project=project, score=result.score, grade=result.grade, details=details,
         conclusion=conclusion, evaluated_by=actor.user,
     )  # fmt: skip
     audit_record(

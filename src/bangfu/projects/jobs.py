@@ -22,6 +22,14 @@ ENROL_QUERY = "projects.enrol_query"
 def enrol_query_start(*, actor: Actor, project: Project, day: date) -> Job:
     """Queue the enrolment of the plan's target group on `day` for the actor."""
     selectors.authorise(actor, enrolment.ENROL, project, "您无权为该项目纳入帮扶对象。")
+    enrolment.require_filed(project)  # refused now, not in a job that fails
+    # The form sent twice goes to the actor's enrolment of the plan already under way.
+    under_way = Job.objects.filter(
+        kind=ENROL_QUERY, owner=actor.user, params__project=project.pk,
+        state__in=(Job.State.QUEUED, Job.State.RUNNING),
+    ).first()  # fmt: skip
+    if under_way is not None:
+        return under_way
     title = f"按条件纳入：{project.code} {project.title}（{cn_date(day)}）"
     params = {"project": project.pk, "day": day.isoformat()}
     return job_start(actor=actor, kind=ENROL_QUERY, title=title, params=params, org=project.owner)

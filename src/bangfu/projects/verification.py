@@ -50,6 +50,9 @@ def pool_ids(project: Project) -> list[int]:
     )
 
 
+MAX_NUMBER = 10_000_000  # a plan's households at most (filing: target_households)
+
+
 def sample_size(method: str, pool: int, *, share=None, number=None) -> int:
     if method == Verification.Method.ALL:
         return pool
@@ -80,6 +83,8 @@ def _number(value) -> int:
         raise Refused("请填写抽取数量。", code="invalid_input", field="number") from None
     if number <= 0:
         raise Refused("抽取数量须大于零。", code="invalid_input", field="number")
+    if number > MAX_NUMBER:  # more than any plan delivers, and than its column holds
+        raise Refused(f"抽取数量不能超过{MAX_NUMBER}。", code="invalid_input", field="number")
     return number
 
 

@@ -187,7 +187,7 @@ def plan_act(request, pk: int, action: str):
             messages.success(request, done)
             return redirect("projects:detail", pk=project.pk)
     else:
-        refused = Refused("意见过长。", field="remarks")
+        refused = Refused("意见：" + "；".join(form.errors["remarks"]), field="remarks")  # too long, a NUL
     context = _plan_context(request, project)
     form.add_error(None, refused.message)
     context.update(remarks_form=form, refused=refused, refused_action=action)
