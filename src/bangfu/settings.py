@@ -215,6 +215,9 @@ MEDIA_ROOT = DATA_DIR / "media"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # The largest request body read at all, files included (RequestSizeLimit answers 413 above it).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
+# A project batch's delivery form names each item not delivered and its reason: two fields an
+# item, for batches of tens of thousands (Django's 1,000 would refuse some 500 ticked items).
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 50_000
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 8 * 3600

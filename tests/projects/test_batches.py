@@ -480,6 +480,21 @@ def test_the_pages_prepare_approve_and_deliver(cast, plan, login, today):
     assert r.status_code == 302 and Batch.objects.get(pk=f.pk).state == BatchState.CANCELLED
 
 
+def test_a_delivery_form_with_hundreds_of_items_not_delivered(cast, plan, login, today):
+    """Two fields an item ticked (the item and its reason): 600 of them pass the request's limits."""
+    enrol(plan, 601)
+    b = approved(plan, cast.foundation, cast.foundation2)
+    skipped = list(b.items.order_by("pk").values_list("pk", flat=True)[:600])
+    data = {"day": "2026-06-16", "undelivered": skipped, "confirm": "on"}
+    data.update({f"reason_{pk}": "联系不上" for pk in skipped})
+    r = login(cast.foundation_fin).post(reverse("projects:batch_act", args=[b.pk, "deliver"]), data)
+    assert r.status_code == 302
+    b.refresh_from_db()
+    assert b.state == BatchState.DELIVERED
+    assert b.items.filter(state=ItemState.UNDELIVERED).count() == 600
+    assert AidRecord.objects.filter(project_item__batch=b).count() == 1
+
+
 def test_scope_of_the_pages(cast, cn_plan, login):
     enrol(cn_plan, 1)
     b = batches.prepare(actor=as_(cast.district_cn), project=cn_plan, due_date=DUE)
