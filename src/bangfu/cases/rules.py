@@ -19,8 +19,7 @@ from bangfu.core.dates import cn_date
 from bangfu.core.money import ZERO
 from bangfu.core.refusal import Refused
 from bangfu.policy import selectors as policy_selectors
-from bangfu.policy.engine import evaluate
-from bangfu.policy.parameters import AID_FORMS
+from bangfu.policy.engine import counted_forms, evaluate
 from bangfu.registry.selectors import household_category_on
 
 from .models import AidType, Case
@@ -69,17 +68,14 @@ def rules_for(case: Case, *, book=None) -> CaseRules:
     def limit(name: str) -> Limit:
         return Limit(p[name].value, p[name].reference, p[name].generally)
 
-    def forms(name: str) -> frozenset:
-        return p[name].value if name in p else frozenset(AID_FORMS)
-
     return CaseRules(
         policy_id=ps.code,
         street_limit=limit("approval.street_limit"),
         max_events=limit("annual.max_events"),
         max_amount=limit("annual.max_amount"),
         panel_min_members=limit("panel.min_members"),
-        max_events_forms=forms("annual.max_events.forms"),
-        max_amount_forms=forms("annual.max_amount.forms"),
+        max_events_forms=counted_forms(p, "annual.max_events.forms"),
+        max_amount_forms=counted_forms(p, "annual.max_amount.forms"),
     )
 
 

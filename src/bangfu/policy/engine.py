@@ -599,7 +599,10 @@ class _Year(NamedTuple):
     remaining: Decimal
 
 
-def _forms(p: Values, name: str) -> frozenset:
+def counted_forms(p: Values, name: str) -> frozenset:
+    """The forms of aid an annual cap counts (`annual.max_events.forms`, `annual.max_amount.forms`):
+    every form when the version does not say (SPEC §4). The engine, the case procedure's caps and
+    project aid's eligibility read it here."""
     param = p.get(name)
     return frozenset(AID_FORMS) if param is None else param.value
 
@@ -611,8 +614,8 @@ def _annual_caps(r: Request, p: Values, trace: list, reasons: list) -> _Year:
     `annual_amount_exhausted`."""
     year = r.day.year
     # Which forms of aid each cap counts (SPEC §4); a version that does not say counts them all.
-    count_forms = _forms(p, "annual.max_events.forms")
-    amount_forms = _forms(p, "annual.max_amount.forms")
+    count_forms = counted_forms(p, "annual.max_events.forms")
+    amount_forms = counted_forms(p, "annual.max_amount.forms")
     prior_count = 0
     prior_total = ZERO
     for when, amount, form in r.prior:

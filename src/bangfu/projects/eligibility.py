@@ -33,7 +33,7 @@ from bangfu.core.bulk import one_of
 from bangfu.core.dates import cn_date
 from bangfu.core.money import ZERO
 from bangfu.policy import selectors as policy_selectors
-from bangfu.policy.parameters import AID_FORMS
+from bangfu.policy.engine import counted_forms
 from bangfu.registry.models import Household, HouseholdStatus
 
 from .models import OPEN_BATCH_STATES, BatchItem, Enrolment, EnrolmentState, ItemState, PlanState, Project
@@ -175,12 +175,8 @@ def _caps(
         if ps is None:
             continue
         p = ps.at(day)
-        amount_forms = (
-            p["annual.max_amount.forms"].value if "annual.max_amount.forms" in p else frozenset(AID_FORMS)
-        )
-        events_forms = (
-            p["annual.max_events.forms"].value if "annual.max_events.forms" in p else frozenset(AID_FORMS)
-        )
+        amount_forms = counted_forms(p, "annual.max_amount.forms")
+        events_forms = counted_forms(p, "annual.max_events.forms")
         params[code] = (p["annual.max_amount"], amount_forms, p["annual.max_events"], events_forms)
     for pk, district, name in active:
         if versions[district] is None:

@@ -113,10 +113,6 @@ class Project(models.Model):
         return f"{self.code} {self.title}"
 
     @property
-    def is_foundation_plan(self) -> bool:
-        return self.owner.kind == OrgKind.FOUNDATION
-
-    @property
     def lottery_funded(self) -> bool:
         """彩票公益金资助: shown on the plan's pages and forms when it draws on lottery money."""
         return self.fund_source is not None and self.fund_source.kind == "lottery"
