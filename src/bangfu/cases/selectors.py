@@ -7,13 +7,15 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 
+from bangfu.aid.models import AidRecord
 from bangfu.core.crypto import lookup_hash, mask_account_grouped
-from bangfu.core.money import format_yuan
+from bangfu.core.money import ZERO, format_yuan
 from bangfu.orgs.models import Organisation, OrgKind, RoleAssignment, User
 from bangfu.orgs.people import actor_name
 from bangfu.orgs.roles import Role
@@ -22,6 +24,7 @@ from bangfu.registry.models import Household, Person, Relationship
 from bangfu.registry.selectors import is_id_number_query
 
 from .models import (
+    COMMITTED_STATES,
     Approval,
     Case,
     CaseState,
@@ -373,7 +376,12 @@ def case_summary(*, case: Case) -> CaseSummary:
     if review is not None:
         amount = f" {format_yuan(review.amount)}" if review.amount else ""
         return CaseSummary(
-            case, head, dates, f"民主评议：{review.get_conclusion_display()}{amount}", review.recorded_by, review.at
+            case,
+            head,
+            dates,
+            f"民主评议：{review.get_conclusion_display()}{amount}",
+            review.recorded_by,
+            review.at,
         )
     return CaseSummary(case, head, dates)
 
@@ -409,3 +417,22 @@ def pay_screen(*, case: Case, day: date) -> PayScreen:
         account=mask_account_grouped(payee.bank_account), draws=plan.draws, shortfall=plan.shortfall,
         method=PaymentMethod.TRANSFER if has_account else PaymentMethod.CASH,
     )  # fmt: skip
+
+
+def promised_case_aid(
+    households: Q, year: int, *, exclude_case_id: int | None = None
+) -> dict[int, tuple[int, Decimal]]:
+    """Case aid promised in the application year and without its aid record yet (approved and not
+    paid, or paid and not yet posted), by household: (cases, approved amount). Counted toward the
+    annual caps beside the aid records (三(四)) by the case procedure and by project aid's
+    eligibility; `households` a filter on the case's `household_id`."""
+    cases = Case.objects.filter(households, application_date__year=year, state__in=COMMITTED_STATES)
+    if exclude_case_id is not None:
+        cases = cases.exclude(pk=exclude_case_id)
+    rows = (
+        cases.filter(~Exists(AidRecord.objects.filter(case_payment__case=OuterRef("pk"))))
+        .values("household_id")
+        .annotate(n=Count("pk"), total=Coalesce(Sum("approved_amount"), ZERO))
+        .order_by()
+    )
+    return {row["household_id"]: (row["n"], row["total"]) for row in rows}

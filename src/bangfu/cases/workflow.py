@@ -28,12 +28,11 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Q, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from bangfu.aid import selectors as aid_selectors
-from bangfu.aid.models import AMOUNT_KINDS, AidForm, AidRecord
+from bangfu.aid.models import AMOUNT_KINDS, AidForm
 from bangfu.audit.actor import Actor
 from bangfu.audit.services import audit_record, register_actions
 from bangfu.core.dates import cn_date
@@ -46,7 +45,6 @@ from bangfu.registry.selectors import household_category_on
 
 from . import builders, rules
 from .models import (
-    COMMITTED_STATES,
     AidType,
     Approval,
     Case,
@@ -247,18 +245,15 @@ def committed_this_year(case: Case, r: rules.CaseRules | None = None) -> tuple[i
     total = sum((a.value for a in given if a.form in r.max_amount_forms and a.kind in AMOUNT_KINDS), ZERO)
     # Case aid without its record yet: approved and not paid, or paid and not yet posted (a
     # payment left to the background sweep); a case whose record exists is counted above.
-    promised = (
-        Case.objects.filter(
-            household_id=case.household_id, application_date__year=year, state__in=COMMITTED_STATES
-        )
-        .exclude(pk=case.pk)
-        .filter(~Exists(AidRecord.objects.filter(case_payment__case=OuterRef("pk"))))
-        .aggregate(n=Count("pk"), total=Coalesce(Sum("approved_amount"), ZERO))
-    )
+    from .selectors import promised_case_aid
+
+    promised_n, promised_total = promised_case_aid(
+        Q(household_id=case.household_id), year, exclude_case_id=case.pk
+    ).get(case.household_id, (0, ZERO))
     if AidForm.CASE in r.max_events_forms:
-        events += promised["n"]
+        events += promised_n
     if AidForm.CASE in r.max_amount_forms:
-        total += promised["total"]
+        total += promised_total
     return events, total
 
 

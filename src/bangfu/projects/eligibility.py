@@ -28,7 +28,7 @@ from django.db.models.functions import Coalesce
 
 from bangfu.aid.models import AMOUNT_KINDS, AidForm, AidRecord
 from bangfu.aid.selectors import with_counts_on
-from bangfu.cases.models import COMMITTED_STATES, Case
+from bangfu.cases import selectors as case_selectors
 from bangfu.core.bulk import one_of
 from bangfu.core.dates import cn_date
 from bangfu.core.money import ZERO
@@ -208,16 +208,7 @@ def _caps(
     for row in standing:
         given.setdefault(row["household_id"], []).append((row["form"], row["kind"], row["n"], row["total"]))
     # Case aid promised and without its record yet (approved, or paid and not yet posted): one query.
-    promised = {
-        row["household_id"]: (row["n"], row["total"])
-        for row in Case.objects.filter(
-            within("household_id"), application_date__year=day.year, state__in=COMMITTED_STATES
-        )
-        .filter(~Exists(AidRecord.objects.filter(case_payment__case=OuterRef("pk"))))
-        .values("household_id")
-        .annotate(n=Count("pk"), total=Coalesce(Sum("approved_amount"), ZERO))
-        .order_by()
-    }
+    promised = case_selectors.promised_case_aid(within("household_id"), day.year)
 
     # Project aid promised and not yet delivered: the money and goods of the items waiting in the
     # open batches (prepared or approved, of any plan) due in the year: one query.
